@@ -1,0 +1,161 @@
+/* class-transformer's @Type reads design-time type metadata, so the shim must load before these classes. */
+import 'reflect-metadata';
+import { Type } from 'class-transformer';
+import {
+  IsArray,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Length,
+  Min,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import {
+  ACCEPTANCE_SOURCES,
+  AGREEMENT_TYPES,
+  AcceptanceSource,
+  AgreementType,
+  APPROVED_REASONS,
+  ApprovedReason,
+  BLOCKED_REASONS,
+  BlockedReason,
+  Channel,
+  CHANNELS,
+  ORDER_KINDS,
+  OrderKind,
+} from '../enums';
+import { IsDateTime, IsGuid } from '../validators';
+
+export const ORDER_ID_MAX_LENGTH = 128;
+export const SUBSCRIPTION_ID_MAX_LENGTH = 128;
+
+export class LineItem {
+  @IsString()
+  @IsNotEmpty()
+  offerId: string;
+
+  @IsInt()
+  @Min(0)
+  quantity: number;
+}
+
+/** A new purchase has no subscription yet; every other kind acts on an existing one. */
+function concernsExistingSubscription(order: OrderRequestedV1): boolean {
+  return (
+    order.kind !== OrderKind.NewPurchase ||
+    (order.subscriptionId !== undefined && order.subscriptionId !== null)
+  );
+}
+
+export class OrderRequestedV1 {
+  @IsString()
+  @Length(1, ORDER_ID_MAX_LENGTH)
+  orderId: string;
+
+  /** The transacting partner: a direct-bill partner or an indirect provider. */
+  @IsGuid()
+  partnerId: string;
+
+  /** The indirect reseller of record, when the order names one. */
+  @IsOptional()
+  @IsGuid()
+  resellerPartnerId?: string;
+
+  @IsGuid()
+  customerTenantId: string;
+
+  @IsIn(ORDER_KINDS)
+  kind: OrderKind;
+
+  @IsIn(CHANNELS)
+  channel: Channel;
+
+  @IsDateTime()
+  requestedAt: string;
+
+  @ValidateIf(concernsExistingSubscription)
+  @IsString()
+  @Length(1, SUBSCRIPTION_ID_MAX_LENGTH)
+  subscriptionId?: string;
+
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => LineItem)
+  lineItems: LineItem[];
+}
+
+/** What a decision rested on; every field is null when no acceptance was found. */
+export class DecisionEvidence {
+  @IsOptional()
+  @IsIn(ACCEPTANCE_SOURCES)
+  acceptanceSource?: AcceptanceSource | null;
+
+  @IsOptional()
+  @IsIn(AGREEMENT_TYPES)
+  agreementType?: AgreementType | null;
+
+  @IsOptional()
+  @IsGuid()
+  templateId?: string | null;
+
+  @IsOptional()
+  @IsDateTime()
+  dateAgreed?: string | null;
+
+  /** The eventId of the acceptance fact relied on. */
+  @IsOptional()
+  @IsGuid()
+  acceptanceEventId?: string | null;
+}
+
+/* `reason` is declared by each subclass: class-validator lets a subclass's constraints on a property
+ * replace the parent's, and the two decisions have disjoint reason lists. */
+abstract class OrderDecisionV1 {
+  @IsString()
+  @Length(1, ORDER_ID_MAX_LENGTH)
+  orderId: string;
+
+  @IsGuid()
+  partnerId: string;
+
+  @IsGuid()
+  customerTenantId: string;
+
+  @IsIn(ORDER_KINDS)
+  kind: OrderKind;
+
+  @IsDateTime()
+  requestedAt: string;
+
+  @IsDateTime()
+  decidedAt: string;
+
+  /** Human-readable: why, and what to do (G-08). */
+  @IsString()
+  @IsNotEmpty()
+  message: string;
+
+  @IsObject()
+  @ValidateNested()
+  @Type(() => DecisionEvidence)
+  evidence: DecisionEvidence;
+
+  /** The id of the policy timeline applied (G-09). */
+  @IsString()
+  @IsNotEmpty()
+  policyVersion: string;
+}
+
+export class OrderApprovedV1 extends OrderDecisionV1 {
+  @IsIn(APPROVED_REASONS)
+  reason: ApprovedReason;
+}
+
+export class OrderBlockedV1 extends OrderDecisionV1 {
+  @IsIn(BLOCKED_REASONS)
+  reason: BlockedReason;
+}

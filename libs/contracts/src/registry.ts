@@ -1,0 +1,278 @@
+import { plainToInstance } from 'class-transformer';
+import { ValidationError, ValidatorOptions, validateSync } from 'class-validator';
+import { EnvelopeDto, EventEnvelope } from './envelope';
+import {
+  AgreementAttestationWithdrawnV1,
+  AgreementAttestedV1,
+  CustomerAgreementAcceptedV1,
+} from './events/acceptance';
+import { OrderApprovedV1, OrderBlockedV1, OrderRequestedV1 } from './events/orders';
+import {
+  CustomerTenantCreatedV1,
+  IndirectResellerLinkedV1,
+  PartnerRegisteredV1,
+  ResellerRelationshipAcceptedV1,
+  ResellerRelationshipRequestedV1,
+  ResellerRelationshipTerminatedV1,
+} from './events/relationships';
+import { AgreementTemplatePublishedV1 } from './events/templates';
+import { DLQ_SUFFIX, Topic, Topics } from './topics';
+
+export const EventTypes = {
+  OrderRequested: 'OrderRequested',
+  OrderApproved: 'OrderApproved',
+  OrderBlocked: 'OrderBlocked',
+  AgreementAttested: 'AgreementAttested',
+  AgreementAttestationWithdrawn: 'AgreementAttestationWithdrawn',
+  CustomerAgreementAccepted: 'CustomerAgreementAccepted',
+  AgreementTemplatePublished: 'AgreementTemplatePublished',
+  PartnerRegistered: 'PartnerRegistered',
+  CustomerTenantCreated: 'CustomerTenantCreated',
+  ResellerRelationshipRequested: 'ResellerRelationshipRequested',
+  ResellerRelationshipAccepted: 'ResellerRelationshipAccepted',
+  ResellerRelationshipTerminated: 'ResellerRelationshipTerminated',
+  IndirectResellerLinked: 'IndirectResellerLinked',
+} as const;
+export type EventType = keyof typeof EventTypes;
+export const ALL_EVENT_TYPES: readonly EventType[] = Object.values(EventTypes);
+
+/** The topic each event type travels on (CONTRACT.md, Topics). */
+export const EVENT_TOPIC: Readonly<Record<EventType, Topic>> = {
+  OrderRequested: Topics.OrdersRequested,
+  OrderApproved: Topics.OrdersDecided,
+  OrderBlocked: Topics.OrdersDecided,
+  AgreementAttested: Topics.AgreementsAcceptance,
+  AgreementAttestationWithdrawn: Topics.AgreementsAcceptance,
+  CustomerAgreementAccepted: Topics.AgreementsAcceptance,
+  AgreementTemplatePublished: Topics.AgreementsTemplates,
+  PartnerRegistered: Topics.PartnersRelationships,
+  CustomerTenantCreated: Topics.PartnersRelationships,
+  ResellerRelationshipRequested: Topics.PartnersRelationships,
+  ResellerRelationshipAccepted: Topics.PartnersRelationships,
+  ResellerRelationshipTerminated: Topics.PartnersRelationships,
+  IndirectResellerLinked: Topics.PartnersRelationships,
+};
+
+/** The data of the current version of each event type. */
+export interface EventDataByType {
+  OrderRequested: OrderRequestedV1;
+  OrderApproved: OrderApprovedV1;
+  OrderBlocked: OrderBlockedV1;
+  AgreementAttested: AgreementAttestedV1;
+  AgreementAttestationWithdrawn: AgreementAttestationWithdrawnV1;
+  CustomerAgreementAccepted: CustomerAgreementAcceptedV1;
+  AgreementTemplatePublished: AgreementTemplatePublishedV1;
+  PartnerRegistered: PartnerRegisteredV1;
+  CustomerTenantCreated: CustomerTenantCreatedV1;
+  ResellerRelationshipRequested: ResellerRelationshipRequestedV1;
+  ResellerRelationshipAccepted: ResellerRelationshipAcceptedV1;
+  ResellerRelationshipTerminated: ResellerRelationshipTerminatedV1;
+  IndirectResellerLinked: IndirectResellerLinkedV1;
+}
+
+/** A validated envelope; narrowing on `eventType` types its `data`. */
+export type KnownEventEnvelope = {
+  [K in EventType]: EventEnvelope<EventDataByType[K]> & { eventType: K };
+}[EventType];
+
+export interface EventDefinition {
+  readonly eventType: EventType;
+  readonly eventVersion: number;
+  readonly topic: Topic;
+  readonly dataClass: new () => object;
+}
+
+const define = (
+  eventType: EventType,
+  eventVersion: number,
+  dataClass: new () => object,
+): EventDefinition => ({
+  eventType,
+  eventVersion,
+  topic: EVENT_TOPIC[eventType],
+  dataClass,
+});
+
+/** Every (event type, version) a consumer may meet. A new version is added here, never replaced. */
+export const EVENT_REGISTRY: readonly EventDefinition[] = [
+  define('OrderRequested', 1, OrderRequestedV1),
+  define('OrderApproved', 1, OrderApprovedV1),
+  define('OrderBlocked', 1, OrderBlockedV1),
+  define('AgreementAttested', 1, AgreementAttestedV1),
+  define('AgreementAttestationWithdrawn', 1, AgreementAttestationWithdrawnV1),
+  define('CustomerAgreementAccepted', 1, CustomerAgreementAcceptedV1),
+  define('AgreementTemplatePublished', 1, AgreementTemplatePublishedV1),
+  define('PartnerRegistered', 1, PartnerRegisteredV1),
+  define('CustomerTenantCreated', 1, CustomerTenantCreatedV1),
+  define('ResellerRelationshipRequested', 1, ResellerRelationshipRequestedV1),
+  define('ResellerRelationshipAccepted', 1, ResellerRelationshipAcceptedV1),
+  define('ResellerRelationshipTerminated', 1, ResellerRelationshipTerminatedV1),
+  define('IndirectResellerLinked', 1, IndirectResellerLinkedV1),
+];
+
+const definitionKey = (eventType: string, eventVersion: number) => `${eventType}@${eventVersion}`;
+const DEFINITIONS_BY_KEY = new Map(
+  EVENT_REGISTRY.map((d) => [definitionKey(d.eventType, d.eventVersion), d]),
+);
+
+export function findEventDefinition(eventType: string, eventVersion: number): EventDefinition | undefined {
+  return DEFINITIONS_BY_KEY.get(definitionKey(eventType, eventVersion));
+}
+
+export function eventTypesOn(topic: string): readonly EventType[] {
+  return ALL_EVENT_TYPES.filter((eventType) => EVENT_TOPIC[eventType] === topic);
+}
+
+export interface ValidateEventOptions {
+  /** The topic the message was read from (or is about to be written to); a `.dlq` topic stands for its source. */
+  topic?: string;
+}
+
+export type EventValidationResult =
+  { ok: true; envelope: KnownEventEnvelope } | { ok: false; reason: string };
+
+/* Consumers ignore fields they do not know (forward compatibility), so nothing is whitelisted. Errors keep the
+ * value only to tell a missing field from a wrong one: values never reach a reason, as they may hold personal
+ * data. */
+const VALIDATOR_OPTIONS: ValidatorOptions = {
+  whitelist: false,
+  forbidUnknownValues: false,
+  validationError: { target: false, value: true },
+};
+
+/**
+ * Checks a parsed message against the contract: the envelope, then that its type and version are known, that
+ * it travels on its topic, then its data. The reason names the failing fields and constraints, never values.
+ * On success the envelope returned is `raw` itself, the JSON as sent.
+ */
+export function validateEvent(raw: unknown, opts: ValidateEventOptions = {}): EventValidationResult {
+  if (!isJsonObject(raw)) return refuse('the message is not a JSON object');
+
+  const envelope = toEnvelopeDto(raw);
+  const envelopeErrors = validateSync(envelope, VALIDATOR_OPTIONS);
+  if (envelopeErrors.length > 0) return refuse(formatValidationErrors(envelopeErrors));
+
+  const definition = findEventDefinition(envelope.eventType, envelope.eventVersion);
+  if (!definition) return refuse(describeUnknownEvent(envelope.eventType, envelope.eventVersion));
+
+  if (opts.topic !== undefined) {
+    const sourceTopic = opts.topic.endsWith(DLQ_SUFFIX)
+      ? opts.topic.slice(0, -DLQ_SUFFIX.length)
+      : opts.topic;
+    if (sourceTopic !== definition.topic) {
+      return refuse(`${definition.eventType} belongs on topic ${definition.topic}, not on ${opts.topic}`);
+    }
+  }
+
+  const dataErrors = validateSync(plainToInstance(definition.dataClass, envelope.data), VALIDATOR_OPTIONS);
+  if (dataErrors.length > 0) return refuse(formatValidationErrors(dataErrors, 'data'));
+
+  return { ok: true, envelope: raw as unknown as KnownEventEnvelope };
+}
+
+/** JSON.parse, then {@link validateEvent}: the one call a Kafka consumer makes on a message value. */
+export function parseAndValidate(
+  value: Buffer | string | null | undefined,
+  opts?: ValidateEventOptions,
+): EventValidationResult {
+  if (value === null || value === undefined) return refuse('empty message');
+  const text = typeof value === 'string' ? value : value.toString('utf8');
+  if (text.trim() === '') return refuse('empty message');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    return refuse(`not valid JSON: ${describeJsonError(error)}`);
+  }
+  return validateEvent(raw, opts);
+}
+
+/**
+ * One line per failed constraint, `path constraint`, joined by `; `: e.g.
+ * `data.lineItems[0].quantity must not be less than 0`, or `data.customerTenantId is required` when the field is
+ * absent. class-validator's messages name the property and the constraint, not the value.
+ */
+export function formatValidationErrors(errors: readonly ValidationError[], pathPrefix = ''): string {
+  const lines: string[] = [];
+  collectErrorLines(errors, pathPrefix, lines);
+  return [...new Set(lines)].join('; ');
+}
+
+function collectErrorLines(errors: readonly ValidationError[], parentPath: string, lines: string[]): void {
+  for (const error of errors) {
+    const path = joinPath(parentPath, error.property);
+    if (error.value === undefined && error.constraints) {
+      lines.push(`${path} is required`);
+    } else {
+      for (const message of constraintMessages(error))
+        lines.push(rephraseWithPath(message, error.property, path));
+    }
+    if (error.children && error.children.length > 0) collectErrorLines(error.children, path, lines);
+  }
+}
+
+/* "must be an array" says more than class-validator's "nested property … must be either object or array". */
+function constraintMessages(error: ValidationError): string[] {
+  const constraints = { ...error.constraints };
+  if (Object.keys(constraints).length > 1) delete constraints.nestedValidation;
+  return Object.values(constraints);
+}
+
+function joinPath(parentPath: string, property: string): string {
+  if (!parentPath) return property;
+  return /^\d+$/.test(property) ? `${parentPath}[${property}]` : `${parentPath}.${property}`;
+}
+
+function rephraseWithPath(message: string, property: string, path: string): string {
+  if (message.startsWith(`${property} `)) return `${path}${message.slice(property.length)}`;
+  if (/^(each value in )?nested property /.test(message)) return `${path} must be an object`;
+  return `${path}: ${message}`;
+}
+
+function isJsonObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/* Copies only the envelope's own fields, so a `__proto__` key in the JSON cannot swap the prototype that
+ * carries the validation metadata. */
+function toEnvelopeDto(raw: Record<string, unknown>): EnvelopeDto {
+  const dto = new EnvelopeDto();
+  const target = dto as unknown as Record<string, unknown>;
+  for (const field of ENVELOPE_FIELDS) target[field] = raw[field];
+  return dto;
+}
+
+const ENVELOPE_FIELDS: readonly (keyof EnvelopeDto)[] = [
+  'eventId',
+  'eventType',
+  'eventVersion',
+  'occurredAt',
+  'producer',
+  'correlationId',
+  'causationId',
+  'data',
+];
+
+/* An event type is echoed only when it looks like a type name, which a stray e-mail address or other personal
+ * value cannot. */
+const TYPE_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/;
+
+function describeUnknownEvent(eventType: string, eventVersion: number): string {
+  if (!TYPE_NAME.test(eventType)) return 'eventType is not a known event type';
+  const knownVersions = EVENT_REGISTRY.filter((d) => d.eventType === eventType).map((d) => d.eventVersion);
+  if (knownVersions.length === 0) return `unknown event type ${eventType}`;
+  return `unknown version ${eventVersion} of ${eventType} (known: ${knownVersions.join(', ')})`;
+}
+
+/* V8 quotes the start of the input in some JSON.parse messages; the input may hold personal data. */
+function describeJsonError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message
+    .replace(/^Unexpected token .*? is not valid JSON$/s, 'unexpected token')
+    .replace(/"(?:[^"\\]|\\.)*"/g, '"…"')
+    .slice(0, 200);
+}
+
+function refuse(reason: string): { ok: false; reason: string } {
+  return { ok: false, reason };
+}
