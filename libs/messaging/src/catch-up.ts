@@ -1,0 +1,84 @@
+import { Admin } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { quoteIdent } from './schema';
+
+export interface CatchUpResult {
+  caughtUp: boolean;
+  waitedMs: number;
+}
+
+/**
+ * Answers "has this service applied every message that was on these topics when I asked?".
+ * The targets are the topics' end offsets now; the progress is what the consumer stored with its
+ * effects (consumer_positions), or, for partitions it has not touched since its group was placed,
+ * the group's committed offset. Bounded: after `timeoutMs` it says how far it got.
+ *
+ * This is what lets a service judge with a fact acknowledged a moment ago on another topic
+ * (G-11 for the gate, A-17 for attestation) without reading another service's tables.
+ */
+export class CatchUp {
+  private readonly positions: string;
+
+  constructor(
+    private readonly admin: Admin,
+    private readonly dataSource: DataSource,
+    schema: string,
+  ) {
+    this.positions = `${quoteIdent(schema)}.consumer_positions`;
+  }
+
+  async endOffsets(topics: readonly string[]): Promise<Map<string, bigint>> {
+    const targets = new Map<string, bigint>();
+    await Promise.all(
+      topics.map(async (topic) => {
+        for (const p of await this.admin.fetchTopicOffsets(topic)) {
+          if (BigInt(p.high) > BigInt(p.low)) targets.set(`${topic}:${p.partition}`, BigInt(p.high));
+        }
+      }),
+    );
+    return targets;
+  }
+
+  async waitFor(
+    consumer: string,
+    groupId: string,
+    targets: Map<string, bigint>,
+    timeoutMs: number,
+    pollMs = 10,
+  ): Promise<CatchUpResult> {
+    const started = Date.now();
+    let committedChecked = false;
+    const remaining = new Map(targets);
+    for (;;) {
+      const rows: Array<{ topic: string; partition: number; next_offset: string }> = await this.dataSource.query(
+        `SELECT topic, partition, next_offset FROM ${this.positions} WHERE consumer = $1`,
+        [consumer],
+      );
+      for (const row of rows) {
+        const key = `${row.topic}:${row.partition}`;
+        const target = remaining.get(key);
+        if (target !== undefined && BigInt(row.next_offset) >= target) remaining.delete(key);
+      }
+      if (remaining.size > 0 && !committedChecked) {
+        committedChecked = true;
+        await this.dropCommitted(groupId, remaining);
+      }
+      const waitedMs = Date.now() - started;
+      if (remaining.size === 0) return { caughtUp: true, waitedMs };
+      if (waitedMs >= timeoutMs) return { caughtUp: false, waitedMs };
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
+  }
+
+  private async dropCommitted(groupId: string, remaining: Map<string, bigint>): Promise<void> {
+    const topics = [...new Set([...remaining.keys()].map((k) => k.slice(0, k.lastIndexOf(':'))))];
+    const committed = await this.admin.fetchOffsets({ groupId, topics });
+    for (const { topic, partitions } of committed) {
+      for (const p of partitions) {
+        const key = `${topic}:${p.partition}`;
+        const target = remaining.get(key);
+        if (target !== undefined && p.offset !== '-1' && BigInt(p.offset) >= target) remaining.delete(key);
+      }
+    }
+  }
+}

@@ -1,0 +1,251 @@
+import { Logger } from '@nestjs/common';
+import { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
+import { DataSource, EntityManager } from 'typeorm';
+import { DLQ_HEADERS, EventEnvelope, dlqTopicOf, parseAndValidate } from '@app/contracts';
+import { RejectedMessageError, isTransientError } from './errors';
+import { errText } from './outbox-relay';
+import { quoteIdent } from './schema';
+
+export interface InboundMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  key: string | null;
+  value: Buffer | null;
+  headers: IHeaders;
+  timestamp: string;
+}
+
+export interface ValidatedMessage extends InboundMessage {
+  envelope: EventEnvelope;
+}
+
+interface CommonSpec {
+  /** Stable name of this consumer inside its service: the dedupe and position records use it. */
+  name: string;
+  topics: readonly string[];
+  /** Store the applied offset per partition with each effect, for catch-up checks (G-11, A-17). */
+  trackPositions?: boolean;
+}
+
+/** Messages are parsed and checked against libs/contracts; invalid ones go to `<topic>.dlq`. */
+export interface ValidatedConsumerSpec extends CommonSpec {
+  mode: 'validated';
+  handle(message: ValidatedMessage, manager: EntityManager): Promise<void>;
+}
+
+/** Messages reach the handler as they are, whatever their bytes (the audit keeps everything). */
+export interface RawConsumerSpec extends CommonSpec {
+  mode: 'raw';
+  handle(message: InboundMessage, manager: EntityManager): Promise<void>;
+}
+
+export type ConsumerSpec = ValidatedConsumerSpec | RawConsumerSpec;
+
+export interface ConsumerRunnerOptions {
+  kafka: Kafka;
+  admin: Admin;
+  dataSource: DataSource;
+  /** Used for dead letters. */
+  producer: Producer;
+  schema: string;
+  groupId: string;
+  /** Where a group with no committed offsets starts: everything (production) or the end (tests). */
+  newGroupStart: 'earliest' | 'latest';
+  /** Non-transient handler failures are retried this many times before the message is dead-lettered. */
+  maxAttempts?: number;
+  onDeadLetter?: (topic: string, reason: string) => void;
+  onProcessed?: (topic: string, count: number) => void;
+  /** Called after each committed effect, e.g. to wake the outbox relay for the events it wrote. */
+  onApplied?: () => void;
+}
+
+/**
+ * Runs one Kafka consumer group over kafkajs `eachBatch`. Per message: validate, then apply the
+ * handler, the processed-event record and the position in one database transaction, then mark
+ * the offset. A message that fails validation, or that the handler rejects, is published to
+ * `<topic>.dlq` with the reason and its offset committed: the consumer goes on and never loops on
+ * it. A transient failure (database or broker away) is retried with backoff, not dead-lettered.
+ */
+export class ConsumerRunner {
+  private readonly logger: Logger;
+  private readonly consumer: Consumer;
+  private readonly table: { processed: string; positions: string };
+  private joined = false;
+  private stopped = false;
+
+  constructor(
+    private readonly spec: ConsumerSpec,
+    private readonly options: ConsumerRunnerOptions,
+  ) {
+    this.logger = new Logger(`Consumer:${spec.name}`);
+    const s = quoteIdent(options.schema);
+    this.table = { processed: `${s}.processed_events`, positions: `${s}.consumer_positions` };
+    this.consumer = options.kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: 30000,
+      heartbeatInterval: 3000,
+      maxWaitTimeInMs: 100,
+      retry: { retries: 10 },
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      this.joined = true;
+    });
+    this.consumer.on(this.consumer.events.CRASH, (e) => {
+      this.joined = false;
+      this.logger.error(`consumer crashed: ${errText(e.payload.error)} (restart: ${e.payload.restart})`);
+    });
+    this.consumer.on(this.consumer.events.STOP, () => {
+      this.joined = false;
+    });
+  }
+
+  get groupId(): string {
+    return this.options.groupId;
+  }
+
+  isJoined(): boolean {
+    return this.joined;
+  }
+
+  async start(): Promise<void> {
+    if (this.options.newGroupStart === 'latest') await this.positionNewGroupAtEnd();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.spec.topics], fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: true,
+      autoCommitInterval: 1000,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 3,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.consumer.disconnect();
+  }
+
+  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload) {
+    let count = 0;
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) break;
+      const inbound = toInbound(batch.topic, batch.partition, message);
+      await this.process(inbound, heartbeat);
+      resolveOffset(message.offset);
+      count++;
+      await heartbeat();
+    }
+    await commitOffsetsIfNecessary();
+    if (count > 0) this.options.onProcessed?.(batch.topic, count);
+  }
+
+  private async process(message: InboundMessage, heartbeat: () => Promise<void>): Promise<void> {
+    let validated: ValidatedMessage | undefined;
+    if (this.spec.mode === 'validated') {
+      const result = parseAndValidate(message.value, { topic: message.topic });
+      if (!result.ok) return this.deadLetter(message, result.reason);
+      validated = { ...message, envelope: result.envelope };
+    }
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.apply(message, validated);
+        this.options.onApplied?.();
+        return;
+      } catch (err) {
+        if (err instanceof RejectedMessageError) return this.deadLetter(message, `rejected: ${err.message}`);
+        const transient = isTransientError(err);
+        if (!transient && attempt >= maxAttempts) {
+          return this.deadLetter(message, `handler failed after ${attempt} attempts: ${errText(err)}`);
+        }
+        if (this.stopped) throw err;
+        const delay = Math.min(5000, 50 * 2 ** Math.min(attempt, 7));
+        this.logger.warn(
+          `${message.topic}[${message.partition}]@${message.offset} failed (attempt ${attempt}, ${transient ? 'transient' : 'will dead-letter after ' + maxAttempts}): ${errText(err)}`,
+        );
+        await new Promise((r) => setTimeout(r, delay));
+        await heartbeat().catch(() => undefined);
+      }
+    }
+  }
+
+  private async apply(message: InboundMessage, validated: ValidatedMessage | undefined): Promise<void> {
+    await this.options.dataSource.transaction(async (manager) => {
+      const dedupeKey = validated?.envelope.eventId ?? `${message.topic}/${message.partition}/${message.offset}`;
+      const inserted: unknown[] = await manager.query(
+        `INSERT INTO ${this.table.processed} (consumer, event_id) VALUES ($1, $2)
+         ON CONFLICT DO NOTHING RETURNING event_id`,
+        [this.spec.name, dedupeKey],
+      );
+      if (inserted.length > 0) {
+        if (this.spec.mode === 'validated') await this.spec.handle(validated!, manager);
+        else await this.spec.handle(message, manager);
+      }
+      if (this.spec.trackPositions) {
+        await manager.query(
+          `INSERT INTO ${this.table.positions} (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (consumer, topic, partition)
+           DO UPDATE SET next_offset = GREATEST(${this.table.positions}.next_offset, EXCLUDED.next_offset), updated_at = now()`,
+          [this.spec.name, message.topic, message.partition, (BigInt(message.offset) + 1n).toString()],
+        );
+      }
+    });
+  }
+
+  private async deadLetter(message: InboundMessage, reason: string): Promise<void> {
+    const dlq = dlqTopicOf(message.topic);
+    this.logger.warn(`dead-lettering ${message.topic}[${message.partition}]@${message.offset} to ${dlq}: ${reason}`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.producer.send({
+          topic: dlq,
+          acks: -1,
+          messages: [
+            {
+              key: message.key,
+              value: message.value,
+              headers: {
+                ...message.headers,
+                [DLQ_HEADERS.reason]: reason,
+                [DLQ_HEADERS.sourceTopic]: message.topic,
+                [DLQ_HEADERS.sourcePartition]: String(message.partition),
+                [DLQ_HEADERS.sourceOffset]: message.offset,
+              },
+            },
+          ],
+        });
+        this.options.onDeadLetter?.(message.topic, reason);
+        return;
+      } catch (err) {
+        // The offset must not move past a message that is neither applied nor dead-lettered.
+        if (this.stopped) throw err;
+        this.logger.error(`could not publish to ${dlq} (attempt ${attempt}): ${errText(err)}`);
+        await new Promise((r) => setTimeout(r, Math.min(5000, 100 * 2 ** Math.min(attempt, 6))));
+      }
+    }
+  }
+
+  /** A new group starts at the current end of each topic, committed before it joins: no race. */
+  private async positionNewGroupAtEnd(): Promise<void> {
+    const { admin, groupId } = this.options;
+    const committed = await admin.fetchOffsets({ groupId, topics: [...this.spec.topics] });
+    for (const { topic, partitions } of committed) {
+      if (partitions.some((p) => p.offset !== '-1')) continue;
+      const ends = await admin.fetchTopicOffsets(topic);
+      await admin.setOffsets({ groupId, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
+    }
+  }
+}
+
+function toInbound(topic: string, partition: number, message: KafkaMessage): InboundMessage {
+  return {
+    topic,
+    partition,
+    offset: message.offset,
+    key: message.key ? message.key.toString('utf8') : null,
+    value: message.value,
+    headers: message.headers ?? {},
+    timestamp: message.timestamp,
+  };
+}

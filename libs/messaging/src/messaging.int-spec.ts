@@ -1,0 +1,281 @@
+import { randomUUID } from 'crypto';
+import { Kafka, Producer } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { buildEnvelope, DLQ_HEADERS, dlqTopicOf, Topics } from '@app/contracts';
+import {
+  connectedProducer,
+  createTestDatabase,
+  eventually,
+  TestDatabase,
+  testKafka,
+  TopicRecorder,
+} from '@app/testing';
+import { ConsumerRunner, ValidatedMessage } from './consumer-runner';
+import { CatchUp } from './catch-up';
+import { RejectedMessageError } from './errors';
+import { enqueueEvents } from './outbox';
+import { OutboxRelay } from './outbox-relay';
+import { messagingTablesUp } from './schema';
+
+const SCHEMA = 'messaging_test';
+
+function templatePublished(templateId = randomUUID()) {
+  return buildEnvelope(
+    'AgreementTemplatePublished',
+    {
+      templateId,
+      agreementType: 'MicrosoftCustomerAgreement',
+      versionRank: 3,
+      agreementLink: 'https://aka.ms/customeragreement',
+      publishedAt: new Date().toISOString(),
+    },
+    { producer: 'messaging-test' },
+  );
+}
+
+describe('libs/messaging against the real broker and database', () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+  let kafka: Kafka;
+  let producer: Producer;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('messaging');
+    dataSource = new DataSource({ type: 'postgres', url: db.url, extra: { max: 10 } });
+    await dataSource.initialize();
+    await dataSource.query(`CREATE SCHEMA ${SCHEMA}`);
+    for (const sql of messagingTablesUp(SCHEMA)) await dataSource.query(sql);
+    kafka = testKafka('messaging-int');
+    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await dataSource?.destroy();
+    await db?.drop();
+  });
+
+  describe('outbox relay', () => {
+    let relay: OutboxRelay;
+    let recorder: TopicRecorder;
+
+    beforeAll(async () => {
+      recorder = await new TopicRecorder(kafka, [Topics.AgreementsTemplates]).start();
+      relay = new OutboxRelay(dataSource, producer, { schema: SCHEMA, idleIntervalMs: 100 });
+      relay.start();
+    });
+
+    afterAll(async () => {
+      await relay.stop();
+      await recorder.stop();
+    });
+
+    it('publishes what a transaction wrote, and flush resolves only once it is on the topic', async () => {
+      const envelopes = [templatePublished(), templatePublished(), templatePublished()];
+      const key = randomUUID();
+      const ids = await dataSource.transaction((m) =>
+        enqueueEvents(
+          m,
+          SCHEMA,
+          envelopes.map((envelope) => ({ topic: Topics.AgreementsTemplates, key, envelope })),
+        ),
+      );
+
+      await expect(relay.flush(ids, 10000)).resolves.toBe(true);
+
+      const outbox = await dataSource.query(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox WHERE id = ANY($1)`, [ids]);
+      expect(outbox[0].n).toBe(0);
+      const seen = await eventually(() => {
+        const mine = recorder.on(Topics.AgreementsTemplates).filter((m) => m.key === key);
+        expect(mine).toHaveLength(3);
+        return mine;
+      });
+      expect(seen.map((m) => m.json.eventId)).toEqual(ids);
+      expect(seen[0].headers).toMatchObject({
+        'event-type': 'AgreementTemplatePublished',
+        'event-version': '1',
+        'event-id': ids[0],
+        'correlation-id': envelopes[0].correlationId,
+      });
+    });
+
+    it('publishes a row that commits after a later row was already published (no "id > last seen")', async () => {
+      const early = templatePublished();
+      const late = templatePublished();
+      const runner = dataSource.createQueryRunner();
+      await runner.connect();
+      await runner.startTransaction();
+      await enqueueEvents(runner.manager, SCHEMA, [{ topic: Topics.AgreementsTemplates, key: randomUUID(), envelope: early }]);
+      const [lateId] = await dataSource.transaction((m) =>
+        enqueueEvents(m, SCHEMA, [{ topic: Topics.AgreementsTemplates, key: randomUUID(), envelope: late }]),
+      );
+      await expect(relay.flush([lateId], 10000)).resolves.toBe(true);
+      await runner.commitTransaction();
+      await runner.release();
+
+      await expect(relay.flush([early.eventId], 10000)).resolves.toBe(true);
+      await eventually(() =>
+        expect(recorder.on(Topics.AgreementsTemplates).map((m) => m.json?.eventId)).toEqual(
+          expect.arrayContaining([early.eventId, late.eventId]),
+        ),
+      );
+    });
+
+    it('keeps one key in order when another relay holds an older row of that key', async () => {
+      const key = randomUUID();
+      const first = templatePublished();
+      const second = templatePublished();
+      await dataSource.transaction((m) =>
+        enqueueEvents(m, SCHEMA, [
+          { topic: Topics.AgreementsTemplates, key, envelope: first },
+          { topic: Topics.AgreementsTemplates, key, envelope: second },
+        ]),
+      );
+      // Another instance's relay has claimed the older row and not yet committed.
+      const other = dataSource.createQueryRunner();
+      await other.connect();
+      await other.startTransaction();
+      await other.query(`SELECT id FROM ${SCHEMA}.outbox WHERE id = $1 FOR UPDATE`, [first.eventId]);
+
+      await expect(relay.flush([second.eventId], 600)).resolves.toBe(false);
+      const waiting = await dataSource.query(`SELECT id FROM ${SCHEMA}.outbox WHERE id = $1`, [second.eventId]);
+      expect(waiting).toHaveLength(1);
+
+      await other.rollbackTransaction();
+      await other.release();
+      await expect(relay.flush([first.eventId, second.eventId], 10000)).resolves.toBe(true);
+      const order = await eventually(() => {
+        const mine = recorder.on(Topics.AgreementsTemplates).filter((m) => m.key === key);
+        expect(mine).toHaveLength(2);
+        return mine.map((m) => m.json.eventId);
+      });
+      expect(order).toEqual([first.eventId, second.eventId]);
+    });
+  });
+
+  describe('consumer runner', () => {
+    let runner: ConsumerRunner;
+    let recorder: TopicRecorder;
+    let admin: ReturnType<Kafka['admin']>;
+    let sender: Producer;
+    const applied: ValidatedMessage[] = [];
+    const poison = new Set<string>();
+
+    beforeAll(async () => {
+      admin = kafka.admin();
+      await admin.connect();
+      sender = await connectedProducer(kafka);
+      recorder = await new TopicRecorder(kafka, [dlqTopicOf(Topics.AgreementsTemplates)]).start();
+      runner = new ConsumerRunner(
+        {
+          name: 'templates-test',
+          mode: 'validated',
+          topics: [Topics.AgreementsTemplates],
+          trackPositions: true,
+          handle: async (message) => {
+            if (poison.has(message.envelope.eventId)) throw new RejectedMessageError('template cannot be applied');
+            applied.push(message);
+          },
+        },
+        {
+          kafka,
+          admin,
+          dataSource,
+          producer,
+          schema: SCHEMA,
+          groupId: `messaging-test-${randomUUID()}`,
+          newGroupStart: 'latest',
+          maxAttempts: 2,
+        },
+      );
+      await runner.start();
+      await eventually(() => expect(runner.isJoined()).toBe(true), { timeoutMs: 30000 });
+    });
+
+    afterAll(async () => {
+      await runner.stop();
+      await recorder.stop();
+      await sender.disconnect();
+      await admin.disconnect();
+    });
+
+    it('sends a malformed message to the .dlq with its reason and source, and still processes the next good one', async () => {
+      const key = randomUUID();
+      const good = templatePublished();
+      const invalid = { ...templatePublished(), data: { templateId: 'not-a-guid' } };
+      await sender.send({
+        topic: Topics.AgreementsTemplates,
+        messages: [
+          { key, value: '{ this is not json' },
+          { key, value: JSON.stringify(invalid), headers: { 'event-id': invalid.eventId } },
+          { key, value: JSON.stringify(good) },
+        ],
+      });
+
+      await eventually(() => expect(applied.map((m) => m.envelope.eventId)).toContain(good.eventId));
+      const dead = await eventually(() => {
+        const mine = recorder.on(dlqTopicOf(Topics.AgreementsTemplates)).filter((m) => m.key === key);
+        expect(mine).toHaveLength(2);
+        return mine;
+      });
+      expect(dead[0].value).toBe('{ this is not json');
+      expect(dead[0].headers[DLQ_HEADERS.reason]).toMatch(/not valid JSON/);
+      expect(dead[0].headers[DLQ_HEADERS.sourceTopic]).toBe(Topics.AgreementsTemplates);
+      expect(Number(dead[0].headers[DLQ_HEADERS.sourceOffset])).toBeGreaterThanOrEqual(0);
+      expect(dead[0].headers[DLQ_HEADERS.sourcePartition]).toMatch(/^\d+$/);
+      expect(dead[1].json.eventId).toBe(invalid.eventId);
+      expect(dead[1].headers[DLQ_HEADERS.reason]).toMatch(/templateId/);
+      expect(dead[1].headers['event-id']).toBe(invalid.eventId);
+    });
+
+    it('applies a redelivered event once', async () => {
+      const event = templatePublished();
+      const key = randomUUID();
+      await sender.send({ topic: Topics.AgreementsTemplates, messages: [{ key, value: JSON.stringify(event) }] });
+      await sender.send({ topic: Topics.AgreementsTemplates, messages: [{ key, value: JSON.stringify(event) }] });
+      const marker = templatePublished();
+      await sender.send({ topic: Topics.AgreementsTemplates, messages: [{ key, value: JSON.stringify(marker) }] });
+
+      await eventually(() => expect(applied.map((m) => m.envelope.eventId)).toContain(marker.eventId));
+      expect(applied.filter((m) => m.envelope.eventId === event.eventId)).toHaveLength(1);
+    });
+
+    it('dead-letters a message its handler rejects and goes on', async () => {
+      const rejected = templatePublished();
+      const after = templatePublished();
+      poison.add(rejected.eventId);
+      const key = randomUUID();
+      await sender.send({
+        topic: Topics.AgreementsTemplates,
+        messages: [
+          { key, value: JSON.stringify(rejected) },
+          { key, value: JSON.stringify(after) },
+        ],
+      });
+      await eventually(() => expect(applied.map((m) => m.envelope.eventId)).toContain(after.eventId));
+      const dead = await eventually(() => {
+        const mine = recorder.on(dlqTopicOf(Topics.AgreementsTemplates)).filter((m) => m.key === key);
+        expect(mine).toHaveLength(1);
+        return mine[0];
+      });
+      expect(dead.headers[DLQ_HEADERS.reason]).toBe('rejected: template cannot be applied');
+      expect(applied.map((m) => m.envelope.eventId)).not.toContain(rejected.eventId);
+    });
+
+    it('tells when it has applied everything up to the end offsets (catch-up)', async () => {
+      const catchUp = new CatchUp(admin, dataSource, SCHEMA);
+      const event = templatePublished();
+      await sender.send({ topic: Topics.AgreementsTemplates, messages: [{ key: randomUUID(), value: JSON.stringify(event) }] });
+      const targets = await catchUp.endOffsets([Topics.AgreementsTemplates]);
+      const result = await catchUp.waitFor('templates-test', runner.groupId, targets, 10000);
+      expect(result.caughtUp).toBe(true);
+      expect(applied.map((m) => m.envelope.eventId)).toContain(event.eventId);
+
+      const impossible = new Map([[`${Topics.AgreementsTemplates}:0`, 10n ** 15n]]);
+      await expect(catchUp.waitFor('templates-test', runner.groupId, impossible, 100)).resolves.toMatchObject({
+        caughtUp: false,
+      });
+    });
+  });
+});

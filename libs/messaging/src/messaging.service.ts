@@ -1,0 +1,122 @@
+import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { Admin, Kafka, Partitioners, Producer } from 'kafkajs';
+import { DataSource, EntityManager } from 'typeorm';
+import { CatchUp } from './catch-up';
+import { ConsumerRunner, ConsumerSpec } from './consumer-runner';
+import { createKafka } from './kafka';
+import { enqueueEvents, OutboxMessage } from './outbox';
+import { OutboxRelay } from './outbox-relay';
+
+export interface MessagingOptions {
+  /** The service's own database schema, where its outbox and consumer records live. */
+  schema: string;
+  /** The service name: the Kafka client id and part of every consumer group id. */
+  service: string;
+  brokers: readonly string[];
+  /** Group ids are `<groupPrefix>.<service>.<consumer name>`. */
+  groupPrefix: string;
+  newGroupStart?: 'earliest' | 'latest';
+  maxAttempts?: number;
+}
+
+export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
+
+/**
+ * The one place a service touches Kafka: its outbox relay, its consumers and the catch-up check.
+ * Consumers are registered during module init and started when the application boots; at
+ * shutdown they stop first, then the relay publishes what is left, then the clients disconnect.
+ */
+@Injectable()
+export class Messaging implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private readonly logger = new Logger(Messaging.name);
+  readonly kafka: Kafka;
+  readonly producer: Producer;
+  readonly admin: Admin;
+  readonly relay: OutboxRelay;
+  readonly catchUp: CatchUp;
+  private readonly runners: ConsumerRunner[] = [];
+  private producerConnected = false;
+  private started = false;
+  private readonly deadLetterListeners: Array<(topic: string, reason: string) => void> = [];
+  private readonly processedListeners: Array<(topic: string, count: number) => void> = [];
+
+  constructor(
+    readonly options: MessagingOptions,
+    private readonly dataSource: DataSource,
+  ) {
+    this.kafka = createKafka(options.brokers, options.service);
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    this.admin = this.kafka.admin();
+    this.relay = new OutboxRelay(dataSource, this.producer, { schema: options.schema });
+    this.catchUp = new CatchUp(this.admin, dataSource, options.schema);
+  }
+
+  groupIdFor(consumerName: string): string {
+    return `${this.options.groupPrefix}.${this.options.service}.${consumerName}`;
+  }
+
+  /** Writes events into the outbox within the caller's transaction. */
+  enqueue(manager: EntityManager, messages: readonly OutboxMessage[]): Promise<string[]> {
+    return enqueueEvents(manager, this.options.schema, messages);
+  }
+
+  /** Waits until the given events are on their topics (see OutboxRelay.flush). */
+  flush(eventIds: readonly string[], timeoutMs?: number): Promise<boolean> {
+    return this.relay.flush(eventIds, timeoutMs);
+  }
+
+  registerConsumer(spec: ConsumerSpec): ConsumerRunner {
+    if (this.started) throw new Error(`consumer ${spec.name} registered after start`);
+    const runner = new ConsumerRunner(spec, {
+      kafka: this.kafka,
+      admin: this.admin,
+      dataSource: this.dataSource,
+      producer: this.producer,
+      schema: this.options.schema,
+      groupId: this.groupIdFor(spec.name),
+      newGroupStart: this.options.newGroupStart ?? 'earliest',
+      maxAttempts: this.options.maxAttempts,
+      onDeadLetter: (topic, reason) => this.deadLetterListeners.forEach((l) => l(topic, reason)),
+      onProcessed: (topic, count) => this.processedListeners.forEach((l) => l(topic, count)),
+      onApplied: () => this.relay.wake(),
+    });
+    this.runners.push(runner);
+    return runner;
+  }
+
+  onDeadLetter(listener: (topic: string, reason: string) => void): void {
+    this.deadLetterListeners.push(listener);
+  }
+
+  onProcessed(listener: (topic: string, count: number) => void): void {
+    this.processedListeners.push(listener);
+  }
+
+  /** Ready: the producer is connected and every consumer has joined its group. */
+  isReady(): boolean {
+    return this.producerConnected && this.runners.every((r) => r.isJoined());
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    this.started = true;
+    await Promise.all([this.producer.connect(), this.admin.connect()]);
+    this.producerConnected = true;
+    this.relay.start();
+    for (const runner of this.runners) await runner.start();
+    this.logger.log(`messaging started: ${this.runners.length} consumer(s), brokers ${this.options.brokers.join(',')}`);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await Promise.allSettled(this.runners.map((r) => r.stop()));
+    await this.relay.stop();
+    if (this.producerConnected) {
+      await this.relay.drain().catch((err) => this.logger.warn(`outbox left for the next start: ${err}`));
+    }
+    this.producerConnected = false;
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+  }
+}

@@ -1,0 +1,234 @@
+import { Logger } from '@nestjs/common';
+import { Producer } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { quoteIdent } from './schema';
+
+export interface OutboxRelayOptions {
+  schema: string;
+  /** Rows claimed per round. */
+  batchSize?: number;
+  /** How often an idle relay looks for rows that nobody woke it for (another instance's, late commits). */
+  idleIntervalMs?: number;
+}
+
+interface ClaimedRow {
+  seq: string;
+  id: string;
+  topic: string;
+  key: string;
+  payload: string;
+  headers: Record<string, string>;
+}
+
+interface Waiter {
+  pending: Set<string>;
+  resolve: (published: boolean) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * Publishes outbox rows to Kafka. Each round claims the oldest rows with FOR UPDATE SKIP LOCKED
+ * (so several instances share the work and a row that commits late is still found: nothing is
+ * chosen by "id greater than the last one seen"), sends them, deletes them and commits. A row
+ * whose key has an older row locked by another relay is left for a later round, which keeps each
+ * customer's events in order across instances. Publication is at least once: a crash between
+ * send and commit re-sends, and consumers dedupe by eventId.
+ */
+export class OutboxRelay {
+  private readonly logger = new Logger(OutboxRelay.name);
+  private readonly table: string;
+  private readonly batchSize: number;
+  private readonly idleIntervalMs: number;
+  private readonly waiters = new Set<Waiter>();
+  private running = false;
+  private loop?: Promise<void>;
+  private wakeUp?: () => void;
+  private woken = false;
+  private failures = 0;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly producer: Producer,
+    options: OutboxRelayOptions,
+  ) {
+    this.table = `${quoteIdent(options.schema)}.outbox`;
+    this.batchSize = options.batchSize ?? 500;
+    this.idleIntervalMs = options.idleIntervalMs ?? 250;
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake();
+    await this.loop;
+    for (const waiter of this.waiters) this.settle(waiter, false);
+  }
+
+  wake(): void {
+    this.woken = true;
+    this.wakeUp?.();
+  }
+
+  /**
+   * Wakes the relay and waits until every given event is on its topic. Resolves false when the
+   * time is up; the rows then stay in the outbox and are published later: nothing is lost.
+   */
+  flush(eventIds: readonly string[], timeoutMs = 5000): Promise<boolean> {
+    if (eventIds.length === 0) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const waiter: Waiter = {
+        pending: new Set(eventIds),
+        resolve,
+        timer: setTimeout(() => void this.finalCheck(waiter), timeoutMs),
+      };
+      this.waiters.add(waiter);
+      this.wake();
+    });
+  }
+
+  /** Publishes whatever is pending now; used by tests and at shutdown. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const n = await this.publishRound();
+      total += n;
+      if (n === 0) return total;
+    }
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let published = 0;
+      try {
+        published = await this.publishRound();
+        this.failures = 0;
+      } catch (err) {
+        this.failures++;
+        const delay = Math.min(5000, 100 * 2 ** Math.min(this.failures, 6));
+        this.logger.warn(`outbox publish failed (attempt ${this.failures}), retrying in ${delay} ms: ${errText(err)}`);
+        await this.sleep(delay);
+        continue;
+      }
+      if (published > 0) continue;
+      if (this.waiters.size > 0) await this.checkForeignPublications();
+      if (!this.woken) await this.sleep(this.waiters.size > 0 ? 20 : this.idleIntervalMs);
+      this.woken = false;
+    }
+  }
+
+  private async publishRound(): Promise<number> {
+    this.woken = false;
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const claimed: ClaimedRow[] = await runner.query(
+        `SELECT seq, id, topic, key, payload, headers FROM ${this.table}
+          ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.batchSize],
+      );
+      if (claimed.length === 0) {
+        await runner.commitTransaction();
+        return 0;
+      }
+      const rows = await this.withoutRowsBehindForeignClaims(runner, claimed);
+      if (rows.length > 0) {
+        const byTopic = new Map<string, ClaimedRow[]>();
+        for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
+        await this.producer.sendBatch({
+          acks: -1,
+          topicMessages: [...byTopic].map(([topic, topicRows]) => ({
+            topic,
+            messages: topicRows.map((r) => ({ key: r.key, value: r.payload, headers: r.headers })),
+          })),
+        });
+        await runner.query(`DELETE FROM ${this.table} WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);
+      }
+      await runner.commitTransaction();
+      this.markPublished(rows.map((r) => r.id));
+      return rows.length;
+    } catch (err) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw err;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  /** Rows of a key whose older row is claimed by another relay must wait for it. */
+  private async withoutRowsBehindForeignClaims(
+    runner: { query: (sql: string, params?: unknown[]) => Promise<any> },
+    claimed: ClaimedRow[],
+  ): Promise<ClaimedRow[]> {
+    const seqs = claimed.map((r) => r.seq);
+    const older: Array<{ key: string; first_seq: string }> = await runner.query(
+      `SELECT key, min(seq) AS first_seq FROM ${this.table}
+        WHERE key = ANY($1::text[]) AND seq < $2::bigint AND NOT (seq = ANY($3::bigint[]))
+        GROUP BY key`,
+      [[...new Set(claimed.map((r) => r.key))], seqs[seqs.length - 1], seqs],
+    );
+    if (older.length === 0) return claimed;
+    const blockedFrom = new Map(older.map((o) => [o.key, BigInt(o.first_seq)]));
+    return claimed.filter((r) => {
+      const first = blockedFrom.get(r.key);
+      return first === undefined || BigInt(r.seq) < first;
+    });
+  }
+
+  private markPublished(ids: string[]): void {
+    if (this.waiters.size === 0) return;
+    for (const waiter of this.waiters) {
+      for (const id of ids) waiter.pending.delete(id);
+      if (waiter.pending.size === 0) this.settle(waiter, true);
+    }
+  }
+
+  /** Rows another instance's relay claimed disappear from the table without passing through us. */
+  private async checkForeignPublications(): Promise<void> {
+    const ids = new Set<string>();
+    for (const waiter of this.waiters) for (const id of waiter.pending) ids.add(id);
+    if (ids.size === 0) return;
+    try {
+      const stillThere: Array<{ id: string }> = await this.dataSource.query(
+        `SELECT id FROM ${this.table} WHERE id = ANY($1::uuid[])`,
+        [[...ids]],
+      );
+      const remaining = new Set(stillThere.map((r) => r.id));
+      this.markPublished([...ids].filter((id) => !remaining.has(id)));
+    } catch (err) {
+      this.logger.warn(`outbox check failed: ${errText(err)}`);
+    }
+  }
+
+  private async finalCheck(waiter: Waiter): Promise<void> {
+    if (!this.waiters.has(waiter)) return;
+    await this.checkForeignPublications();
+    if (this.waiters.has(waiter)) this.settle(waiter, false);
+  }
+
+  private settle(waiter: Waiter, published: boolean): void {
+    clearTimeout(waiter.timer);
+    this.waiters.delete(waiter);
+    waiter.resolve(published);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+}
+
+export function errText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

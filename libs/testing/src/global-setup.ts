@@ -1,0 +1,5 @@
+import { ensureInfrastructure } from './infra';
+
+export default async function globalSetup(): Promise<void> {
+  await ensureInfrastructure();
+}

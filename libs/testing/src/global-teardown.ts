@@ -1,0 +1,5 @@
+import { stopWhatTestsStarted } from './infra';
+
+export default async function globalTeardown(): Promise<void> {
+  stopWhatTestsStarted();
+}
