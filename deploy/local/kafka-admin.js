@@ -1,0 +1,278 @@
+#!/usr/bin/env node
+/*
+ * Small admin helper for the local Kafka broker (used by deploy/local/kafka.sh and by the
+ * docker-compose `kafka-init` one-shot container).
+ *
+ *   node deploy/local/kafka-admin.js wait [--timeout-ms 60000] [--pid 1234] [--brokers host:port,...]
+ *       Polls admin.describeCluster() every 250 ms until the broker answers (exit 0) or the timeout
+ *       passes (exit 1). With --pid, gives up at once (exit 2) when that process is gone.
+ *   node deploy/local/kafka-admin.js create-topics [--topics-file f.json] [--brokers host:port,...]
+ *       Creates every topic of deploy/kafka/topics.json that does not exist yet, then checks that each
+ *       one exists with the expected partition count. Idempotent.
+ *   node deploy/local/kafka-admin.js list-topics [--brokers host:port,...]
+ *
+ * Brokers: --brokers, else KAFKA_BROKERS, else 127.0.0.1:9092.
+ * Plain CommonJS on purpose: it runs before (and without) the TypeScript build.
+ */
+'use strict';
+
+const path = require('path');
+const fs = require('fs');
+
+const REPO_ROOT = path.resolve(__dirname, '..', '..');
+const DEFAULT_TOPICS_FILE = path.join(REPO_ROOT, 'deploy', 'kafka', 'topics.json');
+
+function loadKafkajs() {
+  try {
+    return require(require.resolve('kafkajs', { paths: [REPO_ROOT] }));
+  } catch (err) {
+    if (err && err.code === 'MODULE_NOT_FOUND') {
+      process.stderr.write(
+        `kafka-admin: the 'kafkajs' package is not installed (looked in ${path.join(REPO_ROOT, 'node_modules')}).\n` +
+          `Run 'npm install' (or 'npm ci') in ${REPO_ROOT} first.\n`,
+      );
+      process.exit(3);
+    }
+    throw err;
+  }
+}
+
+function parseArgs(argv) {
+  const [command, ...rest] = argv;
+  const opts = {};
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!m) fail(`unexpected argument '${arg}'`);
+    const value = m[2] !== undefined ? m[2] : rest[++i];
+    if (value === undefined) fail(`option --${m[1]} needs a value`);
+    opts[m[1]] = value;
+  }
+  return { command, opts };
+}
+
+function fail(message, code = 1) {
+  process.stderr.write(`kafka-admin: ${message}\n`);
+  process.exit(code);
+}
+
+function brokersFrom(opts) {
+  const raw = opts.brokers || process.env.KAFKA_BROKERS || '127.0.0.1:9092';
+  const brokers = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (brokers.length === 0) fail('no brokers given');
+  return brokers;
+}
+
+function positiveInt(value, name) {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) fail(`--${name} must be a positive integer, got '${value}'`);
+  return n;
+}
+
+function makeKafka(brokers, { quick } = {}) {
+  const { Kafka, logLevel } = loadKafkajs();
+  return new Kafka({
+    clientId: 'acceptance-gate-kafka-admin',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: quick ? 1000 : 3000,
+    requestTimeout: quick ? 2000 : 30000,
+    retry: quick ? { retries: 0 } : { retries: 8, initialRetryTime: 250, maxRetryTime: 2000 },
+  });
+}
+
+function processAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function cmdWait(opts) {
+  const brokers = brokersFrom(opts);
+  const timeoutMs = opts['timeout-ms'] ? positiveInt(opts['timeout-ms'], 'timeout-ms') : 60000;
+  const pid = opts.pid ? positiveInt(opts.pid, 'pid') : undefined;
+  const deadline = Date.now() + timeoutMs;
+  const kafka = makeKafka(brokers, { quick: true });
+  let lastError = 'no attempt made';
+  for (;;) {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      const cluster = await admin.describeCluster();
+      await admin.disconnect().catch(() => {});
+      process.stdout.write(
+        `kafka-admin: broker answers on ${brokers.join(',')} (cluster ${cluster.clusterId}, ` +
+          `${cluster.brokers.length} broker(s), controller ${cluster.controller})\n`,
+      );
+      return 0;
+    } catch (err) {
+      lastError = (err && err.message) || String(err);
+      await admin.disconnect().catch(() => {});
+    }
+    if (pid !== undefined && !processAlive(pid)) {
+      process.stderr.write(`kafka-admin: process ${pid} exited before the broker answered\n`);
+      return 2;
+    }
+    if (Date.now() + 250 > deadline) {
+      process.stderr.write(
+        `kafka-admin: no answer from ${brokers.join(',')} within ${timeoutMs} ms (last error: ${lastError})\n`,
+      );
+      return 1;
+    }
+    await sleep(250);
+  }
+}
+
+function readTopics(file) {
+  let parsed;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    fail(`cannot read topic definitions from ${file}: ${err.message}`);
+  }
+  if (!parsed || !Array.isArray(parsed.topics) || parsed.topics.length === 0) {
+    fail(`${file} must look like { "topics": [ { "name": "...", "partitions": 6 } ] }`);
+  }
+  const seen = new Set();
+  return parsed.topics.map((t, i) => {
+    if (!t || typeof t.name !== 'string' || !/^[a-zA-Z0-9._-]{1,249}$/.test(t.name)) {
+      fail(`${file}: topics[${i}] has no valid "name"`);
+    }
+    if (seen.has(t.name)) fail(`${file}: topic ${t.name} is defined twice`);
+    seen.add(t.name);
+    if (!Number.isInteger(t.partitions) || t.partitions <= 0) {
+      fail(`${file}: topic ${t.name} needs a positive integer "partitions"`);
+    }
+    const replicationFactor = t.replicationFactor === undefined ? 1 : t.replicationFactor;
+    if (!Number.isInteger(replicationFactor) || replicationFactor <= 0) {
+      fail(`${file}: topic ${t.name} has an invalid "replicationFactor"`);
+    }
+    const configEntries = Object.entries(t.config || {}).map(([name, value]) => ({
+      name,
+      value: String(value),
+    }));
+    return { name: t.name, partitions: t.partitions, replicationFactor, configEntries };
+  });
+}
+
+async function cmdCreateTopics(opts) {
+  const brokers = brokersFrom(opts);
+  const file = path.resolve(opts['topics-file'] || DEFAULT_TOPICS_FILE);
+  const wanted = readTopics(file);
+  const admin = makeKafka(brokers).admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = wanted.filter((t) => !existing.has(t.name));
+    if (missing.length > 0) {
+      try {
+        await admin.createTopics({
+          waitForLeaders: true,
+          timeout: 30000,
+          topics: missing.map((t) => ({
+            topic: t.name,
+            numPartitions: t.partitions,
+            replicationFactor: t.replicationFactor,
+            configEntries: t.configEntries,
+          })),
+        });
+      } catch (err) {
+        // Another process may have created some of them in between: only real failures matter,
+        // and the verification below tells which.
+        const onlyExisting =
+          err &&
+          Array.isArray(err.errors) &&
+          err.errors.length > 0 &&
+          err.errors.every((e) => e && e.type === 'TOPIC_ALREADY_EXISTS');
+        if (!onlyExisting) throw err;
+      }
+    }
+
+    const metadata = await admin.fetchTopicMetadata({ topics: wanted.map((t) => t.name) });
+    const byName = new Map(metadata.topics.map((t) => [t.name, t]));
+    const problems = [];
+    for (const t of wanted) {
+      const found = byName.get(t.name);
+      if (!found) {
+        problems.push(`${t.name}: missing after creation`);
+      } else if (found.partitions.length !== t.partitions) {
+        problems.push(
+          `${t.name}: has ${found.partitions.length} partition(s), expected ${t.partitions} ` +
+            `(delete the topic, or wipe the broker's data directory, to recreate it)`,
+        );
+      } else if (found.partitions.some((p) => p.leader === undefined || p.leader < 0)) {
+        problems.push(`${t.name}: some partitions have no leader`);
+      }
+    }
+    if (problems.length > 0) {
+      process.stderr.write(`kafka-admin: topic check failed:\n  ${problems.join('\n  ')}\n`);
+      return 1;
+    }
+    const created = missing.map((t) => t.name);
+    process.stdout.write(
+      `kafka-admin: ${wanted.length} topic(s) present with the expected partitions` +
+        (created.length > 0 ? `; created ${created.length}: ${created.join(', ')}` : '; none created') +
+        '\n',
+    );
+    return 0;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+async function cmdListTopics(opts) {
+  const admin = makeKafka(brokersFrom(opts)).admin();
+  await admin.connect();
+  try {
+    const names = (await admin.listTopics()).sort();
+    const { topics } = await admin.fetchTopicMetadata({ topics: names });
+    const partitions = new Map(topics.map((t) => [t.name, t.partitions.length]));
+    for (const name of names) process.stdout.write(`${name}\t${partitions.get(name)}\n`);
+    return 0;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+const USAGE = `usage: kafka-admin.js <wait|create-topics|list-topics> [options]
+  wait           [--timeout-ms N] [--pid P] [--brokers host:port,...]
+  create-topics  [--topics-file deploy/kafka/topics.json] [--brokers host:port,...]
+  list-topics    [--brokers host:port,...]
+`;
+
+async function main() {
+  const { command, opts } = parseArgs(process.argv.slice(2));
+  switch (command) {
+    case 'wait':
+      return cmdWait(opts);
+    case 'create-topics':
+      return cmdCreateTopics(opts);
+    case 'list-topics':
+      return cmdListTopics(opts);
+    case undefined:
+    case '-h':
+    case '--help':
+    case 'help':
+      process.stdout.write(USAGE);
+      return command === undefined ? 64 : 0;
+    default:
+      process.stderr.write(`kafka-admin: unknown command '${command}'\n${USAGE}`);
+      return 64;
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    process.stderr.write(`kafka-admin: ${(err && err.stack) || err}\n`);
+    process.exit(1);
+  },
+);
