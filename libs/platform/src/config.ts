@@ -1,0 +1,172 @@
+import type { LogLevel } from '@nestjs/common';
+import { createPublicKey } from 'node:crypto';
+
+export type ServiceName = 'attestation' | 'reseller-relationship' | 'order-gate' | 'audit';
+
+export interface JwtConfig {
+  readonly secret?: string;
+  readonly publicKey?: string;
+  readonly jwksUrl?: string;
+  readonly issuer?: string;
+  readonly audience?: string;
+}
+
+export interface ServiceConfig {
+  readonly service: ServiceName;
+  readonly port: number;
+  readonly kafkaBrokers: readonly string[];
+  readonly databaseUrl: string;
+  readonly jwt: JwtConfig;
+  readonly kafkaGroupPrefix: string;
+  readonly logLevel: LogLevel;
+}
+
+/** The injection token under which `PlatformModule` provides the `ServiceConfig`. */
+export const SERVICE_CONFIG = 'SERVICE_CONFIG';
+
+export const PORT_VARIABLES: Readonly<Record<ServiceName, { variable: string; defaultPort: number }>> = {
+  attestation: { variable: 'ATTESTATION_PORT', defaultPort: 3001 },
+  'reseller-relationship': { variable: 'RESELLER_RELATIONSHIP_PORT', defaultPort: 3002 },
+  'order-gate': { variable: 'ORDER_GATE_PORT', defaultPort: 3003 },
+  audit: { variable: 'AUDIT_PORT', defaultPort: 3004 },
+};
+
+/** Nest's levels, least severe first: `LOG_LEVEL` enables its level and every more severe one. */
+export const LOG_LEVELS: readonly LogLevel[] = ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'];
+
+export const MIN_JWT_SECRET_LENGTH = 32;
+
+export interface ConfigProblem {
+  readonly variable: string;
+  readonly expected: string;
+}
+
+/** The environment cannot run the service. The message names each bad variable, never its value. */
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(`Invalid configuration: ${problems.map((p) => `${p.variable} ${p.expected}`).join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const HOST_AND_PORT = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$/;
+const GROUP_PREFIX = /^[A-Za-z0-9._-]{1,100}$/;
+
+type Env = Record<string, string | undefined>;
+
+function valueOf(env: Env, variable: string): string | undefined {
+  const value = env[variable]?.trim();
+  return value ? value : undefined;
+}
+
+function isPort(text: string, allowZero: boolean): boolean {
+  if (!/^\d{1,5}$/.test(text)) return false;
+  const port = Number(text);
+  return port <= 65535 && (allowZero || port > 0);
+}
+
+/**
+ * Reads and checks the service's settings (CONTRACT.md, "Running"). Every problem is collected so
+ * one start names them all. Empty variables count as unset.
+ */
+export function loadConfig(env: Env = process.env, opts: { service: ServiceName }): ServiceConfig {
+  const problems: ConfigProblem[] = [];
+  const problem = (variable: string, expected: string) => problems.push({ variable, expected });
+
+  const { variable: portVariable, defaultPort } = PORT_VARIABLES[opts.service];
+  const portText = valueOf(env, portVariable);
+  if (portText !== undefined && !isPort(portText, true)) {
+    problem(portVariable, 'must be a TCP port number between 0 and 65535');
+  }
+
+  const kafkaBrokers = (valueOf(env, 'KAFKA_BROKERS') ?? '127.0.0.1:9092').split(',').map((b) => b.trim());
+  if (
+    kafkaBrokers.some((broker) => !HOST_AND_PORT.test(broker) || !isPort(broker.split(':').pop()!, false))
+  ) {
+    problem('KAFKA_BROKERS', 'must be a comma-separated list of host:port (e.g. 127.0.0.1:9092)');
+  }
+
+  const databaseUrl = valueOf(env, 'DATABASE_URL') ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  if (!isPostgresUrl(databaseUrl)) {
+    problem('DATABASE_URL', 'must be a postgres:// or postgresql:// URL (e.g. postgres://user@host:5432/db)');
+  }
+
+  const jwt = readJwtConfig(env, problem);
+
+  const kafkaGroupPrefix = valueOf(env, 'KAFKA_GROUP_PREFIX') ?? 'acceptance-gate';
+  if (!GROUP_PREFIX.test(kafkaGroupPrefix)) {
+    problem('KAFKA_GROUP_PREFIX', 'must be 1 to 100 letters, digits, ".", "_" or "-"');
+  }
+
+  const logLevel = valueOf(env, 'LOG_LEVEL') ?? 'log';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    problem('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({
+    service: opts.service,
+    port: portText === undefined ? defaultPort : Number(portText),
+    kafkaBrokers: Object.freeze(kafkaBrokers),
+    databaseUrl,
+    jwt: Object.freeze(jwt),
+    kafkaGroupPrefix,
+    logLevel: logLevel as LogLevel,
+  });
+}
+
+function isPostgresUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'postgres:' || url.protocol === 'postgresql:';
+  } catch {
+    return false;
+  }
+}
+
+function readJwtConfig(env: Env, problem: (variable: string, expected: string) => void): JwtConfig {
+  const secret = valueOf(env, 'JWT_SECRET');
+  const publicKey = valueOf(env, 'JWT_PUBLIC_KEY')?.replace(/\\n/g, '\n').trim();
+  const jwksUrl = valueOf(env, 'JWT_JWKS_URL');
+  const issuer = valueOf(env, 'JWT_ISSUER');
+  const audience = valueOf(env, 'JWT_AUDIENCE');
+
+  if (!secret && !publicKey && !jwksUrl) {
+    problem('JWT_SECRET', 'must be set (HS256, local runs), unless JWT_PUBLIC_KEY or JWT_JWKS_URL is set');
+  }
+  if (secret !== undefined && secret.length < MIN_JWT_SECRET_LENGTH) {
+    problem('JWT_SECRET', `must be at least ${MIN_JWT_SECRET_LENGTH} characters long`);
+  }
+  if (publicKey !== undefined && !isUsablePublicKey(publicKey)) {
+    problem(
+      'JWT_PUBLIC_KEY',
+      'must be an RSA or P-256 EC public key in PEM ("-----BEGIN PUBLIC KEY-----", \\n allowed)',
+    );
+  }
+  if (jwksUrl !== undefined && !isHttpUrl(jwksUrl)) {
+    problem('JWT_JWKS_URL', 'must be an http:// or https:// URL');
+  }
+  return { secret, publicKey, jwksUrl, issuer, audience };
+}
+
+function isUsablePublicKey(pem: string): boolean {
+  if (!pem.includes('-----BEGIN PUBLIC KEY-----')) return false;
+  try {
+    const key = createPublicKey(pem);
+    return (
+      key.asymmetricKeyType === 'rsa' ||
+      (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1')
+    );
+  } catch {
+    return false;
+  }
+}
+
+function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,122 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { fromBodyParserError } from '../http/body-parser-errors';
+import { CORRELATION_ID_HEADER, resolveCorrelationId } from '../http/request-context';
+import { routePattern } from '../logging/access-log.middleware';
+import { serializeError } from '../logging/json-logger';
+import { ApiError } from './api-error';
+import { ErrorCodes, type PlatformErrorName } from './error-codes';
+
+const BY_STATUS: Partial<Record<number, PlatformErrorName>> = {
+  400: 'BadRequest',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  405: 'MethodNotAllowed',
+  406: 'NotAcceptable',
+  409: 'Conflict',
+  413: 'PayloadTooLarge',
+  415: 'UnsupportedMediaType',
+  422: 'UnprocessableEntity',
+  429: 'TooManyRequests',
+  503: 'ServiceUnavailable',
+};
+
+const GENERIC_INTERNAL_ERROR =
+  'Something went wrong on our side. Try again; if it keeps failing, contact support with the MS-CorrelationId of this response.';
+
+function platformError(
+  status: number,
+  name: PlatformErrorName,
+  description: string,
+  retryable = false,
+): ApiError {
+  return new ApiError(status, ErrorCodes[name], name, description, {}, retryable);
+}
+
+/** The message of a Nest HttpException, when it carries one meant for the caller. */
+function httpExceptionMessage(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (typeof message === 'string') return message;
+  if (Array.isArray(message)) return message.filter((m) => typeof m === 'string').join('; ');
+  return exception.message;
+}
+
+/** Whatever was thrown, as the error the caller gets. Exported for tests. */
+export function toApiError(exception: unknown): ApiError {
+  if (exception instanceof ApiError) return exception;
+  if (!(exception instanceof HttpException)) {
+    return (
+      fromBodyParserError(exception) ??
+      platformError(HttpStatus.INTERNAL_SERVER_ERROR, 'InternalError', GENERIC_INTERNAL_ERROR, true)
+    );
+  }
+  const status = exception.getStatus();
+  const parserError = fromBodyParserError(exception.cause);
+  if (parserError) return parserError;
+  const response = exception.getResponse() as { message?: unknown };
+  if (status === HttpStatus.BAD_REQUEST && Array.isArray(response?.message)) {
+    return defaultValidationError(response.message.filter((m): m is string => typeof m === 'string'));
+  }
+  if (status >= 500) {
+    return status === HttpStatus.SERVICE_UNAVAILABLE
+      ? platformError(status, 'ServiceUnavailable', httpExceptionMessage(exception), true)
+      : platformError(status, 'InternalError', GENERIC_INTERNAL_ERROR, true);
+  }
+  return platformError(status, BY_STATUS[status] ?? 'BadRequest', httpExceptionMessage(exception));
+}
+
+/**
+ * A BadRequestException from a `ValidationPipe` that is not ours: its messages start with the
+ * property path ("email must be an email").
+ */
+function defaultValidationError(messages: string[]): ApiError {
+  const fields = [...new Set(messages.map((message) => message.split(' ')[0]))];
+  return new ApiError(
+    HttpStatus.BAD_REQUEST,
+    ErrorCodes.InvalidRequestBody,
+    'InvalidRequestBody',
+    `The request is invalid. ${messages.join('; ')}.`,
+    { fields: fields.join(',') },
+  );
+}
+
+/**
+ * Every error leaves in Partner Center's shape with the `MS-CorrelationId` header. What we did not
+ * expect is logged (method, route, correlation id, error; never the body) and answered with a 500
+ * that says nothing of its cause.
+ */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ApiExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const request = host.switchToHttp().getRequest<Request>();
+    const response = host.switchToHttp().getResponse<Response>();
+    const correlationId = resolveCorrelationId(request);
+    const error = toApiError(exception);
+    const status = error.getStatus();
+
+    if (status >= 500 && !(exception instanceof ApiError)) {
+      this.logger.error(`Unhandled error on ${request.method} ${routePattern(request)}`, {
+        correlationId,
+        status,
+        error: exception instanceof Error ? serializeError(exception) : String(exception),
+      });
+    }
+    if (response.headersSent) {
+      // Part of the answer (a streamed export) is out: cut the connection so the client sees it is incomplete.
+      this.logger.warn(`Response cut short by an error on ${request.method} ${routePattern(request)}`, {
+        correlationId,
+      });
+      response.destroy();
+      return;
+    }
+    response.setHeader(CORRELATION_ID_HEADER, correlationId);
+    if (status === HttpStatus.UNAUTHORIZED) response.setHeader('WWW-Authenticate', 'Bearer');
+    response.status(status).json(error.body);
+  }
+}

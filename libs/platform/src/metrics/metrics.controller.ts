@@ -1,0 +1,16 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Public } from '../auth/auth.decorators';
+import { metricsRegistry } from './metrics';
+
+@ApiExcludeController()
+@Public()
+@Controller('metrics')
+export class MetricsController {
+  @Get()
+  async scrape(@Res() response: Response): Promise<void> {
+    response.setHeader('Content-Type', metricsRegistry.contentType);
+    response.send(await metricsRegistry.metrics());
+  }
+}
