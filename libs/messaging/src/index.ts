@@ -9,3 +9,4 @@ export * from './migrations';
 export * from './outbox';
 export * from './outbox-relay';
 export * from './schema';
+export * from './service-infrastructure.module';

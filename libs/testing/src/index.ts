@@ -2,3 +2,4 @@ export * from './database';
 export * from './eventually';
 export * from './infra';
 export * from './kafka';
+export * from './service';

@@ -1,0 +1,89 @@
+import { DynamicModule, Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Counter } from 'prom-client';
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { metricsRegistry, ReadinessRegistry, ServiceConfig } from '@app/platform';
+import { serviceDataSourceOptions } from './database';
+import { MessagingModule } from './messaging.module';
+import { Messaging } from './messaging.service';
+import { runMigrationsLocked } from './migrations';
+
+export interface ServiceInfrastructureOptions {
+  /** The service's own schema (its tables, outbox and consumer records). */
+  schema: string;
+  entities?: DataSourceOptions['entities'];
+  migrations: DataSourceOptions['migrations'];
+}
+
+/** Where a consumer group with no committed offsets starts; tests place new groups at the end. */
+export function newGroupStartFrom(env: NodeJS.ProcessEnv = process.env): 'earliest' | 'latest' {
+  const value = env.KAFKA_NEW_GROUP_START ?? 'earliest';
+  if (value !== 'earliest' && value !== 'latest') {
+    throw new Error(`KAFKA_NEW_GROUP_START must be "earliest" or "latest"`);
+  }
+  return value;
+}
+
+/** One registry per process: several services started in one test process share it. */
+function counter(name: string, help: string): Counter<'topic'> {
+  const existing = metricsRegistry.getSingleMetric(name);
+  if (existing) return existing as Counter<'topic'>;
+  return new Counter({ name, help, labelNames: ['topic'], registers: [metricsRegistry] });
+}
+
+@Injectable()
+class InfrastructureReadiness implements OnModuleInit {
+  constructor(
+    private readonly readiness: ReadinessRegistry,
+    private readonly dataSource: DataSource,
+    private readonly messaging: Messaging,
+  ) {}
+
+  onModuleInit(): void {
+    this.readiness.register('database', async () => {
+      await this.dataSource.query('SELECT 1');
+    });
+    this.readiness.register('kafka', async () => this.messaging.isReady());
+    const deadLetters = counter('messages_dead_lettered_total', 'Messages sent to a .dlq topic, by source topic');
+    const processed = counter('messages_consumed_total', 'Messages consumed, by topic');
+    this.messaging.onDeadLetter((topic) => deadLetters.inc({ topic }));
+    this.messaging.onProcessed((topic, count) => processed.inc({ topic }, count));
+  }
+}
+
+/**
+ * The database (own schema, migrated at start under a lock) and Kafka (outbox relay, consumers)
+ * of one service, with their readiness checks and metrics.
+ */
+@Module({})
+export class ServiceInfrastructureModule {
+  static forRoot(config: ServiceConfig, options: ServiceInfrastructureOptions): DynamicModule {
+    return {
+      module: ServiceInfrastructureModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          useFactory: () =>
+            serviceDataSourceOptions({
+              url: config.databaseUrl,
+              schema: options.schema,
+              entities: options.entities ?? [],
+              migrations: options.migrations,
+            }),
+          dataSourceFactory: async (dsOptions) => {
+            const dataSource = await new DataSource(dsOptions!).initialize();
+            await runMigrationsLocked(dataSource, options.schema);
+            return dataSource;
+          },
+        }),
+        MessagingModule.forRoot({
+          schema: options.schema,
+          service: config.service,
+          brokers: config.kafkaBrokers,
+          groupPrefix: config.kafkaGroupPrefix,
+          newGroupStart: newGroupStartFrom(),
+        }),
+      ],
+      providers: [InfrastructureReadiness],
+    };
+  }
+}

@@ -1,0 +1,167 @@
+import { randomUUID } from 'crypto';
+import { Producer } from 'kafkajs';
+import { buildEnvelope, OrderRequestedV1, Topics } from '@app/contracts';
+import {
+  bearer,
+  connectedProducer,
+  createTestDatabase,
+  eventually,
+  RunningService,
+  startService,
+  TestDatabase,
+  testKafka,
+  TopicRecorder,
+  uniqueGroupPrefix,
+} from '@app/testing';
+import { AttestationModule } from '../apps/attestation/src/attestation.module';
+import { AuditModule } from '../apps/audit/src/audit.module';
+import { OrderGateModule } from '../apps/order-gate/src/order-gate.module';
+
+const MCA_TEMPLATE = '117a77b0-9360-443b-8795-c6dedc750cf9';
+
+function orderRequested(partnerId: string, customerTenantId: string, orderId = `order-${randomUUID()}`) {
+  const data: OrderRequestedV1 = {
+    orderId,
+    partnerId,
+    customerTenantId,
+    kind: 'NewPurchase',
+    channel: 'Api',
+    requestedAt: new Date().toISOString(),
+    lineItems: [{ offerId: 'CFQ7TTC0LH18:0001', quantity: 5 }],
+  };
+  return buildEnvelope('OrderRequested', data, { producer: 'commerce-platform' });
+}
+
+describe('one fact end to end: attestation → gate → audit (real broker, real database)', () => {
+  const kafka = testKafka('foundation-e2e');
+  let db: TestDatabase;
+  let attestation: RunningService;
+  let gate: RunningService;
+  let audit: RunningService;
+  let decided: TopicRecorder;
+  let producer: Producer;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('foundation_e2e');
+    const groupPrefix = uniqueGroupPrefix('foundation');
+    const common = { databaseUrl: db.url, groupPrefix };
+    [audit, gate, attestation] = await Promise.all([
+      startService('audit', (c) => AuditModule.forRoot(c), common),
+      startService('order-gate', (c) => OrderGateModule.forRoot(c), common),
+      startService('attestation', (c) => AttestationModule.forRoot(c), common),
+    ]);
+    decided = await new TopicRecorder(kafka, [Topics.OrdersDecided]).start();
+    producer = await connectedProducer(kafka);
+  }, 120000);
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await decided?.stop();
+    await Promise.allSettled([attestation?.close(), gate?.close(), audit?.close()]);
+    await db?.drop();
+  });
+
+  it('G-02, G-11: an order placed right after an acknowledged attestation is approved on that attestation', async () => {
+    const partnerId = randomUUID();
+    const customerTenantId = randomUUID();
+    const attest = await attestation
+      .http()
+      .post(`/v1/customers/${customerTenantId}/agreements`)
+      .set('Authorization', await bearer({ tenantId: partnerId, roles: ['AdminAgent'] }))
+      .send({
+        primaryContact: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@contoso.example' },
+        dateAgreed: new Date(Date.now() - 60000).toISOString(),
+        templateId: MCA_TEMPLATE,
+        type: 'MicrosoftCustomerAgreement',
+      });
+    expect(attest.status).toBe(201);
+    expect(attest.body).toMatchObject({ templateId: MCA_TEMPLATE, type: 'MicrosoftCustomerAgreement' });
+
+    const order = orderRequested(partnerId, customerTenantId);
+    await producer.send({
+      topic: Topics.OrdersRequested,
+      messages: [{ key: customerTenantId, value: JSON.stringify(order) }],
+    });
+
+    const decision = await eventually(() => {
+      const mine = decided.on(Topics.OrdersDecided).filter((m) => m.json?.data?.orderId === order.data.orderId);
+      expect(mine).toHaveLength(1);
+      return mine[0];
+    });
+    expect(decision.key).toBe(customerTenantId);
+    expect(decision.json).toMatchObject({
+      eventType: 'OrderApproved',
+      causationId: order.eventId,
+      data: {
+        reason: 'AcceptanceConfirmed',
+        evidence: { acceptanceSource: 'PartnerAttestation', templateId: MCA_TEMPLATE },
+      },
+    });
+    expect(decision.json.data.evidence.acceptanceEventId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(decision.json.data.policyVersion).toBeTruthy();
+  });
+
+  it('G-02: an order for a customer nobody attested is blocked with AcceptanceMissing, once however often it is delivered (G-10)', async () => {
+    const partnerId = randomUUID();
+    const customerTenantId = randomUUID();
+    const order = orderRequested(partnerId, customerTenantId);
+    const message = { key: customerTenantId, value: JSON.stringify(order) };
+    await producer.send({ topic: Topics.OrdersRequested, messages: [message, message, message] });
+    const marker = orderRequested(partnerId, customerTenantId);
+    await producer.send({ topic: Topics.OrdersRequested, messages: [{ key: customerTenantId, value: JSON.stringify(marker) }] });
+
+    await eventually(
+      () => expect(decided.on(Topics.OrdersDecided).some((m) => m.json?.data?.orderId === marker.data.orderId)).toBe(true),
+      { timeoutMs: 20000 },
+    );
+    const mine = decided.on(Topics.OrdersDecided).filter((m) => m.json?.data?.orderId === order.data.orderId);
+    expect(mine).toHaveLength(1);
+    expect(mine[0].json).toMatchObject({
+      eventType: 'OrderBlocked',
+      data: { reason: 'AcceptanceMissing', evidence: { acceptanceEventId: null } },
+    });
+    expect(mine[0].json.data.message).toContain(`/v1/customers/${customerTenantId}/agreements`);
+  });
+
+  it('U-01: the audit keeps the attestation, the order and the decision of a customer, in arrival order', async () => {
+    const partnerId = randomUUID();
+    const customerTenantId = randomUUID();
+    const attest = await attestation
+      .http()
+      .post(`/v1/customers/${customerTenantId}/agreements`)
+      .set('Authorization', await bearer({ tenantId: partnerId, roles: ['SalesAgent'] }))
+      .send({
+        primaryContact: { firstName: 'Grace', lastName: 'Hopper', email: 'grace@fabrikam.example' },
+        dateAgreed: new Date(Date.now() - 60000).toISOString(),
+        templateId: MCA_TEMPLATE,
+        type: 'MicrosoftCustomerAgreement',
+      });
+    expect(attest.status).toBe(201);
+    const order = orderRequested(partnerId, customerTenantId);
+    await producer.send({ topic: Topics.OrdersRequested, messages: [{ key: customerTenantId, value: JSON.stringify(order) }] });
+
+    const auditor = await bearer({ tenantId: randomUUID(), roles: ['Auditor'] });
+    const trail = await eventually(
+      async () => {
+        const res = await audit
+          .http()
+          .get('/v1/audit/events')
+          .query({ customerTenantId })
+          .set('Authorization', auditor);
+        expect(res.status).toBe(200);
+        expect(res.body.items.map((i: { eventType: string }) => i.eventType)).toEqual(
+          expect.arrayContaining(['AgreementAttested', 'OrderRequested', 'OrderApproved']),
+        );
+        return res.body.items as Array<{ eventType: string; sequence: number }>;
+      },
+      { timeoutMs: 20000 },
+    );
+    const sequences = trail.map((i) => i.sequence);
+    expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
+
+    const otherPartner = await bearer({ tenantId: randomUUID(), roles: ['AdminAgent'] });
+    const foreign = await audit.http().get('/v1/audit/events').query({ customerTenantId }).set('Authorization', otherPartner);
+    expect(foreign.status).toBe(200);
+    expect(foreign.body.items).toHaveLength(0);
+  });
+});
