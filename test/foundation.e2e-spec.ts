@@ -84,7 +84,9 @@ describe('one fact end to end: attestation → gate → audit (real broker, real
     });
 
     const decision = await eventually(() => {
-      const mine = decided.on(Topics.OrdersDecided).filter((m) => m.json?.data?.orderId === order.data.orderId);
+      const mine = decided
+        .on(Topics.OrdersDecided)
+        .filter((m) => m.json?.data?.orderId === order.data.orderId);
       expect(mine).toHaveLength(1);
       return mine[0];
     });
@@ -108,10 +110,16 @@ describe('one fact end to end: attestation → gate → audit (real broker, real
     const message = { key: customerTenantId, value: JSON.stringify(order) };
     await producer.send({ topic: Topics.OrdersRequested, messages: [message, message, message] });
     const marker = orderRequested(partnerId, customerTenantId);
-    await producer.send({ topic: Topics.OrdersRequested, messages: [{ key: customerTenantId, value: JSON.stringify(marker) }] });
+    await producer.send({
+      topic: Topics.OrdersRequested,
+      messages: [{ key: customerTenantId, value: JSON.stringify(marker) }],
+    });
 
     await eventually(
-      () => expect(decided.on(Topics.OrdersDecided).some((m) => m.json?.data?.orderId === marker.data.orderId)).toBe(true),
+      () =>
+        expect(
+          decided.on(Topics.OrdersDecided).some((m) => m.json?.data?.orderId === marker.data.orderId),
+        ).toBe(true),
       { timeoutMs: 20000 },
     );
     const mine = decided.on(Topics.OrdersDecided).filter((m) => m.json?.data?.orderId === order.data.orderId);
@@ -138,7 +146,10 @@ describe('one fact end to end: attestation → gate → audit (real broker, real
       });
     expect(attest.status).toBe(201);
     const order = orderRequested(partnerId, customerTenantId);
-    await producer.send({ topic: Topics.OrdersRequested, messages: [{ key: customerTenantId, value: JSON.stringify(order) }] });
+    await producer.send({
+      topic: Topics.OrdersRequested,
+      messages: [{ key: customerTenantId, value: JSON.stringify(order) }],
+    });
 
     const auditor = await bearer({ tenantId: randomUUID(), roles: ['Auditor'] });
     const trail = await eventually(
@@ -160,7 +171,11 @@ describe('one fact end to end: attestation → gate → audit (real broker, real
     expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
 
     const otherPartner = await bearer({ tenantId: randomUUID(), roles: ['AdminAgent'] });
-    const foreign = await audit.http().get('/v1/audit/events').query({ customerTenantId }).set('Authorization', otherPartner);
+    const foreign = await audit
+      .http()
+      .get('/v1/audit/events')
+      .query({ customerTenantId })
+      .set('Authorization', otherPartner);
     expect(foreign.status).toBe(200);
     expect(foreign.body.items).toHaveLength(0);
   });

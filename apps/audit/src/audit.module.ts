@@ -13,7 +13,10 @@ export class AuditModule {
     return {
       module: AuditModule,
       imports: [
-        ServiceInfrastructureModule.forRoot(config, { schema: AUDIT_SCHEMA, migrations: [Foundation1763700000000] }),
+        ServiceInfrastructureModule.forRoot(config, {
+          schema: AUDIT_SCHEMA,
+          migrations: [Foundation1763700000000],
+        }),
       ],
       controllers: [AuditEventsController],
       providers: [AllTopicsConsumer],

@@ -50,10 +50,11 @@ export class CatchUp {
     let committedChecked = false;
     const remaining = new Map(targets);
     for (;;) {
-      const rows: Array<{ topic: string; partition: number; next_offset: string }> = await this.dataSource.query(
-        `SELECT topic, partition, next_offset FROM ${this.positions} WHERE consumer = $1`,
-        [consumer],
-      );
+      const rows: Array<{ topic: string; partition: number; next_offset: string }> =
+        await this.dataSource.query(
+          `SELECT topic, partition, next_offset FROM ${this.positions} WHERE consumer = $1`,
+          [consumer],
+        );
       for (const row of rows) {
         const key = `${row.topic}:${row.partition}`;
         const target = remaining.get(key);

@@ -126,7 +126,14 @@ export class ConsumerRunner {
     await this.consumer.disconnect();
   }
 
-  private async onBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, commitOffsetsIfNecessary }: EachBatchPayload) {
+  private async onBatch({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+    commitOffsetsIfNecessary,
+  }: EachBatchPayload) {
     let count = 0;
     for (const message of batch.messages) {
       if (!isRunning() || isStale()) break;
@@ -172,7 +179,8 @@ export class ConsumerRunner {
 
   private async apply(message: InboundMessage, validated: ValidatedMessage | undefined): Promise<void> {
     await this.options.dataSource.transaction(async (manager) => {
-      const dedupeKey = validated?.envelope.eventId ?? `${message.topic}/${message.partition}/${message.offset}`;
+      const dedupeKey =
+        validated?.envelope.eventId ?? `${message.topic}/${message.partition}/${message.offset}`;
       const inserted: unknown[] = await manager.query(
         `INSERT INTO ${this.table.processed} (consumer, event_id) VALUES ($1, $2)
          ON CONFLICT DO NOTHING RETURNING event_id`,
@@ -195,7 +203,9 @@ export class ConsumerRunner {
 
   private async deadLetter(message: InboundMessage, reason: string): Promise<void> {
     const dlq = dlqTopicOf(message.topic);
-    this.logger.warn(`dead-lettering ${message.topic}[${message.partition}]@${message.offset} to ${dlq}: ${reason}`);
+    this.logger.warn(
+      `dead-lettering ${message.topic}[${message.partition}]@${message.offset} to ${dlq}: ${reason}`,
+    );
     for (let attempt = 1; ; attempt++) {
       try {
         await this.options.producer.send({
@@ -233,7 +243,11 @@ export class ConsumerRunner {
     for (const { topic, partitions } of committed) {
       if (partitions.some((p) => p.offset !== '-1')) continue;
       const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({ groupId, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+      });
     }
   }
 }

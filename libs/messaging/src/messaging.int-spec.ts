@@ -46,7 +46,7 @@ describe('libs/messaging against the real broker and database', () => {
     await dataSource.query(`CREATE SCHEMA ${SCHEMA}`);
     for (const sql of messagingTablesUp(SCHEMA)) await dataSource.query(sql);
     kafka = testKafka('messaging-int');
-    producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    producer = kafka.producer({ maxInFlightRequests: 1 });
     await producer.connect();
   });
 
@@ -84,7 +84,10 @@ describe('libs/messaging against the real broker and database', () => {
 
       await expect(relay.flush(ids, 10000)).resolves.toBe(true);
 
-      const outbox = await dataSource.query(`SELECT count(*)::int AS n FROM ${SCHEMA}.outbox WHERE id = ANY($1)`, [ids]);
+      const outbox = await dataSource.query(
+        `SELECT count(*)::int AS n FROM ${SCHEMA}.outbox WHERE id = ANY($1)`,
+        [ids],
+      );
       expect(outbox[0].n).toBe(0);
       const seen = await eventually(() => {
         const mine = recorder.on(Topics.AgreementsTemplates).filter((m) => m.key === key);
@@ -106,7 +109,9 @@ describe('libs/messaging against the real broker and database', () => {
       const runner = dataSource.createQueryRunner();
       await runner.connect();
       await runner.startTransaction();
-      await enqueueEvents(runner.manager, SCHEMA, [{ topic: Topics.AgreementsTemplates, key: randomUUID(), envelope: early }]);
+      await enqueueEvents(runner.manager, SCHEMA, [
+        { topic: Topics.AgreementsTemplates, key: randomUUID(), envelope: early },
+      ]);
       const [lateId] = await dataSource.transaction((m) =>
         enqueueEvents(m, SCHEMA, [{ topic: Topics.AgreementsTemplates, key: randomUUID(), envelope: late }]),
       );
@@ -139,7 +144,9 @@ describe('libs/messaging against the real broker and database', () => {
       await other.query(`SELECT id FROM ${SCHEMA}.outbox WHERE id = $1 FOR UPDATE`, [first.eventId]);
 
       await expect(relay.flush([second.eventId], 600)).resolves.toBe(false);
-      const waiting = await dataSource.query(`SELECT id FROM ${SCHEMA}.outbox WHERE id = $1`, [second.eventId]);
+      const waiting = await dataSource.query(`SELECT id FROM ${SCHEMA}.outbox WHERE id = $1`, [
+        second.eventId,
+      ]);
       expect(waiting).toHaveLength(1);
 
       await other.rollbackTransaction();
@@ -174,7 +181,8 @@ describe('libs/messaging against the real broker and database', () => {
           topics: [Topics.AgreementsTemplates],
           trackPositions: true,
           handle: async (message) => {
-            if (poison.has(message.envelope.eventId)) throw new RejectedMessageError('template cannot be applied');
+            if (poison.has(message.envelope.eventId))
+              throw new RejectedMessageError('template cannot be applied');
             applied.push(message);
           },
         },
@@ -232,10 +240,19 @@ describe('libs/messaging against the real broker and database', () => {
     it('applies a redelivered event once', async () => {
       const event = templatePublished();
       const key = randomUUID();
-      await sender.send({ topic: Topics.AgreementsTemplates, messages: [{ key, value: JSON.stringify(event) }] });
-      await sender.send({ topic: Topics.AgreementsTemplates, messages: [{ key, value: JSON.stringify(event) }] });
+      await sender.send({
+        topic: Topics.AgreementsTemplates,
+        messages: [{ key, value: JSON.stringify(event) }],
+      });
+      await sender.send({
+        topic: Topics.AgreementsTemplates,
+        messages: [{ key, value: JSON.stringify(event) }],
+      });
       const marker = templatePublished();
-      await sender.send({ topic: Topics.AgreementsTemplates, messages: [{ key, value: JSON.stringify(marker) }] });
+      await sender.send({
+        topic: Topics.AgreementsTemplates,
+        messages: [{ key, value: JSON.stringify(marker) }],
+      });
 
       await eventually(() => expect(applied.map((m) => m.envelope.eventId)).toContain(marker.eventId));
       expect(applied.filter((m) => m.envelope.eventId === event.eventId)).toHaveLength(1);
@@ -266,16 +283,21 @@ describe('libs/messaging against the real broker and database', () => {
     it('tells when it has applied everything up to the end offsets (catch-up)', async () => {
       const catchUp = new CatchUp(admin, dataSource, SCHEMA);
       const event = templatePublished();
-      await sender.send({ topic: Topics.AgreementsTemplates, messages: [{ key: randomUUID(), value: JSON.stringify(event) }] });
+      await sender.send({
+        topic: Topics.AgreementsTemplates,
+        messages: [{ key: randomUUID(), value: JSON.stringify(event) }],
+      });
       const targets = await catchUp.endOffsets([Topics.AgreementsTemplates]);
       const result = await catchUp.waitFor('templates-test', runner.groupId, targets, 10000);
       expect(result.caughtUp).toBe(true);
       expect(applied.map((m) => m.envelope.eventId)).toContain(event.eventId);
 
       const impossible = new Map([[`${Topics.AgreementsTemplates}:0`, 10n ** 15n]]);
-      await expect(catchUp.waitFor('templates-test', runner.groupId, impossible, 100)).resolves.toMatchObject({
-        caughtUp: false,
-      });
+      await expect(catchUp.waitFor('templates-test', runner.groupId, impossible, 100)).resolves.toMatchObject(
+        {
+          caughtUp: false,
+        },
+      );
     });
   });
 });

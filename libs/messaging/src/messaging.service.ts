@@ -45,8 +45,10 @@ export class Messaging implements OnApplicationBootstrap, BeforeApplicationShutd
     private readonly dataSource: DataSource,
   ) {
     this.kafka = createKafka(options.brokers, options.service);
+    // One request in flight keeps each partition in order across retries; a retry that duplicates
+    // a message is harmless because every consumer dedupes by eventId. (kafkajs's idempotent mode
+    // needs unlimited retries, which would let a dead broker hang the relay and shutdown.)
     this.producer = this.kafka.producer({
-      idempotent: true,
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,
     });
@@ -107,7 +109,9 @@ export class Messaging implements OnApplicationBootstrap, BeforeApplicationShutd
     this.producerConnected = true;
     this.relay.start();
     for (const runner of this.runners) await runner.start();
-    this.logger.log(`messaging started: ${this.runners.length} consumer(s), brokers ${this.options.brokers.join(',')}`);
+    this.logger.log(
+      `messaging started: ${this.runners.length} consumer(s), brokers ${this.options.brokers.join(',')}`,
+    );
   }
 
   async beforeApplicationShutdown(): Promise<void> {

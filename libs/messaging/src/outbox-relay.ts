@@ -103,14 +103,16 @@ export class OutboxRelay {
 
   private async run(): Promise<void> {
     while (this.running) {
-      let published = 0;
+      let published: number;
       try {
         published = await this.publishRound();
         this.failures = 0;
       } catch (err) {
         this.failures++;
         const delay = Math.min(5000, 100 * 2 ** Math.min(this.failures, 6));
-        this.logger.warn(`outbox publish failed (attempt ${this.failures}), retrying in ${delay} ms: ${errText(err)}`);
+        this.logger.warn(
+          `outbox publish failed (attempt ${this.failures}), retrying in ${delay} ms: ${errText(err)}`,
+        );
         await this.sleep(delay);
         continue;
       }
@@ -147,7 +149,9 @@ export class OutboxRelay {
             messages: topicRows.map((r) => ({ key: r.key, value: r.payload, headers: r.headers })),
           })),
         });
-        await runner.query(`DELETE FROM ${this.table} WHERE seq = ANY($1::bigint[])`, [rows.map((r) => r.seq)]);
+        await runner.query(`DELETE FROM ${this.table} WHERE seq = ANY($1::bigint[])`, [
+          rows.map((r) => r.seq),
+        ]);
       }
       await runner.commitTransaction();
       this.markPublished(rows.map((r) => r.id));

@@ -44,7 +44,10 @@ class InfrastructureReadiness implements OnModuleInit {
       await this.dataSource.query('SELECT 1');
     });
     this.readiness.register('kafka', async () => this.messaging.isReady());
-    const deadLetters = counter('messages_dead_lettered_total', 'Messages sent to a .dlq topic, by source topic');
+    const deadLetters = counter(
+      'messages_dead_lettered_total',
+      'Messages sent to a .dlq topic, by source topic',
+    );
     const processed = counter('messages_consumed_total', 'Messages consumed, by topic');
     this.messaging.onDeadLetter((topic) => deadLetters.inc({ topic }));
     this.messaging.onProcessed((topic, count) => processed.inc({ topic }, count));

@@ -59,7 +59,8 @@ export async function ensureInfrastructure(): Promise<void> {
     execFileSync('bash', ['-c', 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start'], {
       stdio: 'inherit',
     });
-    if (!(await postgresAnswers())) throw new Error('PostgreSQL did not answer on 127.0.0.1:5432 after starting it');
+    if (!(await postgresAnswers()))
+      throw new Error('PostgreSQL did not answer on 127.0.0.1:5432 after starting it');
   }
   if (!(await kafkaAnswers())) {
     if (process.env.KAFKA_BROKERS) throw new Error(`KAFKA_BROKERS is set but no broker answers there`);
@@ -68,7 +69,9 @@ export async function ensureInfrastructure(): Promise<void> {
     writeFileSync(STARTED_MARKER, String(Date.now()));
   } else if (!process.env.KAFKA_BROKERS) {
     // A broker that was already running (npm start) may predate topics added since: create them.
-    execFileSync('node', [join(REPO_ROOT, 'deploy/local/kafka-admin.js'), 'create-topics'], { stdio: 'inherit' });
+    execFileSync('node', [join(REPO_ROOT, 'deploy/local/kafka-admin.js'), 'create-topics'], {
+      stdio: 'inherit',
+    });
   }
 }
 

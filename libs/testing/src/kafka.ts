@@ -44,7 +44,11 @@ export class TopicRecorder {
     try {
       for (const topic of this.topics) {
         const ends = await admin.fetchTopicOffsets(topic);
-        await admin.setOffsets({ groupId, topic, partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })) });
+        await admin.setOffsets({
+          groupId,
+          topic,
+          partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+        });
       }
     } finally {
       await admin.disconnect();

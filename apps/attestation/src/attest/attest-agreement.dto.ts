@@ -1,6 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEmail, IsIn, IsISO8601, IsNotEmpty, IsOptional, IsString, IsUUID, Length, ValidateNested } from 'class-validator';
+import {
+  IsEmail,
+  IsIn,
+  IsISO8601,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Length,
+  ValidateNested,
+} from 'class-validator';
 import { AGREEMENT_TYPES, AgreementType } from '@app/contracts';
 
 export class PrimaryContactDto {
@@ -35,7 +45,10 @@ export class AttestAgreementDto {
   @IsNotEmpty()
   primaryContact: PrimaryContactDto;
 
-  @ApiProperty({ format: 'date-time', description: 'UTC date-time the customer accepted; not in the future (A-02).' })
+  @ApiProperty({
+    format: 'date-time',
+    description: 'UTC date-time the customer accepted; not in the future (A-02).',
+  })
   @IsISO8601({ strict: true })
   dateAgreed: string;
 
@@ -47,7 +60,10 @@ export class AttestAgreementDto {
   @IsIn(AGREEMENT_TYPES)
   type: AgreementType;
 
-  @ApiPropertyOptional({ maxLength: 200, description: 'A-11: the real person, when userId is a designated account.' })
+  @ApiPropertyOptional({
+    maxLength: 200,
+    description: 'A-11: the real person, when userId is a designated account.',
+  })
   @IsOptional()
   @IsString()
   @Length(1, 200)

@@ -30,15 +30,19 @@ export class AttestAgreementHandler {
 
   async execute(cmd: AttestCommand, now = new Date()): Promise<AttestationResponseDto> {
     const { body } = cmd;
-    if (Date.parse(body.dateAgreed) > now.getTime() + CLOCK_SKEW_MS) throw AttestationErrors.dateAgreedInFuture();
+    if (Date.parse(body.dateAgreed) > now.getTime() + CLOCK_SKEW_MS)
+      throw AttestationErrors.dateAgreedInFuture();
 
-    const [template]: Array<{ agreement_type: string; retired_from: Date | null }> = await this.dataSource.query(
-      `SELECT agreement_type, retired_from FROM attestation.templates WHERE template_id = $1`,
-      [body.templateId],
-    );
+    const [template]: Array<{ agreement_type: string; retired_from: Date | null }> =
+      await this.dataSource.query(
+        `SELECT agreement_type, retired_from FROM attestation.templates WHERE template_id = $1`,
+        [body.templateId],
+      );
     if (!template) throw AttestationErrors.templateNotFound();
-    if (template.agreement_type !== body.type) throw AttestationErrors.templateTypeMismatch(template.agreement_type);
-    if (template.retired_from && template.retired_from.getTime() <= now.getTime()) throw AttestationErrors.templateRetired();
+    if (template.agreement_type !== body.type)
+      throw AttestationErrors.templateTypeMismatch(template.agreement_type);
+    if (template.retired_from && template.retired_from.getTime() <= now.getTime())
+      throw AttestationErrors.templateRetired();
 
     const customerTenantId = cmd.customerTenantId.toLowerCase();
     const id = randomUUID();
@@ -79,7 +83,9 @@ export class AttestAgreementHandler {
           envelope.eventId,
         ],
       );
-      return this.messaging.enqueue(manager, [{ topic: Topics.AgreementsAcceptance, key: customerTenantId, envelope }]);
+      return this.messaging.enqueue(manager, [
+        { topic: Topics.AgreementsAcceptance, key: customerTenantId, envelope },
+      ]);
     });
     if (!(await this.messaging.flush(eventIds))) throw AttestationErrors.publicationPending();
 

@@ -36,7 +36,10 @@ describe('toAuditRecord (U-01)', () => {
   });
 
   it('U-01: keeps JSON that breaks the contract, with the reason', () => {
-    const record = toAuditRecord('agreements.acceptance', Buffer.from(JSON.stringify({ eventId: 'x', data: {} })));
+    const record = toAuditRecord(
+      'agreements.acceptance',
+      Buffer.from(JSON.stringify({ eventId: 'x', data: {} })),
+    );
     expect(record.envelope).toEqual({ eventId: 'x', data: {} });
     expect(record.invalidReason).toBeTruthy();
   });

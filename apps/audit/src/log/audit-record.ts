@@ -30,7 +30,8 @@ export function toAuditRecord(topic: string, value: Buffer | null): AuditRecord 
     raw: value,
     invalidReason: null,
   };
-  if (!value || value.length === 0) return { ...empty, raw: value ?? Buffer.alloc(0), invalidReason: 'empty message' };
+  if (!value || value.length === 0)
+    return { ...empty, raw: value ?? Buffer.alloc(0), invalidReason: 'empty message' };
   let parsed: unknown;
   try {
     parsed = JSON.parse(value.toString('utf8'));
@@ -50,7 +51,8 @@ export function toAuditRecord(topic: string, value: Buffer | null): AuditRecord 
     partnerId: str(data.partnerId) ?? str(data.providerPartnerId) ?? str(data.viaPartnerId),
     customerTenantId: str(data.customerTenantId)?.toLowerCase() ?? null,
     orderId: str(data.orderId),
-    occurredAt: typeof e.occurredAt === 'string' && !Number.isNaN(Date.parse(e.occurredAt)) ? e.occurredAt : null,
+    occurredAt:
+      typeof e.occurredAt === 'string' && !Number.isNaN(Date.parse(e.occurredAt)) ? e.occurredAt : null,
     envelope: parsed,
     raw: null,
     invalidReason: check.ok ? null : check.reason,

@@ -26,7 +26,9 @@ export class Foundation1763700000000 implements MigrationInterface {
         UNIQUE (topic, partition, "offset")
       )`);
     // Each event once per topic: a redelivery is not stored again; its dead-letter copy is a fact of its own.
-    await q.query(`CREATE UNIQUE INDEX events_topic_event_id ON audit.events (topic, event_id) WHERE event_id IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX events_topic_event_id ON audit.events (topic, event_id) WHERE event_id IS NOT NULL`,
+    );
     await q.query(`CREATE INDEX events_customer ON audit.events (customer_tenant_id, seq)`);
     await q.query(`CREATE INDEX events_partner ON audit.events (partner_id, seq)`);
     await q.query(`CREATE INDEX events_order ON audit.events (order_id, seq) WHERE order_id IS NOT NULL`);

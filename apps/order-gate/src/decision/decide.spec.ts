@@ -49,7 +49,11 @@ describe('decide (foundation slice)', () => {
   });
 
   it('G-03: never blocks an AutoRenewal or a Cancellation', () => {
-    expect(decide({ acceptances: [] }, FOUNDATION_POLICY, givenOrder('AutoRenewal')).reason).toBe('AutoRenewalExempt');
-    expect(decide({ acceptances: [] }, FOUNDATION_POLICY, givenOrder('Cancellation')).reason).toBe('CancellationExempt');
+    expect(decide({ acceptances: [] }, FOUNDATION_POLICY, givenOrder('AutoRenewal')).reason).toBe(
+      'AutoRenewalExempt',
+    );
+    expect(decide({ acceptances: [] }, FOUNDATION_POLICY, givenOrder('Cancellation')).reason).toBe(
+      'CancellationExempt',
+    );
   });
 });

@@ -51,10 +51,18 @@ const NO_EVIDENCE: DecisionEvidence = {
 
 export function decide(view: PairView, policy: Policy, order: OrderRequestedV1): Decision {
   if (order.kind === OrderKind.AutoRenewal) {
-    return approved(policy, 'AutoRenewalExempt', 'Auto-renewals are never blocked by the acceptance requirement.');
+    return approved(
+      policy,
+      'AutoRenewalExempt',
+      'Auto-renewals are never blocked by the acceptance requirement.',
+    );
   }
   if (order.kind === OrderKind.Cancellation) {
-    return approved(policy, 'CancellationExempt', 'Cancellations are never blocked by the acceptance requirement.');
+    return approved(
+      policy,
+      'CancellationExempt',
+      'Cancellations are never blocked by the acceptance requirement.',
+    );
   }
   const fact = newest(view.acceptances.filter((a) => a.agreementType === 'MicrosoftCustomerAgreement'));
   if (fact) {

@@ -24,16 +24,23 @@ export class OrdersRequestedConsumer implements OnModuleInit {
       name: 'orders',
       mode: 'validated',
       topics: [Topics.OrdersRequested],
-      handle: async ({ envelope }, manager) => this.decideOrder(envelope as EventEnvelope<OrderRequestedV1>, manager),
+      handle: async ({ envelope }, manager) =>
+        this.decideOrder(envelope as EventEnvelope<OrderRequestedV1>, manager),
     });
   }
 
   private async decideOrder(request: EventEnvelope<OrderRequestedV1>, manager: EntityManager): Promise<void> {
     const order = request.data;
-    const already = await manager.query(`SELECT 1 FROM order_gate.decisions WHERE order_id = $1`, [order.orderId]);
+    const already = await manager.query(`SELECT 1 FROM order_gate.decisions WHERE order_id = $1`, [
+      order.orderId,
+    ]);
     if (already.length > 0) return;
 
-    let decision = decide(await loadPairView(manager, order.partnerId, order.customerTenantId), FOUNDATION_POLICY, order);
+    let decision = decide(
+      await loadPairView(manager, order.partnerId, order.customerTenantId),
+      FOUNDATION_POLICY,
+      order,
+    );
     if (decision.outcome === 'Blocked') {
       // A fact acknowledged before this order may still be on its way on another topic (G-11).
       const targets = await this.messaging.catchUp.endOffsets([Topics.AgreementsAcceptance]);
@@ -43,8 +50,13 @@ export class OrdersRequestedConsumer implements OnModuleInit {
         targets,
         CATCH_UP_TIMEOUT_MS,
       );
-      if (!caught.caughtUp) this.logger.warn(`order ${order.orderId}: facts not caught up after ${caught.waitedMs} ms`);
-      decision = decide(await loadPairView(manager, order.partnerId, order.customerTenantId), FOUNDATION_POLICY, order);
+      if (!caught.caughtUp)
+        this.logger.warn(`order ${order.orderId}: facts not caught up after ${caught.waitedMs} ms`);
+      decision = decide(
+        await loadPairView(manager, order.partnerId, order.customerTenantId),
+        FOUNDATION_POLICY,
+        order,
+      );
     }
     await this.record(request, decision, manager);
   }

@@ -22,13 +22,22 @@ export async function applyAgreementAttested(
   );
 }
 
-export async function loadPairView(manager: EntityManager, partnerId: string, customerTenantId: string): Promise<PairView> {
-  const rows: Array<{ source: string; agreement_type: string; template_id: string; date_agreed: Date; event_id: string }> =
-    await manager.query(
-      `SELECT source, agreement_type, template_id, date_agreed, event_id FROM order_gate.acceptances
+export async function loadPairView(
+  manager: EntityManager,
+  partnerId: string,
+  customerTenantId: string,
+): Promise<PairView> {
+  const rows: Array<{
+    source: string;
+    agreement_type: string;
+    template_id: string;
+    date_agreed: Date;
+    event_id: string;
+  }> = await manager.query(
+    `SELECT source, agreement_type, template_id, date_agreed, event_id FROM order_gate.acceptances
         WHERE partner_id = $1 AND customer_tenant_id = $2`,
-      [partnerId, customerTenantId],
-    );
+    [partnerId, customerTenantId],
+  );
   const acceptances: AcceptanceFact[] = rows.map((r) => ({
     source: r.source as AcceptanceFact['source'],
     agreementType: r.agreement_type as AcceptanceFact['agreementType'],

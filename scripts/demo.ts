@@ -1,0 +1,128 @@
+import { randomUUID } from 'crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { buildEnvelope, OrderRequestedV1, Topics } from '@app/contracts';
+import { signHs256Token } from '@app/platform/auth/dev-token';
+import { localJwtSecret } from './local-secret';
+
+/**
+ * A short scenario against the running system (`npm start` first), told in plain words: a partner
+ * attests a customer's acceptance, the commerce platform places two orders, the gate approves one
+ * and blocks the other, and the audit shows the trail.
+ */
+const ATTESTATION = `http://127.0.0.1:${process.env.ATTESTATION_PORT ?? 3001}`;
+const AUDIT = `http://127.0.0.1:${process.env.AUDIT_PORT ?? 3004}`;
+const MCA_TEMPLATE = '117a77b0-9360-443b-8795-c6dedc750cf9';
+
+async function token(tid: string, roles: string[]): Promise<string> {
+  return `Bearer ${await signHs256Token(localJwtSecret(), { tid, oid: randomUUID(), roles })}`;
+}
+
+function order(partnerId: string, customerTenantId: string) {
+  const data: OrderRequestedV1 = {
+    orderId: `demo-${randomUUID().slice(0, 8)}`,
+    partnerId,
+    customerTenantId,
+    kind: 'NewPurchase',
+    channel: 'Api',
+    requestedAt: new Date().toISOString(),
+    lineItems: [{ offerId: 'CFQ7TTC0LH18:0001', quantity: 10 }],
+  };
+  return buildEnvelope('OrderRequested', data, { producer: 'commerce-platform (demo)' });
+}
+
+async function main(): Promise<void> {
+  const say = (text: string) => console.log(text);
+  const partner = randomUUID();
+  const contoso = randomUUID();
+  const fabrikam = randomUUID();
+  say(`Partner ${partner} sells to two customers: Contoso (${contoso}) and Fabrikam (${fabrikam}).\n`);
+
+  const kafka = new Kafka({
+    clientId: 'demo',
+    brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  const groupId = `demo-${randomUUID()}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(Topics.OrdersDecided);
+  await admin.setOffsets({
+    groupId,
+    topic: Topics.OrdersDecided,
+    partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+  });
+  await admin.disconnect();
+  const decisions = new Map<string, any>();
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [Topics.OrdersDecided] });
+  await consumer.run({
+    eachMessage: async ({ message }) => {
+      const event = JSON.parse(message.value?.toString() ?? '{}');
+      if (event.data?.orderId) decisions.set(event.data.orderId, event);
+    },
+  });
+
+  say('1. The partner attests that Contoso accepted the Microsoft Customer Agreement yesterday.');
+  const res = await fetch(`${ATTESTATION}/v1/customers/${contoso}/agreements`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: await token(partner, ['AdminAgent']) },
+    body: JSON.stringify({
+      primaryContact: { firstName: 'Dana', lastName: 'Example', email: 'dana@contoso.example' },
+      dateAgreed: new Date(Date.now() - 86400000).toISOString(),
+      templateId: MCA_TEMPLATE,
+      type: 'MicrosoftCustomerAgreement',
+    }),
+  });
+  const body = (await res.json()) as { id?: string };
+  if (res.status !== 201) throw new Error(`attestation refused: ${res.status} ${JSON.stringify(body)}`);
+  say(`   Attestation ${body.id} recorded (HTTP 201). Nobody was emailed: the contact is only stored.\n`);
+
+  const approvedOrder = order(partner, contoso);
+  const blockedOrder = order(partner, fabrikam);
+  say('2. The commerce platform asks for two new purchases, one per customer.');
+  const producer = kafka.producer();
+  await producer.connect();
+  await producer.send({
+    topic: Topics.OrdersRequested,
+    messages: [approvedOrder, blockedOrder].map((o) => ({
+      key: o.data.customerTenantId,
+      value: JSON.stringify(o),
+    })),
+  });
+  await producer.disconnect();
+
+  const deadline = Date.now() + 30000;
+  while (decisions.size < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  await consumer.disconnect();
+  for (const [name, o] of [
+    ['Contoso', approvedOrder],
+    ['Fabrikam', blockedOrder],
+  ] as const) {
+    const d = decisions.get(o.data.orderId);
+    if (!d)
+      throw new Error(
+        `no decision for ${name}'s order ${o.data.orderId} within 30 s: is the order gate running?`,
+      );
+    const verb = d.eventType === 'OrderApproved' ? 'APPROVED' : 'BLOCKED';
+    say(`   ${name}'s order ${o.data.orderId} was ${verb} (${d.data.reason}): ${d.data.message}`);
+  }
+
+  say('\n3. An auditor asks the audit log for everything about Contoso.');
+  const auditor = await token(randomUUID(), ['Auditor']);
+  let items: Array<{ sequence: number; eventType: string; topic: string }> = [];
+  for (let i = 0; i < 50 && items.length < 3; i++) {
+    const r = await fetch(`${AUDIT}/v1/audit/events?customerTenantId=${contoso}`, {
+      headers: { authorization: auditor },
+    });
+    items = ((await r.json()) as { items?: typeof items }).items ?? [];
+    if (items.length < 3) await new Promise((r) => setTimeout(r, 200));
+  }
+  for (const item of items) say(`   #${item.sequence}  ${item.eventType} on ${item.topic}`);
+  say('\nDone.');
+}
+
+main().catch((err) => {
+  console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,37 @@
+import { DataSource } from 'typeorm';
+import { runMigrationsLocked, serviceDataSourceOptions } from '@app/messaging';
+import { Foundation1763700000000 as AttestationFoundation } from '../apps/attestation/src/migrations/1763700000000-foundation';
+import { Foundation1763700000000 as AuditFoundation } from '../apps/audit/src/migrations/1763700000000-foundation';
+import { Foundation1763700000000 as GateFoundation } from '../apps/order-gate/src/migrations/1763700000000-foundation';
+import { Foundation1763700000000 as RelationshipFoundation } from '../apps/reseller-relationship/src/migrations/1763700000000-foundation';
+
+/**
+ * Brings every service's schema up to date. The services also do this at start (under the same
+ * advisory lock); this command is for deployments that migrate before rolling out.
+ */
+const SERVICES = [
+  { schema: 'attestation', migrations: [AttestationFoundation] },
+  { schema: 'reseller_relationship', migrations: [RelationshipFoundation] },
+  { schema: 'order_gate', migrations: [GateFoundation] },
+  { schema: 'audit', migrations: [AuditFoundation] },
+];
+
+async function main(): Promise<void> {
+  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+  for (const { schema, migrations } of SERVICES) {
+    const dataSource = await new DataSource(
+      serviceDataSourceOptions({ url, schema, entities: [], migrations, poolSize: 2 }),
+    ).initialize();
+    try {
+      const applied = await runMigrationsLocked(dataSource, schema);
+      console.log(`${schema}: ${applied.length ? `applied ${applied.join(', ')}` : 'up to date'}`);
+    } finally {
+      await dataSource.destroy();
+    }
+  }
+}
+
+main().catch((err) => {
+  console.error(`migration failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

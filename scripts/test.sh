@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs every test tier: unit, integration (real PostgreSQL and Kafka) and end to end. The jest
+# global setup starts what is missing (PostgreSQL, the local Kafka broker) and stops what it started.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+exec npx jest --runInBand "$@"
