@@ -180,3 +180,74 @@ describe('one fact end to end: attestation → gate → audit (real broker, real
     expect(foreign.body.items).toHaveLength(0);
   });
 });
+
+describe('bad input on a topic: dead-lettered, kept by the audit, and the consumer goes on', () => {
+  const kafka = testKafka('foundation-dlq-e2e');
+  let db: TestDatabase;
+  let gate: RunningService;
+  let audit: RunningService;
+  let recorder: TopicRecorder;
+  let producer: Producer;
+
+  beforeAll(async () => {
+    db = await createTestDatabase('foundation_dlq_e2e');
+    const common = { databaseUrl: db.url, groupPrefix: uniqueGroupPrefix('foundation-dlq') };
+    [audit, gate] = await Promise.all([
+      startService('audit', (c) => AuditModule.forRoot(c), common),
+      startService('order-gate', (c) => OrderGateModule.forRoot(c), common),
+    ]);
+    recorder = await new TopicRecorder(kafka, [
+      Topics.OrdersDecided,
+      `${Topics.OrdersRequested}.dlq`,
+    ]).start();
+    producer = await connectedProducer(kafka);
+  });
+
+  afterAll(async () => {
+    await producer?.disconnect();
+    await recorder?.stop();
+    await Promise.allSettled([gate?.close(), audit?.close()]);
+    await db?.drop();
+  });
+
+  it('U-01, G-10: a malformed OrderRequested goes to commerce.orders.requested.dlq and the next order is still decided', async () => {
+    const customerTenantId = randomUUID();
+    const good = orderRequested(randomUUID(), customerTenantId);
+    await producer.send({
+      topic: Topics.OrdersRequested,
+      messages: [
+        { key: customerTenantId, value: 'order for 5 seats, please' },
+        { key: customerTenantId, value: JSON.stringify(good) },
+      ],
+    });
+
+    await eventually(() =>
+      expect(recorder.on(Topics.OrdersDecided).some((m) => m.json?.data?.orderId === good.data.orderId)).toBe(
+        true,
+      ),
+    );
+    const dead = await eventually(() => {
+      const mine = recorder.on(`${Topics.OrdersRequested}.dlq`).filter((m) => m.key === customerTenantId);
+      expect(mine).toHaveLength(1);
+      return mine[0];
+    });
+    expect(dead.value).toBe('order for 5 seats, please');
+    expect(dead.headers['dlq-reason']).toMatch(/not valid JSON/);
+    expect(dead.headers['dlq-source-topic']).toBe(Topics.OrdersRequested);
+
+    const auditor = await bearer({ tenantId: randomUUID(), roles: ['Auditor'] });
+    await eventually(async () => {
+      const res = await audit
+        .http()
+        .get('/v1/audit/events')
+        .query({ limit: 1000 })
+        .set('Authorization', auditor);
+      const raw = (
+        res.body.items as Array<{ topic: string; invalidReason: string | null; envelope: unknown }>
+      ).filter((i) => i.envelope === null && /not valid JSON/.test(i.invalidReason ?? ''));
+      expect(raw.map((i) => i.topic)).toEqual(
+        expect.arrayContaining([Topics.OrdersRequested, `${Topics.OrdersRequested}.dlq`]),
+      );
+    });
+  });
+});
