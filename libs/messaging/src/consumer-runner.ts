@@ -236,18 +236,33 @@ export class ConsumerRunner {
     }
   }
 
-  /** A new group starts at the current end of each topic, committed before it joins: no race. */
+  /**
+   * A new group starts at the current end of each topic, committed before it joins: no race with
+   * messages produced once it is ready. (kafkajs's admin.setOffsets does the same one topic at a
+   * time and waits out a default 5 s fetch for each.)
+   */
   private async positionNewGroupAtEnd(): Promise<void> {
-    const { admin, groupId } = this.options;
-    const committed = await admin.fetchOffsets({ groupId, topics: [...this.spec.topics] });
-    for (const { topic, partitions } of committed) {
-      if (partitions.some((p) => p.offset !== '-1')) continue;
-      const ends = await admin.fetchTopicOffsets(topic);
-      await admin.setOffsets({
-        groupId,
-        topic,
-        partitions: ends.map((e) => ({ partition: e.partition, offset: e.high })),
+    const { admin, kafka, groupId } = this.options;
+    const topics = [...this.spec.topics];
+    const committed = await admin.fetchOffsets({ groupId, topics });
+    if (committed.some(({ partitions }) => partitions.some((p) => p.offset !== '-1'))) return;
+    const ends = await Promise.all(
+      topics.map(async (topic) => ({ topic, offsets: await admin.fetchTopicOffsets(topic) })),
+    );
+    const placer = kafka.consumer({ groupId, maxWaitTimeInMs: 50 });
+    await placer.connect();
+    try {
+      await placer.subscribe({ topics, fromBeginning: true });
+      await new Promise<void>((resolve, reject) => {
+        placer.on(placer.events.FETCH, () => void placer.stop().then(resolve, reject));
+        placer.run({ eachBatchAutoResolve: false, eachBatch: async () => undefined }).catch(reject);
+        placer.pause(topics.map((topic) => ({ topic })));
+        for (const { topic, offsets } of ends) {
+          for (const { partition, high } of offsets) placer.seek({ topic, partition, offset: high });
+        }
       });
+    } finally {
+      await placer.disconnect();
     }
   }
 }

@@ -168,11 +168,16 @@ describe('libs/messaging against the real broker and database', () => {
     let sender: Producer;
     const applied: ValidatedMessage[] = [];
     const poison = new Set<string>();
+    const beforeStart = templatePublished();
 
     beforeAll(async () => {
       admin = kafka.admin();
       await admin.connect();
       sender = await connectedProducer(kafka);
+      await sender.send({
+        topic: Topics.AgreementsTemplates,
+        messages: [{ key: randomUUID(), value: JSON.stringify(beforeStart) }],
+      });
       recorder = await new TopicRecorder(kafka, [dlqTopicOf(Topics.AgreementsTemplates)]).start();
       runner = new ConsumerRunner(
         {
@@ -235,6 +240,16 @@ describe('libs/messaging against the real broker and database', () => {
       expect(dead[1].json.eventId).toBe(invalid.eventId);
       expect(dead[1].headers[DLQ_HEADERS.reason]).toMatch(/templateId/);
       expect(dead[1].headers['event-id']).toBe(invalid.eventId);
+    });
+
+    it('starts a new group at the end of its topics when told to (tests see only their own traffic)', async () => {
+      const marker = templatePublished();
+      await sender.send({
+        topic: Topics.AgreementsTemplates,
+        messages: [{ key: randomUUID(), value: JSON.stringify(marker) }],
+      });
+      await eventually(() => expect(applied.map((m) => m.envelope.eventId)).toContain(marker.eventId));
+      expect(applied.map((m) => m.envelope.eventId)).not.toContain(beforeStart.eventId);
     });
 
     it('applies a redelivered event once', async () => {
