@@ -119,6 +119,10 @@ async function main(): Promise<void> {
     if (items.length < 3) await new Promise((r) => setTimeout(r, 200));
   }
   for (const item of items) say(`   #${item.sequence}  ${item.eventType} on ${item.topic}`);
+  if (items.length < 3)
+    throw new Error(
+      `the audit log shows ${items.length} of Contoso's 3 events after 10 s: is the audit service consuming?`,
+    );
   say('\nDone.');
 }
 

@@ -26,6 +26,11 @@ interface CommonSpec {
   topics: readonly string[];
   /** Store the applied offset per partition with each effect, for catch-up checks (G-11, A-17). */
   trackPositions?: boolean;
+  /**
+   * Record each applied event id in processed_events with the effect, so a redelivery is skipped
+   * (default). A consumer whose effect is itself idempotent by a unique key may turn it off.
+   */
+  dedupe?: boolean;
 }
 
 /** Messages are parsed and checked against libs/contracts; invalid ones go to `<topic>.dlq`. */
@@ -199,6 +204,23 @@ export class ConsumerRunner {
         );
       }
     });
+  }
+
+  private async isFirstDelivery(
+    message: InboundMessage,
+    validated: ValidatedMessage | undefined,
+    manager: EntityManager,
+  ): Promise<boolean> {
+    if (this.spec.dedupe === false) return true;
+    // Offsets restart when a cluster is rebuilt: without an eventId, place and time identify a message.
+    const key =
+      validated?.envelope.eventId ??
+      `${message.topic}/${message.partition}/${message.offset}@${message.timestamp}`;
+    const inserted: unknown[] = await manager.query(
+      `INSERT INTO ${this.table.processed} (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING event_id`,
+      [this.spec.name, key],
+    );
+    return inserted.length > 0;
   }
 
   private async deadLetter(message: InboundMessage, reason: string): Promise<void> {

@@ -12,13 +12,15 @@ export class AllTopicsConsumer implements OnModuleInit {
     this.messaging.registerConsumer({
       name: 'audit-log',
       mode: 'raw',
+      // The log's own unique indexes make each insert idempotent, in the same transaction.
+      dedupe: false,
       topics: [...ALL_TOPICS, ...DLQ_TOPICS],
       handle: async (message, manager) => {
         const r = toAuditRecord(message.topic, message.value);
         await manager.query(
-          `INSERT INTO audit.events (event_id, event_type, topic, partition, "offset", key, partner_id,
-              customer_tenant_id, order_id, occurred_at, envelope, raw, invalid_reason)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)
+          `INSERT INTO audit.events (event_id, event_type, topic, partition, "offset", kafka_timestamp, key,
+              partner_id, customer_tenant_id, order_id, occurred_at, envelope, raw, invalid_reason)
+           VALUES ($1, $2, $3, $4, $5, to_timestamp($6::bigint / 1000.0), $7, $8, $9, $10, $11, $12::jsonb, $13, $14)
            ON CONFLICT DO NOTHING`,
           [
             r.eventId,
@@ -26,6 +28,7 @@ export class AllTopicsConsumer implements OnModuleInit {
             message.topic,
             message.partition,
             message.offset,
+            message.timestamp,
             message.key,
             r.partnerId,
             r.customerTenantId,

@@ -14,6 +14,7 @@ export class Foundation1763700000000 implements MigrationInterface {
         topic text NOT NULL,
         partition int NOT NULL,
         "offset" bigint NOT NULL,
+        kafka_timestamp timestamptz NOT NULL,
         key text,
         partner_id text,
         customer_tenant_id text,
