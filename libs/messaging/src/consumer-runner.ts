@@ -195,11 +195,13 @@ export class ConsumerRunner {
         if (this.spec.mode === 'validated') await this.spec.handle(validated!, manager);
         else await this.spec.handle(message, manager);
       }
+      // The position is what was applied last, not the highest ever seen: after a cluster is
+      // rebuilt its offsets restart, and a stale high mark would claim a catch-up that never happened.
       if (this.spec.trackPositions) {
         await manager.query(
           `INSERT INTO ${this.table.positions} (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
            ON CONFLICT (consumer, topic, partition)
-           DO UPDATE SET next_offset = GREATEST(${this.table.positions}.next_offset, EXCLUDED.next_offset), updated_at = now()`,
+           DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
           [this.spec.name, message.topic, message.partition, (BigInt(message.offset) + 1n).toString()],
         );
       }
