@@ -32,6 +32,24 @@ function orderRequested(partnerId: string, customerTenantId: string, orderId = `
   return buildEnvelope('OrderRequested', data, { producer: 'commerce-platform' });
 }
 
+async function attestCustomerAgreement(
+  attestation: RunningService,
+  partnerId: string,
+  customerTenantId: string,
+  role: 'AdminAgent' | 'SalesAgent',
+) {
+  return attestation
+    .http()
+    .post(`/v1/customers/${customerTenantId}/agreements`)
+    .set('Authorization', await bearer({ tenantId: partnerId, roles: [role] }))
+    .send({
+      primaryContact: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@contoso.example' },
+      dateAgreed: new Date(Date.now() - 60000).toISOString(),
+      templateId: MCA_TEMPLATE,
+      type: 'MicrosoftCustomerAgreement',
+    });
+}
+
 describe('one fact end to end: attestation → gate → audit (real broker, real database)', () => {
   const kafka = testKafka('foundation-e2e');
   let db: TestDatabase;
@@ -64,16 +82,7 @@ describe('one fact end to end: attestation → gate → audit (real broker, real
   it('G-02, G-11: an order placed right after an acknowledged attestation is approved on that attestation', async () => {
     const partnerId = randomUUID();
     const customerTenantId = randomUUID();
-    const attest = await attestation
-      .http()
-      .post(`/v1/customers/${customerTenantId}/agreements`)
-      .set('Authorization', await bearer({ tenantId: partnerId, roles: ['AdminAgent'] }))
-      .send({
-        primaryContact: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@contoso.example' },
-        dateAgreed: new Date(Date.now() - 60000).toISOString(),
-        templateId: MCA_TEMPLATE,
-        type: 'MicrosoftCustomerAgreement',
-      });
+    const attest = await attestCustomerAgreement(attestation, partnerId, customerTenantId, 'AdminAgent');
     expect(attest.status).toBe(201);
     expect(attest.body).toMatchObject({ templateId: MCA_TEMPLATE, type: 'MicrosoftCustomerAgreement' });
 
@@ -134,16 +143,7 @@ describe('one fact end to end: attestation → gate → audit (real broker, real
   it('U-01: the audit keeps the attestation, the order and the decision of a customer, in arrival order', async () => {
     const partnerId = randomUUID();
     const customerTenantId = randomUUID();
-    const attest = await attestation
-      .http()
-      .post(`/v1/customers/${customerTenantId}/agreements`)
-      .set('Authorization', await bearer({ tenantId: partnerId, roles: ['SalesAgent'] }))
-      .send({
-        primaryContact: { firstName: 'Grace', lastName: 'Hopper', email: 'grace@fabrikam.example' },
-        dateAgreed: new Date(Date.now() - 60000).toISOString(),
-        templateId: MCA_TEMPLATE,
-        type: 'MicrosoftCustomerAgreement',
-      });
+    const attest = await attestCustomerAgreement(attestation, partnerId, customerTenantId, 'SalesAgent');
     expect(attest.status).toBe(201);
     const order = orderRequested(partnerId, customerTenantId);
     await producer.send({
