@@ -7,3 +7,4 @@ export * from './events/acceptance';
 export * from './events/templates';
 export * from './events/relationships';
 export * from './registry';
+export * from './asyncapi';
