@@ -3,7 +3,7 @@ import { runMigrationsLocked, serviceDataSourceOptions } from '@app/messaging';
 import { Foundation1763700000000 as AttestationFoundation } from '../apps/attestation/src/migrations/1763700000000-foundation';
 import { Foundation1763700000000 as AuditFoundation } from '../apps/audit/src/migrations/1763700000000-foundation';
 import { Foundation1763700000000 as GateFoundation } from '../apps/order-gate/src/migrations/1763700000000-foundation';
-import { Foundation1763700000000 as RelationshipFoundation } from '../apps/reseller-relationship/src/migrations/1763700000000-foundation';
+import { RESELLER_RELATIONSHIP_MIGRATIONS } from '../apps/reseller-relationship/src/reseller-relationship.module';
 
 /**
  * Brings every service's schema up to date. The services also do this at start (under the same
@@ -11,7 +11,7 @@ import { Foundation1763700000000 as RelationshipFoundation } from '../apps/resel
  */
 const SERVICES = [
   { schema: 'attestation', migrations: [AttestationFoundation] },
-  { schema: 'reseller_relationship', migrations: [RelationshipFoundation] },
+  { schema: 'reseller_relationship', migrations: RESELLER_RELATIONSHIP_MIGRATIONS },
   { schema: 'order_gate', migrations: [GateFoundation] },
   { schema: 'audit', migrations: [AuditFoundation] },
 ];

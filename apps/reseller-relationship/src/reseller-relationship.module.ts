@@ -1,21 +1,39 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ServiceInfrastructureModule } from '@app/messaging';
 import { ServiceConfig } from '@app/platform';
+import { loadRelationshipConfig } from './config';
+import { CustomersModule } from './customers/customers.module';
+import { DirectAcceptanceModule } from './direct-acceptance/direct-acceptance.module';
+import { InvitationsModule } from './invitations/invitations.module';
 import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
+import { Relationships1764000000000 } from './migrations/1764000000000-relationships';
+import { PartnersModule } from './partners/partners.module';
 
 export const RESELLER_RELATIONSHIP_SCHEMA = 'reseller_relationship';
 
-/** Partners, customer tenants, invitations and direct acceptance arrive with their own issue. */
+/** In order; scripts/migrate.ts should import this list rather than name each migration. */
+export const RESELLER_RELATIONSHIP_MIGRATIONS = [Foundation1763700000000, Relationships1764000000000];
+
+/** Partners, customer tenants, relationship invitations and customers' direct acceptance. */
 @Module({})
 export class ResellerRelationshipModule {
-  static forRoot(config: ServiceConfig): DynamicModule {
+  /** Reads this service's own settings from `env` (see config.ts); throws a ConfigError naming a bad one. */
+  static forRoot(
+    config: ServiceConfig,
+    env: Record<string, string | undefined> = process.env,
+  ): DynamicModule {
+    const relationshipConfig = loadRelationshipConfig(env, { jwtSecret: config.jwt.secret });
     return {
       module: ResellerRelationshipModule,
       imports: [
         ServiceInfrastructureModule.forRoot(config, {
           schema: RESELLER_RELATIONSHIP_SCHEMA,
-          migrations: [Foundation1763700000000],
+          migrations: RESELLER_RELATIONSHIP_MIGRATIONS,
         }),
+        PartnersModule,
+        CustomersModule,
+        InvitationsModule.forRoot(relationshipConfig),
+        DirectAcceptanceModule,
       ],
     };
   }

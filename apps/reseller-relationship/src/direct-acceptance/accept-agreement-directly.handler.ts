@@ -1,0 +1,38 @@
+import { Injectable } from '@nestjs/common';
+import { lockCustomerTenant } from '../customers/customer-tenants';
+import { OutboxTransaction } from '../outbox-transaction';
+import { RelationshipErrors } from '../relationship-errors';
+import { assertCustomerCanAccept } from './agreement-templates';
+import { findSameDirectAcceptance, recordCustomerAcceptance } from './customer-acceptances';
+import { AcceptAgreementDirectlyDto, CustomerAgreementDto } from './direct-acceptance.dto';
+
+/**
+ * D-04: the customer accepts the Microsoft Customer Agreement itself, without an invitation. It then
+ * follows the customer, whichever partners it works with (D-06). Sending the same acceptance again
+ * answers the stored one and publishes nothing.
+ */
+@Injectable()
+export class AcceptAgreementDirectlyHandler {
+  constructor(private readonly outbox: OutboxTransaction) {}
+
+  execute(
+    callerTenantId: string,
+    customerTenantId: string,
+    body: AcceptAgreementDirectlyDto,
+    correlationId: string,
+    now = new Date(),
+  ): Promise<CustomerAgreementDto> {
+    if (callerTenantId !== customerTenantId) throw RelationshipErrors.customerTenantMismatch();
+    const templateId = body.templateId.toLowerCase();
+    const dateAgreed = new Date(body.dateAgreed);
+    return this.outbox.run(async (manager) => {
+      const customer = await lockCustomerTenant(manager, customerTenantId, body);
+      await assertCustomerCanAccept(manager, customer, templateId, dateAgreed, now);
+      const candidate = { customerTenantId, templateId, dateAgreed, signer: body.signer };
+      const existing = await findSameDirectAcceptance(manager, candidate);
+      if (existing) return { result: existing, events: [] };
+      const { acceptance, event } = await recordCustomerAcceptance(manager, candidate, correlationId);
+      return { result: acceptance, events: [event] };
+    });
+  }
+}

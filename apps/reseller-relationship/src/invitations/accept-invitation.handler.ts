@@ -1,0 +1,144 @@
+import { Injectable } from '@nestjs/common';
+import { EntityManager } from 'typeorm';
+import { Cloud } from '@app/contracts';
+import { OutboxMessage } from '@app/messaging';
+import { lockCustomerTenant } from '../customers/customer-tenants';
+import {
+  assertCustomerCanAccept,
+  latestCustomerAgreementTemplateId,
+} from '../direct-acceptance/agreement-templates';
+import { findAcceptance, recordCustomerAcceptance } from '../direct-acceptance/customer-acceptances';
+import { CustomerAgreementDto } from '../direct-acceptance/direct-acceptance.dto';
+import { OutboxTransaction, outboxEvent } from '../outbox-transaction';
+import { RelationshipErrors } from '../relationship-errors';
+import { InvitationClaims } from './invitation-token';
+import { InvitationTokens } from './invitation-tokens';
+import { AcceptInvitationDto, InvitationAcceptanceDto } from './invitations.dto';
+
+interface InvitationRow {
+  id: string;
+  partner_id: string;
+  expires_at: Date;
+  accepted_by_customer_tenant_id: string | null;
+  accepted_at: Date | null;
+  customer_acceptance_id: string | null;
+}
+
+/**
+ * D-03: the customer accepts a partner's invitation, which establishes (or re-establishes) their
+ * relationship, and may accept the Microsoft Customer Agreement in the same step. A forged, expired or
+ * used token is refused and changes nothing. The token is single use: the same customer accepting it
+ * again gets the first answer and nothing is published twice; any other customer is refused.
+ */
+@Injectable()
+export class AcceptInvitationHandler {
+  constructor(
+    private readonly outbox: OutboxTransaction,
+    private readonly tokens: InvitationTokens,
+  ) {}
+
+  execute(
+    customerTenantId: string,
+    token: string,
+    body: AcceptInvitationDto,
+    correlationId: string,
+    now = new Date(),
+  ): Promise<InvitationAcceptanceDto> {
+    const claims = this.verified(token, now);
+    return this.outbox.run(async (manager) => {
+      const [invitation]: InvitationRow[] = await manager.query(
+        `SELECT * FROM reseller_relationship.invitations WHERE id = $1 AND partner_id = $2 FOR UPDATE`,
+        [claims.invitationId, claims.partnerId],
+      );
+      if (!invitation) throw RelationshipErrors.invitationNotFound();
+      if (invitation.accepted_by_customer_tenant_id !== null) {
+        if (invitation.accepted_by_customer_tenant_id !== customerTenantId)
+          throw RelationshipErrors.invitationAlreadyUsed();
+        return { result: await this.earlierAnswer(manager, invitation), events: [] };
+      }
+
+      const customer = await lockCustomerTenant(manager, customerTenantId, body);
+      const events: OutboxMessage[] = [];
+      const acceptedAt = now.toISOString();
+      const accepted = {
+        invitationId: invitation.id,
+        partnerId: invitation.partner_id,
+        customerTenantId,
+        acceptedAt,
+        cloud: customer.cloud,
+        country: customer.country,
+      };
+      events.push(outboxEvent('ResellerRelationshipAccepted', accepted, customerTenantId, correlationId));
+
+      let customerAgreement: CustomerAgreementDto | undefined;
+      if (body.acceptCustomerAgreement) {
+        const templateId =
+          body.templateId?.toLowerCase() ?? (await latestCustomerAgreementTemplateId(manager));
+        await assertCustomerCanAccept(manager, customer, templateId, now, now);
+        const recorded = await recordCustomerAcceptance(
+          manager,
+          {
+            customerTenantId,
+            templateId,
+            dateAgreed: now,
+            signer: body.signer!,
+            viaPartnerId: invitation.partner_id,
+          },
+          correlationId,
+        );
+        customerAgreement = recorded.acceptance;
+        events.push(recorded.event);
+      }
+
+      await manager.query(
+        `INSERT INTO reseller_relationship.relationships
+           (partner_id, customer_tenant_id, status, origin, invitation_id, established_at)
+         VALUES ($1, $2, 'Active', 'InvitationAccepted', $3, $4)
+         ON CONFLICT (partner_id, customer_tenant_id) DO UPDATE SET
+           status = 'Active', invitation_id = EXCLUDED.invitation_id,
+           established_at = CASE WHEN relationships.status = 'Active' THEN relationships.established_at
+                                 ELSE EXCLUDED.established_at END,
+           terminated_at = NULL, termination_reason = NULL`,
+        [invitation.partner_id, customerTenantId, invitation.id, acceptedAt],
+      );
+      await manager.query(
+        `UPDATE reseller_relationship.invitations
+         SET accepted_by_customer_tenant_id = $2, accepted_at = $3, customer_acceptance_id = $4
+         WHERE id = $1`,
+        [invitation.id, customerTenantId, acceptedAt, customerAgreement?.id ?? null],
+      );
+      return { result: { ...accepted, ...(customerAgreement ? { customerAgreement } : {}) }, events };
+    });
+  }
+
+  private verified(token: string, now: Date): InvitationClaims {
+    const verification = this.tokens.verify(token, now);
+    if (verification.ok) return verification.claims;
+    if (verification.reason === 'expired')
+      throw RelationshipErrors.invitationExpired(verification.claims!.expiresAt);
+    throw RelationshipErrors.invitationTokenInvalid();
+  }
+
+  private async earlierAnswer(
+    manager: EntityManager,
+    invitation: InvitationRow,
+  ): Promise<InvitationAcceptanceDto> {
+    const customerTenantId = invitation.accepted_by_customer_tenant_id!;
+    const [customer]: Array<{ cloud: Cloud; country: string }> = await manager.query(
+      `SELECT cloud, country FROM reseller_relationship.customers WHERE id = $1`,
+      [customerTenantId],
+    );
+    const customerAgreement = invitation.customer_acceptance_id
+      ? await findAcceptance(manager, invitation.customer_acceptance_id)
+      : undefined;
+    return {
+      invitationId: invitation.id,
+      partnerId: invitation.partner_id,
+      customerTenantId,
+      acceptedAt: invitation.accepted_at!.toISOString(),
+      cloud: customer.cloud,
+      country: customer.country,
+      ...(customerAgreement ? { customerAgreement } : {}),
+    };
+  }
+}
