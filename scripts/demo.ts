@@ -1,6 +1,12 @@
 import { randomUUID } from 'crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import { buildEnvelope, OrderRequestedV1, Topics } from '@app/contracts';
+import {
+  buildEnvelope,
+  CustomerTenantCreatedV1,
+  OrderRequestedV1,
+  PartnerRegisteredV1,
+  Topics,
+} from '@app/contracts';
 import { signHs256Token } from '@app/platform/auth/dev-token';
 import { localJwtSecret } from './local-secret';
 
@@ -63,6 +69,35 @@ async function main(): Promise<void> {
     },
   });
 
+  // What the reseller-relationship service publishes once the partner is registered and has created
+  // its customers: the attestation service only accepts attestations for related customers (A-17).
+  const producer = kafka.producer();
+  await producer.connect();
+  const relationship = (eventType: string, key: string, data: object) => ({
+    key,
+    value: JSON.stringify(buildEnvelope(eventType, data, { producer: 'reseller-relationship (demo)' })),
+  });
+  const registered: PartnerRegisteredV1 = {
+    partnerId: partner,
+    partnerType: 'DirectBill',
+    cloud: 'Public',
+    name: 'Demo partner',
+  };
+  const created = [contoso, fabrikam].map((customerTenantId, i): CustomerTenantCreatedV1 => ({
+    customerTenantId,
+    partnerId: partner,
+    companyName: i === 0 ? 'Contoso' : 'Fabrikam',
+    cloud: 'Public',
+    country: 'US',
+  }));
+  await producer.send({
+    topic: Topics.PartnersRelationships,
+    messages: [
+      relationship('PartnerRegistered', partner, registered),
+      ...created.map((c) => relationship('CustomerTenantCreated', c.customerTenantId, c)),
+    ],
+  });
+
   say('1. The partner attests that Contoso accepted the Microsoft Customer Agreement yesterday.');
   const res = await fetch(`${ATTESTATION}/v1/customers/${contoso}/agreements`, {
     method: 'POST',
@@ -81,8 +116,6 @@ async function main(): Promise<void> {
   const approvedOrder = order(partner, contoso);
   const blockedOrder = order(partner, fabrikam);
   say('2. The commerce platform asks for two new purchases, one per customer.');
-  const producer = kafka.producer();
-  await producer.connect();
   await producer.send({
     topic: Topics.OrdersRequested,
     messages: [approvedOrder, blockedOrder].map((o) => ({
@@ -111,17 +144,17 @@ async function main(): Promise<void> {
   say('\n3. An auditor asks the audit log for everything about Contoso.');
   const auditor = await token(randomUUID(), ['Auditor']);
   let items: Array<{ sequence: number; eventType: string; topic: string }> = [];
-  for (let i = 0; i < 50 && items.length < 3; i++) {
+  for (let i = 0; i < 50 && items.length < 4; i++) {
     const r = await fetch(`${AUDIT}/v1/audit/events?customerTenantId=${contoso}`, {
       headers: { authorization: auditor },
     });
     items = ((await r.json()) as { items?: typeof items }).items ?? [];
-    if (items.length < 3) await new Promise((r) => setTimeout(r, 200));
+    if (items.length < 4) await new Promise((r) => setTimeout(r, 200));
   }
   for (const item of items) say(`   #${item.sequence}  ${item.eventType} on ${item.topic}`);
-  if (items.length < 3)
+  if (items.length < 4)
     throw new Error(
-      `the audit log shows ${items.length} of Contoso's 3 events after 10 s: is the audit service consuming?`,
+      `the audit log shows ${items.length} of Contoso's 4 events after 10 s: is the audit service consuming?`,
     );
   say('\nDone.');
 }

@@ -1,6 +1,12 @@
 import { randomUUID } from 'crypto';
 import { Producer } from 'kafkajs';
-import { buildEnvelope, OrderRequestedV1, Topics } from '@app/contracts';
+import {
+  buildEnvelope,
+  CustomerTenantCreatedV1,
+  OrderRequestedV1,
+  PartnerRegisteredV1,
+  Topics,
+} from '@app/contracts';
 import {
   bearer,
   connectedProducer,
@@ -32,12 +38,48 @@ function orderRequested(partnerId: string, customerTenantId: string, orderId = `
   return buildEnvelope('OrderRequested', data, { producer: 'commerce-platform' });
 }
 
+/** What the reseller-relationship service publishes when a partner is registered and creates a customer (A-17). */
+async function givenPartnerWithCustomer(producer: Producer, partnerId: string, customerTenantId: string) {
+  const partner: PartnerRegisteredV1 = {
+    partnerId,
+    partnerType: 'DirectBill',
+    cloud: 'Public',
+    name: 'Contoso Partner',
+  };
+  const customer: CustomerTenantCreatedV1 = {
+    customerTenantId,
+    partnerId,
+    companyName: 'Contoso',
+    cloud: 'Public',
+    country: 'US',
+  };
+  await producer.send({
+    topic: Topics.PartnersRelationships,
+    messages: [
+      {
+        key: partnerId,
+        value: JSON.stringify(
+          buildEnvelope('PartnerRegistered', partner, { producer: 'reseller-relationship' }),
+        ),
+      },
+      {
+        key: customerTenantId,
+        value: JSON.stringify(
+          buildEnvelope('CustomerTenantCreated', customer, { producer: 'reseller-relationship' }),
+        ),
+      },
+    ],
+  });
+}
+
 async function attestCustomerAgreement(
   attestation: RunningService,
+  producer: Producer,
   partnerId: string,
   customerTenantId: string,
   role: 'AdminAgent' | 'SalesAgent',
 ) {
+  await givenPartnerWithCustomer(producer, partnerId, customerTenantId);
   return attestation
     .http()
     .post(`/v1/customers/${customerTenantId}/agreements`)
@@ -82,7 +124,13 @@ describe('one fact end to end: attestation → gate → audit (real broker, real
   it('G-02, G-11: an order placed right after an acknowledged attestation is approved on that attestation', async () => {
     const partnerId = randomUUID();
     const customerTenantId = randomUUID();
-    const attest = await attestCustomerAgreement(attestation, partnerId, customerTenantId, 'AdminAgent');
+    const attest = await attestCustomerAgreement(
+      attestation,
+      producer,
+      partnerId,
+      customerTenantId,
+      'AdminAgent',
+    );
     expect(attest.status).toBe(201);
     expect(attest.body).toMatchObject({ templateId: MCA_TEMPLATE, type: 'MicrosoftCustomerAgreement' });
 
@@ -143,7 +191,13 @@ describe('one fact end to end: attestation → gate → audit (real broker, real
   it('U-01: the audit keeps the attestation, the order and the decision of a customer, in arrival order', async () => {
     const partnerId = randomUUID();
     const customerTenantId = randomUUID();
-    const attest = await attestCustomerAgreement(attestation, partnerId, customerTenantId, 'SalesAgent');
+    const attest = await attestCustomerAgreement(
+      attestation,
+      producer,
+      partnerId,
+      customerTenantId,
+      'SalesAgent',
+    );
     expect(attest.status).toBe(201);
     const order = orderRequested(partnerId, customerTenantId);
     await producer.send({

@@ -3,23 +3,50 @@ import { ServiceInfrastructureModule } from '@app/messaging';
 import { ServiceConfig } from '@app/platform';
 import { AttestAgreementHandler } from './attest/attest-agreement.handler';
 import { AttestationsController } from './attest/attestations.controller';
+import { ATTESTATION_SETTINGS, AttestationSettings, loadAttestationSettings } from './config';
+import { IdempotentRequests } from './idempotency/idempotent-requests';
 import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
+import { AttestationComplete1763900000000 } from './migrations/1763900000000-attestation-complete';
+import { CustomerAgreementRecordsController } from './records/customer-agreement-records.controller';
+import { AttestationFactsReader } from './relationships/attestation-facts';
+import { PartnersRelationshipsConsumer } from './relationships/partners-relationships.consumer';
+import { PublishTemplateHandler } from './templates/publish-template.handler';
+import { TemplatesController } from './templates/templates.controller';
+import { WithdrawAttestationHandler } from './withdraw/withdraw-attestation.handler';
 
 export const ATTESTATION_SCHEMA = 'attestation';
 
+/**
+ * Partner Center–compatible attestation: the template catalog, attestations and their withdrawal,
+ * the per-partner records, and this service's copy of `partners.relationships`.
+ */
 @Module({})
 export class AttestationModule {
-  static forRoot(config: ServiceConfig): DynamicModule {
+  /** `settings` override what `env` says (tests); a bad variable throws a ConfigError naming it. */
+  static forRoot(
+    config: ServiceConfig,
+    settings: Partial<AttestationSettings> = {},
+    env: Record<string, string | undefined> = process.env,
+  ): DynamicModule {
+    const resolved: AttestationSettings = { ...loadAttestationSettings(env), ...settings };
     return {
       module: AttestationModule,
       imports: [
         ServiceInfrastructureModule.forRoot(config, {
           schema: ATTESTATION_SCHEMA,
-          migrations: [Foundation1763700000000],
+          migrations: [Foundation1763700000000, AttestationComplete1763900000000],
         }),
       ],
-      controllers: [AttestationsController],
-      providers: [AttestAgreementHandler],
+      controllers: [AttestationsController, TemplatesController, CustomerAgreementRecordsController],
+      providers: [
+        { provide: ATTESTATION_SETTINGS, useValue: resolved },
+        IdempotentRequests,
+        AttestationFactsReader,
+        PartnersRelationshipsConsumer,
+        AttestAgreementHandler,
+        WithdrawAttestationHandler,
+        PublishTemplateHandler,
+      ],
     };
   }
 }

@@ -1,102 +1,174 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'crypto';
-import { DataSource } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { AgreementAttestedV1, buildEnvelope, Topics } from '@app/contracts';
 import { Messaging } from '@app/messaging';
-import { AttestAgreementDto, AttestationResponseDto } from './attest-agreement.dto';
-import { AttestationErrors } from './attestation-errors';
-
-/** A-02: a small allowance for the caller's clock. */
-const CLOCK_SKEW_MS = 5 * 60 * 1000;
+import { ATTESTATION_SETTINGS, AttestationSettings } from '../config';
+import { HttpAnswer, IdempotentRequests, requestFingerprint } from '../idempotency/idempotent-requests';
+import { AttestationFactsReader } from '../relationships/attestation-facts';
+import { AttestAgreementDto } from './attest-agreement.dto';
+import { refusalError } from './attestation-errors';
+import { ATTESTATION_COLUMNS, AttestationRow, contactOf, toAttestationResponse } from './attestation-record';
+import { AttestationRequest, isExactRepeat, judgeAttestation, mayBeLag } from './attestation-rules';
 
 export interface AttestCommand {
   partnerId: string;
   userId: string;
   customerTenantId: string;
   correlationId: string;
+  requestId?: string;
   body: AttestAgreementDto;
 }
 
+/** Serialises changes to one (partner, customer, agreement type): at most one is current (A-08). */
+export async function lockAttestationPair(
+  manager: EntityManager,
+  partnerId: string,
+  customerTenantId: string,
+  agreementType: string,
+): Promise<void> {
+  await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+    `attestation:${partnerId}:${customerTenantId}:${agreementType}`,
+  ]);
+}
+
+export async function currentAttestation(
+  manager: EntityManager,
+  partnerId: string,
+  customerTenantId: string,
+  agreementType: string,
+): Promise<AttestationRow | undefined> {
+  const [row]: AttestationRow[] = await manager.query(
+    `SELECT ${ATTESTATION_COLUMNS} FROM attestation.attestations
+      WHERE partner_id = $1 AND customer_tenant_id = $2 AND agreement_type = $3
+        AND superseded_at IS NULL AND withdrawn_at IS NULL`,
+    [partnerId, customerTenantId, agreementType],
+  );
+  return row;
+}
+
 /**
- * Stores an attestation and its AgreementAttested event in one transaction, then answers only
- * once the event is on its topic, so the gate can already see what the caller was told (G-11).
+ * A-01..A-13: judges the attestation against the catalog and the relationship copy (catching up on
+ * `partners.relationships` before refusing for lack of a relationship, A-17), then records it and
+ * its AgreementAttested event in one transaction, superseding the current one (A-08), and answers
+ * only once the event is on its topic, so the gate can already see what the caller was told (G-11).
  */
 @Injectable()
 export class AttestAgreementHandler {
   constructor(
-    private readonly dataSource: DataSource,
     private readonly messaging: Messaging,
+    private readonly facts: AttestationFactsReader,
+    private readonly requests: IdempotentRequests,
+    @Inject(ATTESTATION_SETTINGS) private readonly settings: AttestationSettings,
   ) {}
 
-  async execute(cmd: AttestCommand, now = new Date()): Promise<AttestationResponseDto> {
-    const { body } = cmd;
-    if (Date.parse(body.dateAgreed) > now.getTime() + CLOCK_SKEW_MS)
-      throw AttestationErrors.dateAgreedInFuture();
-
-    const [template]: Array<{ agreement_type: string; retired_from: Date | null }> =
-      await this.dataSource.query(
-        `SELECT agreement_type, retired_from FROM attestation.templates WHERE template_id = $1`,
-        [body.templateId],
-      );
-    if (!template) throw AttestationErrors.templateNotFound();
-    if (template.agreement_type !== body.type)
-      throw AttestationErrors.templateTypeMismatch(template.agreement_type);
-    if (template.retired_from && template.retired_from.getTime() <= now.getTime())
-      throw AttestationErrors.templateRetired();
-
+  async execute(cmd: AttestCommand, now = new Date()): Promise<HttpAnswer> {
+    const { body, partnerId } = cmd;
     const customerTenantId = cmd.customerTenantId.toLowerCase();
-    const id = randomUUID();
-    const dateAgreed = new Date(body.dateAgreed).toISOString();
-    const data: AgreementAttestedV1 = {
-      attestationId: id,
-      partnerId: cmd.partnerId,
-      customerTenantId,
-      agreementType: body.type,
-      templateId: body.templateId.toLowerCase(),
-      dateAgreed,
-      userId: cmd.userId,
-      ...(body.attestedBy ? { attestedBy: body.attestedBy } : {}),
-      primaryContact: body.primaryContact,
-      channel: 'Api',
+    const templateId = body.templateId.toLowerCase();
+    const primaryContact = contactOf(body.primaryContact);
+    const dateAgreed = new Date(body.dateAgreed);
+    const attestedBy = body.attestedBy ?? null;
+    const key = {
+      partnerId,
+      requestId: cmd.requestId,
+      fingerprint: requestFingerprint(
+        'attest',
+        customerTenantId,
+        templateId,
+        body.type,
+        primaryContact,
+        dateAgreed,
+        attestedBy,
+      ),
     };
-    const envelope = buildEnvelope('AgreementAttested', data, {
-      producer: 'attestation',
-      correlationId: cmd.correlationId,
-    });
+    const replayed = await this.requests.replay(key);
+    if (replayed) return replayed;
 
-    const eventIds = await this.dataSource.transaction(async (manager) => {
+    const request: AttestationRequest = {
+      type: body.type,
+      dateAgreed,
+      now,
+      requireRelationship: this.settings.requireRelationship,
+    };
+    let refusal = judgeAttestation(request, await this.facts.read(templateId, partnerId, customerTenantId));
+    if (mayBeLag(refusal)) {
+      await this.facts.catchUp(this.settings.relationshipCatchUpMs);
+      refusal = judgeAttestation(request, await this.facts.read(templateId, partnerId, customerTenantId));
+    }
+    if (refusal) throw refusalError(refusal);
+
+    return this.requests.run(key, async (manager) => {
+      await lockAttestationPair(manager, partnerId, customerTenantId, body.type);
+      const current = await currentAttestation(manager, partnerId, customerTenantId, body.type);
+      const repeated =
+        current &&
+        isExactRepeat(
+          {
+            templateId: current.template_id,
+            dateAgreed: current.date_agreed,
+            primaryContact: current.primary_contact,
+          },
+          { templateId, dateAgreed, primaryContact },
+        );
+      if (current && repeated) {
+        return { status: 200, body: JSON.stringify(toAttestationResponse(current)), eventIds: [] };
+      }
+
+      const id = randomUUID();
+      const data: AgreementAttestedV1 = {
+        attestationId: id,
+        partnerId,
+        customerTenantId,
+        agreementType: body.type,
+        templateId,
+        dateAgreed: dateAgreed.toISOString(),
+        userId: cmd.userId,
+        ...(attestedBy !== null ? { attestedBy } : {}),
+        primaryContact,
+        channel: 'Api',
+      };
+      const envelope = buildEnvelope('AgreementAttested', data, {
+        producer: 'attestation',
+        correlationId: cmd.correlationId,
+      });
+      if (current) {
+        await manager.query(
+          `UPDATE attestation.attestations SET superseded_at = now(), superseded_by = $2 WHERE id = $1`,
+          [current.id, id],
+        );
+      }
       await manager.query(
         `INSERT INTO attestation.attestations (id, partner_id, customer_tenant_id, agreement_type, template_id,
             date_agreed, user_id, attested_by, primary_contact, channel, event_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11)`,
         [
           id,
-          cmd.partnerId,
+          partnerId,
           customerTenantId,
           body.type,
-          data.templateId,
-          dateAgreed,
+          templateId,
+          data.dateAgreed,
           cmd.userId,
-          body.attestedBy ?? null,
-          JSON.stringify(body.primaryContact),
+          attestedBy,
+          JSON.stringify(primaryContact),
           data.channel,
           envelope.eventId,
         ],
       );
-      return this.messaging.enqueue(manager, [
+      const eventIds = await this.messaging.enqueue(manager, [
         { topic: Topics.AgreementsAcceptance, key: customerTenantId, envelope },
       ]);
+      const response = {
+        id,
+        userId: cmd.userId,
+        ...(attestedBy !== null ? { attestedBy } : {}),
+        primaryContact,
+        templateId,
+        dateAgreed: data.dateAgreed,
+        type: body.type,
+      };
+      return { status: 201, body: JSON.stringify(response), eventIds };
     });
-    if (!(await this.messaging.flush(eventIds))) throw AttestationErrors.publicationPending();
-
-    return {
-      id,
-      userId: cmd.userId,
-      ...(body.attestedBy ? { attestedBy: body.attestedBy } : {}),
-      primaryContact: body.primaryContact,
-      templateId: data.templateId,
-      dateAgreed,
-      type: body.type,
-    };
   }
 }

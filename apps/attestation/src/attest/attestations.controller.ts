@@ -1,44 +1,184 @@
-import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { CorrelationId, CurrentPrincipal, Principal, Roles } from '@app/platform';
-import { AttestAgreementDto, AttestationResponseDto } from './attest-agreement.dto';
+import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiHeader,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { Response } from 'express';
+import { DataSource } from 'typeorm';
+import { CorrelationId, CurrentPrincipal, Principal, RequestId, Roles } from '@app/platform';
+import { HttpAnswer } from '../idempotency/idempotent-requests';
+import { agreementTypeFilter } from './agreement-type-filter';
+import {
+  AttestAgreementDto,
+  AttestationCollectionDto,
+  AttestationResponseDto,
+  WithdrawAttestationDto,
+  WithdrawalResponseDto,
+} from './attest-agreement.dto';
 import { AttestAgreementHandler } from './attest-agreement.handler';
+import { ATTESTATION_COLUMNS, AttestationRow, toAttestationRecord } from './attestation-record';
+import { WithdrawAttestationHandler } from '../withdraw/withdraw-attestation.handler';
+
+const customerTenantIdPipe = new ParseUUIDPipe({ version: undefined });
+
+const REQUEST_ID_HEADER_DOC = {
+  name: 'MS-RequestId',
+  required: false,
+  description:
+    'Idempotency key (A-13): a retry with the same value from the same partner gets the first answer, byte for byte, and changes nothing. 1..128 printable ASCII characters.',
+};
+const CORRELATION_ID_HEADER_DOC = {
+  name: 'MS-CorrelationId',
+  required: false,
+  description: 'Echoed back and carried into the events as correlationId.',
+};
+
+/** Sends an answer as stored, so a replay is byte for byte the first answer (A-13). */
+export function sendAnswer(res: Response, answer: HttpAnswer): void {
+  res.status(answer.status).type('application/json').send(answer.body);
+}
 
 @ApiTags('agreements')
 @ApiBearerAuth()
 @Controller('v1/customers/:customerTenantId/agreements')
 export class AttestationsController {
-  constructor(private readonly attest: AttestAgreementHandler) {}
+  constructor(
+    private readonly attest: AttestAgreementHandler,
+    private readonly withdraw: WithdrawAttestationHandler,
+    private readonly dataSource: DataSource,
+  ) {}
 
   @Post()
-  @HttpCode(201)
   @Roles('AdminAgent', 'SalesAgent')
   @ApiOperation({
-    summary: 'Attest that the customer accepted an agreement (A-01..A-08). Nobody is notified (A-10).',
+    summary:
+      'Attest that the customer accepted an agreement (A-01..A-13, A-17, T-06). Nobody is notified (A-10).',
+    description:
+      "The attesting user is the token's `oid` (a `userId` in the body is ignored). 201 when recorded; 200 with the current record when the body repeats it exactly (A-08: same template, contact and date), and nothing new is recorded. A newer attestation supersedes the current one of its type, which stays in history. Answers only once AgreementAttested is on `agreements.acceptance`.",
   })
-  @ApiResponse({ status: 201, type: AttestationResponseDto })
-  @ApiResponse({ status: 400, description: 'Invalid body (610001) or dateAgreed in the future (600002).' })
-  @ApiResponse({ status: 403, description: 'Role other than AdminAgent or SalesAgent (A-05).' })
+  @ApiParam({ name: 'customerTenantId', format: 'uuid' })
+  @ApiHeader(REQUEST_ID_HEADER_DOC)
+  @ApiHeader(CORRELATION_ID_HEADER_DOC)
+  @ApiResponse({ status: 201, type: AttestationResponseDto, description: 'Recorded.' })
+  @ApiResponse({
+    status: 200,
+    type: AttestationResponseDto,
+    description: 'An exact repeat of the current attestation (A-08).',
+  })
+  @ApiResponse({
+    status: 400,
+    description:
+      'Invalid body (610001), bad customerTenantId (610008), bad MS-RequestId (610007), dateAgreed in the future (600002) or before 2000 (610119).',
+  })
+  @ApiResponse({ status: 401, description: 'No valid bearer token (610002).' })
+  @ApiResponse({
+    status: 403,
+    description:
+      'Role other than AdminAgent or SalesAgent (610003, A-05); indirect reseller (610105, A-06); partner not registered (610108, A-17); no active reseller relationship with the customer (610110, A-17).',
+  })
+  @ApiResponse({ status: 404, description: 'Customer tenant unknown (610109, A-17).' })
   @ApiResponse({
     status: 422,
-    description: 'Template unknown (610101), of another type (610102) or retired (610103).',
+    description:
+      'Template unknown (610101), of another type (610102) or retired (610103, T-06); partner (610106) or customer (610107) in a national cloud (A-07); MS-RequestId reused for another request (610111).',
   })
   @ApiResponse({
     status: 503,
     description: 'Stored but not yet confirmed published (610104); retry with the same MS-RequestId.',
   })
-  create(
-    @Param('customerTenantId', new ParseUUIDPipe({ version: undefined })) customerTenantId: string,
+  async create(
+    @Param('customerTenantId', customerTenantIdPipe) customerTenantId: string,
     @Body() body: AttestAgreementDto,
     @CurrentPrincipal() principal: Principal,
     @CorrelationId() correlationId: string,
-  ): Promise<AttestationResponseDto> {
-    return this.attest.execute({
+    @RequestId() requestId: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    const answer = await this.attest.execute({
       partnerId: principal.tenantId,
       userId: principal.userId,
       customerTenantId,
       correlationId,
+      requestId,
       body,
     });
+    sendAnswer(res, answer);
+  }
+
+  @Get()
+  @Roles('AdminAgent', 'SalesAgent', 'HelpdeskAgent')
+  @ApiOperation({
+    summary: "The calling partner's attestations for the customer, newest first, history included (A-14).",
+    description: "Only the calling partner's own attestations: another partner's are never shown.",
+  })
+  @ApiParam({ name: 'customerTenantId', format: 'uuid' })
+  @ApiQuery({
+    name: 'agreementType',
+    required: false,
+    description: 'MicrosoftCustomerAgreement, MicrosoftCloudAgreement, or * / omitted for every type.',
+  })
+  @ApiResponse({ status: 200, type: AttestationCollectionDto })
+  @ApiResponse({ status: 400, description: 'Bad customerTenantId (610008) or agreementType (610116).' })
+  @ApiResponse({
+    status: 403,
+    description: 'Role other than AdminAgent, SalesAgent or HelpdeskAgent (610003).',
+  })
+  async list(
+    @Param('customerTenantId', customerTenantIdPipe) customerTenantId: string,
+    @Query('agreementType') agreementType: unknown,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<AttestationCollectionDto> {
+    const type = agreementTypeFilter(agreementType);
+    const rows: AttestationRow[] = await this.dataSource.query(
+      `SELECT ${ATTESTATION_COLUMNS} FROM attestation.attestations
+        WHERE partner_id = $1 AND customer_tenant_id = $2 AND ($3::text IS NULL OR agreement_type = $3)
+        ORDER BY created_at DESC, id`,
+      [principal.tenantId, customerTenantId.toLowerCase(), type ?? null],
+    );
+    return {
+      totalCount: rows.length,
+      items: rows.map(toAttestationRecord),
+      attributes: { objectType: 'Collection' },
+    };
+  }
+
+  @Post('withdrawals')
+  @Roles('AdminAgent', 'SalesAgent')
+  @ApiOperation({
+    summary: 'Withdraw the current attestation of a type: the customer no longer agrees (A-12).',
+    description:
+      'Publishes AgreementAttestationWithdrawn; from then on the gate blocks your orders for the customer and you must cancel its subscriptions. The attestation stays in history.',
+  })
+  @ApiParam({ name: 'customerTenantId', format: 'uuid' })
+  @ApiHeader(REQUEST_ID_HEADER_DOC)
+  @ApiHeader(CORRELATION_ID_HEADER_DOC)
+  @ApiResponse({ status: 201, type: WithdrawalResponseDto })
+  @ApiResponse({ status: 400, description: 'Invalid body (610001) or customerTenantId (610008).' })
+  @ApiResponse({ status: 403, description: 'Role other than AdminAgent or SalesAgent (610003).' })
+  @ApiResponse({ status: 404, description: 'No current attestation of this type to withdraw (610112).' })
+  @ApiResponse({ status: 422, description: 'MS-RequestId reused for another request (610111).' })
+  @ApiResponse({ status: 503, description: 'Stored but not yet confirmed published (610104).' })
+  async createWithdrawal(
+    @Param('customerTenantId', customerTenantIdPipe) customerTenantId: string,
+    @Body() body: WithdrawAttestationDto,
+    @CurrentPrincipal() principal: Principal,
+    @CorrelationId() correlationId: string,
+    @RequestId() requestId: string | undefined,
+    @Res() res: Response,
+  ): Promise<void> {
+    const answer = await this.withdraw.execute({
+      partnerId: principal.tenantId,
+      userId: principal.userId,
+      customerTenantId,
+      correlationId,
+      requestId,
+      body,
+    });
+    sendAnswer(res, answer);
   }
 }

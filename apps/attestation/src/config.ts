@@ -1,0 +1,43 @@
+import { ConfigError, type ConfigProblem } from '@app/platform';
+
+/** The settings only this service has; the platform's (`ServiceConfig`) are read by `loadConfig`. */
+export interface AttestationSettings {
+  /**
+   * A-17: refuse an attestation unless the partner holds an active relationship with the customer,
+   * as told by `partners.relationships` (ATTESTATION_REQUIRE_RELATIONSHIP, default true).
+   */
+  readonly requireRelationship: boolean;
+  /** A-17: how long an attestation waits for `partners.relationships` to be applied before refusing. */
+  readonly relationshipCatchUpMs: number;
+}
+
+export const DEFAULT_RELATIONSHIP_CATCH_UP_MS = 2000;
+const MAX_RELATIONSHIP_CATCH_UP_MS = 30000;
+
+type Env = Record<string, string | undefined>;
+
+const valueOf = (env: Env, variable: string): string | undefined => env[variable]?.trim() || undefined;
+
+/**
+ * Reads ATTESTATION_REQUIRE_RELATIONSHIP (`true` | `false`) and ATTESTATION_RELATIONSHIP_CATCH_UP_MS
+ * (0..30000). Problems name the variable, never its value.
+ */
+export function loadAttestationSettings(env: Env): AttestationSettings {
+  const problems: ConfigProblem[] = [];
+  const required = (valueOf(env, 'ATTESTATION_REQUIRE_RELATIONSHIP') ?? 'true').toLowerCase();
+  if (required !== 'true' && required !== 'false') {
+    problems.push({ variable: 'ATTESTATION_REQUIRE_RELATIONSHIP', expected: 'must be "true" or "false"' });
+  }
+  const catchUpText = valueOf(env, 'ATTESTATION_RELATIONSHIP_CATCH_UP_MS');
+  const catchUp = catchUpText === undefined ? DEFAULT_RELATIONSHIP_CATCH_UP_MS : Number(catchUpText);
+  if (!/^\d{1,5}$/.test(catchUpText ?? '0') || catchUp > MAX_RELATIONSHIP_CATCH_UP_MS) {
+    problems.push({
+      variable: 'ATTESTATION_RELATIONSHIP_CATCH_UP_MS',
+      expected: `must be a whole number of milliseconds between 0 and ${MAX_RELATIONSHIP_CATCH_UP_MS}`,
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze({ requireRelationship: required === 'true', relationshipCatchUpMs: catchUp });
+}
+
+export const ATTESTATION_SETTINGS = Symbol('ATTESTATION_SETTINGS');

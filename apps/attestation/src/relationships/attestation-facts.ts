@@ -1,0 +1,70 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { Topics } from '@app/contracts';
+import { Messaging } from '@app/messaging';
+import { AttestationFacts } from '../attest/attestation-rules';
+import { RELATIONSHIPS_CONSUMER } from './partners-relationships.consumer';
+
+interface FactsRow {
+  template: { agreement_type: string; retired_from: string | null } | null;
+  partner: { partner_type: string; cloud: string } | null;
+  customer: { cloud: string } | null;
+  relationship_active: boolean | null;
+}
+
+/** Reads, in one round trip, what the catalog and the relationship copy say about one attestation. */
+@Injectable()
+export class AttestationFactsReader {
+  private readonly logger = new Logger(AttestationFactsReader.name);
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly messaging: Messaging,
+  ) {}
+
+  async read(templateId: string, partnerId: string, customerTenantId: string): Promise<AttestationFacts> {
+    const [row]: FactsRow[] = await this.dataSource.query(
+      `SELECT
+         (SELECT json_build_object('agreement_type', agreement_type, 'retired_from', retired_from)
+            FROM attestation.templates WHERE template_id = $1) AS template,
+         (SELECT json_build_object('partner_type', partner_type, 'cloud', cloud)
+            FROM attestation.partners WHERE partner_id = $2) AS partner,
+         (SELECT json_build_object('cloud', cloud)
+            FROM attestation.customers WHERE customer_tenant_id = $3) AS customer,
+         (SELECT active FROM attestation.relationships WHERE partner_id = $2 AND customer_tenant_id = $3)
+           AS relationship_active`,
+      [templateId, partnerId, customerTenantId],
+    );
+    return {
+      template: row.template
+        ? {
+            agreementType: row.template.agreement_type,
+            retiredFrom: row.template.retired_from ? new Date(row.template.retired_from) : null,
+          }
+        : undefined,
+      partner: row.partner ? { partnerType: row.partner.partner_type, cloud: row.partner.cloud } : undefined,
+      customer: row.customer ? { cloud: row.customer.cloud } : undefined,
+      relationshipActive: row.relationship_active ?? undefined,
+    };
+  }
+
+  /**
+   * A-17: waits (bounded) until every message that is on `partners.relationships` now has been
+   * applied here, so a customer created or related a moment ago is known. The same technique as the
+   * gate's G-11.
+   */
+  async catchUp(timeoutMs: number): Promise<boolean> {
+    const targets = await this.messaging.catchUp.endOffsets([Topics.PartnersRelationships]);
+    const result = await this.messaging.catchUp.waitFor(
+      RELATIONSHIPS_CONSUMER,
+      this.messaging.groupIdFor(RELATIONSHIPS_CONSUMER),
+      targets,
+      timeoutMs,
+    );
+    if (!result.caughtUp)
+      this.logger.warn(
+        `partners.relationships not caught up after ${result.waitedMs} ms; answering with what is known`,
+      );
+    return result.caughtUp;
+  }
+}

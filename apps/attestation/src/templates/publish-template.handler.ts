@@ -1,0 +1,109 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'crypto';
+import { AgreementTemplatePublishedV1, buildEnvelope, Topics } from '@app/contracts';
+import { Messaging } from '@app/messaging';
+import { AttestationErrors } from '../attest/attestation-errors';
+import { HttpAnswer, IdempotentRequests, requestFingerprint } from '../idempotency/idempotent-requests';
+import { PublishTemplateDto, TemplateDto } from './template.dto';
+
+export interface TemplateRow {
+  template_id: string;
+  agreement_type: TemplateDto['agreementType'];
+  version_rank: number;
+  agreement_link: string;
+  published_at: Date;
+  retired_from: Date | null;
+}
+
+export function toTemplateDto(row: TemplateRow): TemplateDto {
+  return {
+    templateId: row.template_id,
+    agreementType: row.agreement_type,
+    agreementLink: row.agreement_link,
+    versionRank: row.version_rank,
+    publishedAt: row.published_at.toISOString(),
+    ...(row.retired_from ? { retiredFrom: row.retired_from.toISOString() } : {}),
+  };
+}
+
+export interface PublishCommand {
+  adminTenantId: string;
+  correlationId: string;
+  requestId?: string;
+  body: PublishTemplateDto;
+}
+
+/**
+ * Publishes a template version and its AgreementTemplatePublished event on `agreements.templates`.
+ * Publishing the same template again answers 200 with it and publishes nothing; a different template
+ * under a taken id, or a taken (type, versionRank), is a 409.
+ */
+@Injectable()
+export class PublishTemplateHandler {
+  constructor(
+    private readonly messaging: Messaging,
+    private readonly requests: IdempotentRequests,
+  ) {}
+
+  async execute(cmd: PublishCommand): Promise<HttpAnswer> {
+    const { body } = cmd;
+    const templateId = body.templateId?.toLowerCase() ?? randomUUID();
+    const key = {
+      partnerId: cmd.adminTenantId,
+      requestId: cmd.requestId,
+      fingerprint: requestFingerprint(
+        'publish',
+        body.templateId ?? null,
+        body.agreementType,
+        body.versionRank,
+        body.agreementLink,
+      ),
+    };
+    const replayed = await this.requests.replay(key);
+    if (replayed) return replayed;
+
+    return this.requests.run(key, async (manager) => {
+      await manager.query(`LOCK TABLE attestation.templates IN SHARE ROW EXCLUSIVE MODE`);
+      const [existing]: TemplateRow[] = await manager.query(
+        `SELECT * FROM attestation.templates WHERE template_id = $1`,
+        [templateId],
+      );
+      if (existing) {
+        const same =
+          existing.agreement_type === body.agreementType &&
+          existing.version_rank === body.versionRank &&
+          existing.agreement_link === body.agreementLink;
+        if (!same) throw AttestationErrors.templateAlreadyPublished();
+        return { status: 200, body: JSON.stringify(toTemplateDto(existing)), eventIds: [] };
+      }
+      const taken: unknown[] = await manager.query(
+        `SELECT 1 FROM attestation.templates WHERE agreement_type = $1 AND version_rank = $2`,
+        [body.agreementType, body.versionRank],
+      );
+      if (taken.length > 0) throw AttestationErrors.versionRankTaken();
+
+      const publishedAt = new Date();
+      const [row]: TemplateRow[] = await manager.query(
+        `INSERT INTO attestation.templates (template_id, agreement_type, version_rank, agreement_link, published_at)
+         VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+        [templateId, body.agreementType, body.versionRank, body.agreementLink, publishedAt],
+      );
+      const data: AgreementTemplatePublishedV1 = {
+        templateId,
+        agreementType: body.agreementType,
+        versionRank: body.versionRank,
+        agreementLink: body.agreementLink,
+        publishedAt: publishedAt.toISOString(),
+      };
+      const envelope = buildEnvelope('AgreementTemplatePublished', data, {
+        producer: 'attestation',
+        correlationId: cmd.correlationId,
+      });
+      // A template concerns no customer: keyed by its own id.
+      const eventIds = await this.messaging.enqueue(manager, [
+        { topic: Topics.AgreementsTemplates, key: templateId, envelope },
+      ]);
+      return { status: 201, body: JSON.stringify(toTemplateDto(row)), eventIds };
+    });
+  }
+}

@@ -1,0 +1,370 @@
+/*
+ * npm run bench:attestation — the attestation service under a fixed offered load.
+ *
+ * Starts `node dist/apps/attestation/src/main.js` (so `npm run build` first) against a fresh database
+ * and the local broker, registers partners and creates their customers with relationship events on
+ * `partners.relationships` (as the reseller-relationship service would), waits until the service has
+ * applied them, then offers POST /v1/customers/{id}/agreements at a fixed rate: 500/s for 20 s, then a
+ * ramp of 10 s steps to find the highest rate it sustains. Every request is a new attestation that
+ * supersedes the pair's current one (A-08), so each is a full write: request row, advisory lock,
+ * supersede, insert, outbox, commit, publish to Kafka, then the 201.
+ *
+ * Latency is measured from the moment a request was due, not when it was sent, so a stalled client
+ * is counted against the service (no coordinated omission). Environment: BENCH_RATE (500),
+ * BENCH_SECONDS (20), BENCH_SERVICE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"), BENCH_RAMP ("1000,1500,2000,2500,3000,4000"), BENCH_STEP_SECONDS (10),
+ * DATABASE_URL and KAFKA_BROKERS as for the services.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import { randomBytes, randomUUID } from 'crypto';
+import { readFileSync } from 'fs';
+import http from 'http';
+import { cpus } from 'os';
+import { join } from 'path';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { buildEnvelope, CustomerTenantCreatedV1, PartnerRegisteredV1, Topics } from '@app/contracts';
+import { signHs256Token } from '@app/platform/auth/dev-token';
+
+const MCA_TEMPLATE = '117a77b0-9360-443b-8795-c6dedc750cf9';
+const PARTNERS = 20;
+const CUSTOMERS_PER_PARTNER = 250;
+const REPO_ROOT = join(__dirname, '..', '..');
+
+const env = process.env;
+const brokers = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const adminUrl = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const port = Number(env.BENCH_PORT ?? 3901);
+const baseRate = Number(env.BENCH_RATE ?? 500);
+const baseSeconds = Number(env.BENCH_SECONDS ?? 20);
+const ramp = (env.BENCH_RAMP ?? '1000,1500,2000,2500,3000,4000').split(',').map(Number);
+const stepSeconds = Number(env.BENCH_STEP_SECONDS ?? 10);
+
+interface Pair {
+  partnerId: string;
+  customerTenantId: string;
+  token: string;
+}
+
+interface PhaseResult {
+  offered: number;
+  seconds: number;
+  sent: number;
+  ok: number;
+  failed: number;
+  statuses: Record<string, number>;
+  achieved: number;
+  p50: number;
+  p99: number;
+  max: number;
+  serviceCpu: number;
+  machineCpu: number;
+}
+
+const say = (text: string) => process.stdout.write(`${text}\n`);
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  const c = new Client({ connectionString: adminUrl });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function getStatus(agent: http.Agent, path: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path, agent }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** Ticks of CPU time (user + system) a process used so far, and of the whole machine. */
+function processTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return Number(fields[11]) + Number(fields[12]);
+}
+
+function machineTicks(): { busy: number; total: number } {
+  const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0].split(/\s+/).slice(1).map(Number);
+  const idle = cpu[3] + cpu[4];
+  const total = cpu.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function attest(agent: http.Agent, pair: Pair, n: number): Promise<number> {
+  const body = JSON.stringify({
+    primaryContact: { firstName: 'Bench', lastName: `Contact ${n}`, email: `bench${n}@contoso.example` },
+    dateAgreed: new Date(Date.now() - 3600000).toISOString(),
+    templateId: MCA_TEMPLATE,
+    type: 'MicrosoftCustomerAgreement',
+  });
+  return new Promise((resolve) => {
+    const req = http.request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: `/v1/customers/${pair.customerTenantId}/agreements`,
+        agent,
+        headers: {
+          authorization: pair.token,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'ms-requestid': randomUUID(),
+        },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', () => resolve(0));
+    req.end(body);
+  });
+}
+
+/** Offers `rate` requests per second for `seconds`, each due at its own instant, and waits for every answer. */
+async function phase(
+  agent: http.Agent,
+  pairs: Pair[],
+  pid: number,
+  rate: number,
+  seconds: number,
+): Promise<PhaseResult> {
+  const total = Math.round(rate * seconds);
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  const inFlight: Promise<void>[] = [];
+  const cpu0 = processTicks(pid);
+  const machine0 = machineTicks();
+  const start = performance.now();
+  let next = 0;
+  let lastDone = start;
+  await new Promise<void>((resolve) => {
+    const tick = () => {
+      const now = performance.now();
+      const due = Math.min(total, Math.floor(((now - start) / 1000) * rate) + 1);
+      for (; next < due; next++) {
+        const dueAt = start + (next / rate) * 1000;
+        const pair = pairs[next % pairs.length];
+        inFlight.push(
+          attest(agent, pair, next).then((status) => {
+            const done = performance.now();
+            lastDone = Math.max(lastDone, done);
+            latencies.push(done - dueAt);
+            statuses[status] = (statuses[status] ?? 0) + 1;
+          }),
+        );
+      }
+      if (next >= total) resolve();
+      else setTimeout(tick, 1);
+    };
+    tick();
+  });
+  await Promise.all(inFlight);
+  const elapsed = (lastDone - start) / 1000;
+  const cpu1 = processTicks(pid);
+  const machine1 = machineTicks();
+  latencies.sort((a, b) => a - b);
+  const ok = (statuses['201'] ?? 0) + (statuses['200'] ?? 0);
+  const ticksPerSecond = 100;
+  return {
+    offered: rate,
+    seconds,
+    sent: total,
+    ok,
+    failed: total - ok,
+    statuses,
+    achieved: ok / elapsed,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies[latencies.length - 1],
+    serviceCpu: (cpu1 - cpu0) / ticksPerSecond / elapsed,
+    machineCpu: (machine1.busy - machine0.busy) / (machine1.total - machine0.total),
+  };
+}
+
+function report(label: string, r: PhaseResult): void {
+  say(
+    `${label.padEnd(10)} offered ${String(r.offered).padStart(5)}/s  achieved ${r.achieved.toFixed(0).padStart(5)} attestations/s  ` +
+      `p50 ${r.p50.toFixed(1).padStart(7)} ms  p99 ${r.p99.toFixed(1).padStart(8)} ms  max ${r.max.toFixed(0).padStart(6)} ms  ` +
+      `failed ${r.failed}  service CPU ${(r.serviceCpu * 100).toFixed(0)}% of one core  machine CPU ${(r.machineCpu * 100).toFixed(0)}%` +
+      (r.failed > 0 ? `  statuses ${JSON.stringify(r.statuses)}` : ''),
+  );
+}
+
+async function seedRelationships(): Promise<{ partners: string[]; customers: Array<[string, string]> }> {
+  const kafka = new Kafka({ clientId: 'bench-attestation', brokers, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  await producer.connect();
+  const partners = Array.from({ length: PARTNERS }, () => randomUUID());
+  const customers: Array<[string, string]> = [];
+  try {
+    const messages = partners.map((partnerId) => {
+      const data: PartnerRegisteredV1 = {
+        partnerId,
+        partnerType: 'DirectBill',
+        cloud: 'Public',
+        name: 'Bench partner',
+      };
+      return {
+        key: partnerId,
+        value: JSON.stringify(buildEnvelope('PartnerRegistered', data, { producer: 'bench' })),
+      };
+    });
+    for (const partnerId of partners) {
+      for (let i = 0; i < CUSTOMERS_PER_PARTNER; i++) {
+        const customerTenantId = randomUUID();
+        customers.push([partnerId, customerTenantId]);
+        const data: CustomerTenantCreatedV1 = {
+          customerTenantId,
+          partnerId,
+          companyName: `Bench customer ${i}`,
+          cloud: 'Public',
+          country: 'US',
+        };
+        messages.push({
+          key: customerTenantId,
+          value: JSON.stringify(buildEnvelope('CustomerTenantCreated', data, { producer: 'bench' })),
+        });
+      }
+    }
+    for (let i = 0; i < messages.length; i += 1000) {
+      await producer.send({
+        topic: Topics.PartnersRelationships,
+        acks: -1,
+        messages: messages.slice(i, i + 1000),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  return { partners, customers };
+}
+
+async function main(): Promise<void> {
+  const dbName = `bench_attestation_test_${randomBytes(4).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE "${dbName}"`);
+  const databaseUrl = withDatabase(adminUrl, dbName);
+  const jwtSecret = randomBytes(32).toString('hex');
+  let child: ChildProcess | undefined;
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 512 });
+  const db = new Client({ connectionString: databaseUrl });
+  try {
+    const nodeArgs = env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    child = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, 'dist/apps/attestation/src/main.js')], {
+      cwd: REPO_ROOT,
+      env: {
+        ...env,
+        ATTESTATION_PORT: String(port),
+        DATABASE_URL: databaseUrl,
+        JWT_SECRET: jwtSecret,
+        KAFKA_BROKERS: brokers.join(','),
+        KAFKA_GROUP_PREFIX: `bench-${randomBytes(4).toString('hex')}`,
+        KAFKA_NEW_GROUP_START: 'latest',
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const pid = child.pid!;
+    child.on('exit', (code) => {
+      if (code !== null && code !== 0) say(`attestation service exited with ${code}`);
+    });
+    await waitFor(
+      'the service to be ready',
+      async () => ((await getStatus(agent, '/health/ready')) === 200 ? true : undefined),
+      60000,
+    );
+    say(`service ready (pid ${pid}, database ${dbName})`);
+
+    const seedStart = Date.now();
+    const { customers } = await seedRelationships();
+    await db.connect();
+    await waitFor(
+      'the relationship events to be applied',
+      async () => {
+        const { rows } = await db.query(
+          `SELECT count(*)::int AS n FROM attestation.relationships WHERE active`,
+        );
+        return rows[0].n >= customers.length ? true : undefined;
+      },
+      120000,
+    );
+    say(
+      `${PARTNERS} partners, ${customers.length} customers registered through partners.relationships and applied in ${Date.now() - seedStart} ms`,
+    );
+
+    const tokens = new Map<string, string>();
+    const pairs: Pair[] = [];
+    for (const [partnerId, customerTenantId] of customers) {
+      if (!tokens.has(partnerId)) {
+        tokens.set(
+          partnerId,
+          `Bearer ${await signHs256Token(jwtSecret, { tid: partnerId, oid: randomUUID(), roles: ['AdminAgent'] }, { expiresIn: '2h' })}`,
+        );
+      }
+      pairs.push({ partnerId, customerTenantId, token: tokens.get(partnerId)! });
+    }
+    pairs.sort(() => Math.random() - 0.5);
+
+    await phase(agent, pairs, pid, 100, 3);
+    say(`\nfixed rate (cores: ${cpus().length}, shared with whatever else runs on this machine):`);
+    const base = await phase(agent, pairs, pid, baseRate, baseSeconds);
+    report(`${baseRate}/s`, base);
+
+    say('\nramp:');
+    let sustained = base.failed === 0 && base.achieved >= base.offered * 0.95 ? base.offered : 0;
+    for (const rate of ramp) {
+      const r = await phase(agent, pairs, pid, rate, stepSeconds);
+      report(`${rate}/s`, r);
+      const kept = r.failed === 0 && r.achieved >= rate * 0.95 && r.p99 < 1000;
+      if (!kept) break;
+      sustained = rate;
+    }
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM attestation.outbox`);
+    say(
+      `\nsustained max: ${sustained} attestations/s (no failures, >= 95% of offered, p99 < 1 s); outbox left: ${rows[0].n}`,
+    );
+    say(
+      `target: 2000/s sustained and p99 < 50 ms at 500/s -> ${sustained >= 2000 ? 'met' : 'NOT met'} / ${base.p99 < 50 ? 'met' : 'NOT met'}`,
+    );
+  } finally {
+    agent.destroy();
+    await db.end().catch(() => undefined);
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((r) => child!.once('exit', r));
+    }
+    await adminQuery(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
