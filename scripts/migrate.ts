@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { runMigrationsLocked, serviceDataSourceOptions } from '@app/messaging';
-import { Foundation1763700000000 as AttestationFoundation } from '../apps/attestation/src/migrations/1763700000000-foundation';
+import { ATTESTATION_MIGRATIONS } from '../apps/attestation/src/attestation.module';
 import { Foundation1763700000000 as AuditFoundation } from '../apps/audit/src/migrations/1763700000000-foundation';
 import { Foundation1763700000000 as GateFoundation } from '../apps/order-gate/src/migrations/1763700000000-foundation';
 import { RESELLER_RELATIONSHIP_MIGRATIONS } from '../apps/reseller-relationship/src/reseller-relationship.module';
@@ -10,7 +10,7 @@ import { RESELLER_RELATIONSHIP_MIGRATIONS } from '../apps/reseller-relationship/
  * advisory lock); this command is for deployments that migrate before rolling out.
  */
 const SERVICES = [
-  { schema: 'attestation', migrations: [AttestationFoundation] },
+  { schema: 'attestation', migrations: ATTESTATION_MIGRATIONS },
   { schema: 'reseller_relationship', migrations: RESELLER_RELATIONSHIP_MIGRATIONS },
   { schema: 'order_gate', migrations: [GateFoundation] },
   { schema: 'audit', migrations: [AuditFoundation] },

@@ -15,6 +15,7 @@ import { TemplatesController } from './templates/templates.controller';
 import { WithdrawAttestationHandler } from './withdraw/withdraw-attestation.handler';
 
 export const ATTESTATION_SCHEMA = 'attestation';
+export const ATTESTATION_MIGRATIONS = [Foundation1763700000000, AttestationComplete1763900000000];
 
 /**
  * Partner Center–compatible attestation: the template catalog, attestations and their withdrawal,
@@ -34,7 +35,7 @@ export class AttestationModule {
       imports: [
         ServiceInfrastructureModule.forRoot(config, {
           schema: ATTESTATION_SCHEMA,
-          migrations: [Foundation1763700000000, AttestationComplete1763900000000],
+          migrations: ATTESTATION_MIGRATIONS,
         }),
       ],
       controllers: [AttestationsController, TemplatesController, CustomerAgreementRecordsController],
