@@ -31,18 +31,27 @@ interface CommonSpec {
    * (default). A consumer whose effect is itself idempotent by a unique key may turn it off.
    */
   dedupe?: boolean;
+  /** With `handleBatch`: at most this many messages of a fetched batch per transaction (default 500). */
+  batchSize?: number;
 }
 
 /** Messages are parsed and checked against libs/contracts; invalid ones go to `<topic>.dlq`. */
 export interface ValidatedConsumerSpec extends CommonSpec {
   mode: 'validated';
   handle(message: ValidatedMessage, manager: EntityManager): Promise<void>;
+  /**
+   * Optional: applies a chunk of a fetched batch (one partition, in offset order, first deliveries
+   * only) in one transaction. `handle` stays the path for the one-by-one fallback.
+   */
+  handleBatch?(messages: ValidatedMessage[], manager: EntityManager): Promise<void>;
 }
 
 /** Messages reach the handler as they are, whatever their bytes (the audit keeps everything). */
 export interface RawConsumerSpec extends CommonSpec {
   mode: 'raw';
   handle(message: InboundMessage, manager: EntityManager): Promise<void>;
+  /** Optional, as for validated consumers: a chunk of a fetched batch in one transaction. */
+  handleBatch?(messages: InboundMessage[], manager: EntityManager): Promise<void>;
 }
 
 export type ConsumerSpec = ValidatedConsumerSpec | RawConsumerSpec;
@@ -71,6 +80,11 @@ export interface ConsumerRunnerOptions {
  * the offset. A message that fails validation, or that the handler rejects, is published to
  * `<topic>.dlq` with the reason and its offset committed: the consumer goes on and never loops on
  * it. A transient failure (database or broker away) is retried with backoff, not dead-lettered.
+ *
+ * A spec with `handleBatch` is applied a chunk at a time instead (up to `batchSize` messages of a
+ * fetched batch in one transaction), with the same semantics per chunk: a transient failure
+ * retries the chunk; any other failure rolls it back and replays it one message at a time through
+ * `handle`, so that only the bad message is dead-lettered and the others are applied.
  */
 export class ConsumerRunner {
   private readonly logger: Logger;
@@ -131,7 +145,12 @@ export class ConsumerRunner {
     await this.consumer.disconnect();
   }
 
-  private async onBatch({
+  private async onBatch(payload: EachBatchPayload) {
+    if (this.spec.handleBatch) return this.onBatchInChunks(payload);
+    return this.onBatchOneByOne(payload);
+  }
+
+  private async onBatchOneByOne({
     batch,
     resolveOffset,
     heartbeat,
@@ -152,13 +171,117 @@ export class ConsumerRunner {
     if (count > 0) this.options.onProcessed?.(batch.topic, count);
   }
 
-  private async process(message: InboundMessage, heartbeat: () => Promise<void>): Promise<void> {
-    let validated: ValidatedMessage | undefined;
-    if (this.spec.mode === 'validated') {
-      const result = parseAndValidate(message.value, { topic: message.topic });
-      if (!result.ok) return this.deadLetter(message, result.reason);
-      validated = { ...message, envelope: result.envelope };
+  private async onBatchInChunks({
+    batch,
+    resolveOffset,
+    heartbeat,
+    isRunning,
+    isStale,
+    commitOffsetsIfNecessary,
+  }: EachBatchPayload) {
+    const size = Math.max(1, this.spec.batchSize ?? 500);
+    let count = 0;
+    for (let start = 0; start < batch.messages.length; start += size) {
+      if (!isRunning() || isStale()) break;
+      const chunk = batch.messages
+        .slice(start, start + size)
+        .map((m) => toInbound(batch.topic, batch.partition, m));
+      await this.processChunk(chunk, heartbeat);
+      resolveOffset(chunk[chunk.length - 1].offset);
+      count += chunk.length;
+      await heartbeat();
     }
+    await commitOffsetsIfNecessary();
+    if (count > 0) this.options.onProcessed?.(batch.topic, count);
+  }
+
+  private async processChunk(messages: InboundMessage[], heartbeat: () => Promise<void>): Promise<void> {
+    const accepted: Accepted[] = [];
+    for (const message of messages) {
+      const checked = this.check(message);
+      if ('reason' in checked) await this.deadLetter(message, checked.reason);
+      else accepted.push(checked);
+    }
+    if (accepted.length === 0) return;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.applyChunk(accepted);
+        this.options.onApplied?.();
+        return;
+      } catch (err) {
+        if (!isTransientError(err) || err instanceof RejectedMessageError) {
+          const first = accepted[0].message;
+          this.logger.warn(
+            `${first.topic}[${first.partition}] chunk of ${accepted.length} from @${first.offset} failed, applying it one by one: ${errText(err)}`,
+          );
+          for (const { message, validated } of accepted) await this.applyOne(message, validated, heartbeat);
+          return;
+        }
+        if (this.stopped) throw err;
+        this.logger.warn(
+          `chunk of ${accepted.length} failed (attempt ${attempt}, transient): ${errText(err)}`,
+        );
+        await new Promise((r) => setTimeout(r, Math.min(5000, 50 * 2 ** Math.min(attempt, 7))));
+        await heartbeat().catch(() => undefined);
+      }
+    }
+  }
+
+  private async applyChunk(accepted: Accepted[]): Promise<void> {
+    await this.options.dataSource.transaction(async (manager) => {
+      const fresh = await this.firstDeliveries(accepted, manager);
+      if (fresh.length > 0) {
+        if (this.spec.mode === 'validated')
+          await this.spec.handleBatch!(
+            fresh.map((a) => a.validated!),
+            manager,
+          );
+        else
+          await this.spec.handleBatch!(
+            fresh.map((a) => a.message),
+            manager,
+          );
+      }
+      if (this.spec.trackPositions) {
+        const last = new Map<string, InboundMessage>();
+        for (const { message } of accepted) last.set(`${message.topic}:${message.partition}`, message);
+        for (const message of last.values()) await this.storePosition(message, manager);
+      }
+    });
+  }
+
+  /** The chunk's messages not applied before (nor earlier in the chunk), recorded as applied. */
+  private async firstDeliveries(accepted: Accepted[], manager: EntityManager): Promise<Accepted[]> {
+    if (this.spec.dedupe === false) return accepted;
+    const keys = accepted.map(({ message, validated }) => this.dedupeKey(message, validated));
+    const inserted: Array<{ event_id: string }> = await manager.query(
+      `INSERT INTO ${this.table.processed} (consumer, event_id) SELECT $1, k FROM unnest($2::text[]) AS k
+       ON CONFLICT DO NOTHING RETURNING event_id`,
+      [this.spec.name, keys],
+    );
+    const fresh = new Set(inserted.map((r) => r.event_id));
+    return accepted.filter((_, i) => fresh.delete(keys[i]));
+  }
+
+  /** Parses and validates a message when the spec asks for it; the reason when it must be dead-lettered. */
+  private check(message: InboundMessage): Accepted | { reason: string } {
+    if (this.spec.mode !== 'validated') return { message };
+    const result = parseAndValidate(message.value, { topic: message.topic });
+    if (!result.ok) return { reason: result.reason };
+    return { message, validated: { ...message, envelope: result.envelope } };
+  }
+
+  private async process(message: InboundMessage, heartbeat: () => Promise<void>): Promise<void> {
+    const checked = this.check(message);
+    if ('reason' in checked) return this.deadLetter(message, checked.reason);
+    return this.applyOne(message, checked.validated, heartbeat);
+  }
+
+  private async applyOne(
+    message: InboundMessage,
+    validated: ValidatedMessage | undefined,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
     const maxAttempts = this.options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -184,28 +307,33 @@ export class ConsumerRunner {
 
   private async apply(message: InboundMessage, validated: ValidatedMessage | undefined): Promise<void> {
     await this.options.dataSource.transaction(async (manager) => {
-      const dedupeKey =
-        validated?.envelope.eventId ?? `${message.topic}/${message.partition}/${message.offset}`;
-      const inserted: unknown[] = await manager.query(
-        `INSERT INTO ${this.table.processed} (consumer, event_id) VALUES ($1, $2)
-         ON CONFLICT DO NOTHING RETURNING event_id`,
-        [this.spec.name, dedupeKey],
-      );
-      if (inserted.length > 0) {
+      if (await this.isFirstDelivery(message, validated, manager)) {
         if (this.spec.mode === 'validated') await this.spec.handle(validated!, manager);
         else await this.spec.handle(message, manager);
       }
-      // The position is what was applied last, not the highest ever seen: after a cluster is
-      // rebuilt its offsets restart, and a stale high mark would claim a catch-up that never happened.
-      if (this.spec.trackPositions) {
-        await manager.query(
-          `INSERT INTO ${this.table.positions} (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (consumer, topic, partition)
-           DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
-          [this.spec.name, message.topic, message.partition, (BigInt(message.offset) + 1n).toString()],
-        );
-      }
+      if (this.spec.trackPositions) await this.storePosition(message, manager);
     });
+  }
+
+  /**
+   * The position is what was applied last, not the highest ever seen: after a cluster is rebuilt
+   * its offsets restart, and a stale high mark would claim a catch-up that never happened.
+   */
+  private async storePosition(message: InboundMessage, manager: EntityManager): Promise<void> {
+    await manager.query(
+      `INSERT INTO ${this.table.positions} (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (consumer, topic, partition)
+       DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
+      [this.spec.name, message.topic, message.partition, (BigInt(message.offset) + 1n).toString()],
+    );
+  }
+
+  /** Offsets restart when a cluster is rebuilt: without an eventId, place and time identify a message. */
+  private dedupeKey(message: InboundMessage, validated: ValidatedMessage | undefined): string {
+    return (
+      validated?.envelope.eventId ??
+      `${message.topic}/${message.partition}/${message.offset}@${message.timestamp}`
+    );
   }
 
   private async isFirstDelivery(
@@ -214,13 +342,9 @@ export class ConsumerRunner {
     manager: EntityManager,
   ): Promise<boolean> {
     if (this.spec.dedupe === false) return true;
-    // Offsets restart when a cluster is rebuilt: without an eventId, place and time identify a message.
-    const key =
-      validated?.envelope.eventId ??
-      `${message.topic}/${message.partition}/${message.offset}@${message.timestamp}`;
     const inserted: unknown[] = await manager.query(
       `INSERT INTO ${this.table.processed} (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING event_id`,
-      [this.spec.name, key],
+      [this.spec.name, this.dedupeKey(message, validated)],
     );
     return inserted.length > 0;
   }
@@ -289,6 +413,11 @@ export class ConsumerRunner {
       await placer.disconnect();
     }
   }
+}
+
+interface Accepted {
+  message: InboundMessage;
+  validated?: ValidatedMessage;
 }
 
 function toInbound(topic: string, partition: number, message: KafkaMessage): InboundMessage {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'crypto';
 import { Kafka, Producer } from 'kafkajs';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { buildEnvelope, DLQ_HEADERS, dlqTopicOf, Topics } from '@app/contracts';
 import {
   connectedProducer,
@@ -313,6 +313,117 @@ describe('libs/messaging against the real broker and database', () => {
           caughtUp: false,
         },
       );
+    });
+  });
+
+  describe('consumer runner, batch path (handleBatch)', () => {
+    let runner: ConsumerRunner;
+    let recorder: TopicRecorder;
+    let admin: ReturnType<Kafka['admin']>;
+    let sender: Producer;
+    const batches: string[][] = [];
+    const oneByOne: string[] = [];
+    const poison = new Set<string>();
+    const TABLE = `${SCHEMA}.batch_effects`;
+
+    async function effects(key: string): Promise<string[]> {
+      const rows: Array<{ event_id: string }> = await dataSource.query(
+        `SELECT event_id FROM ${TABLE} WHERE key = $1 ORDER BY seq`,
+        [key],
+      );
+      return rows.map((r) => r.event_id);
+    }
+
+    beforeAll(async () => {
+      await dataSource.query(
+        `CREATE TABLE ${TABLE} (seq bigserial PRIMARY KEY, key text NOT NULL, event_id text NOT NULL)`,
+      );
+      admin = kafka.admin();
+      await admin.connect();
+      sender = await connectedProducer(kafka);
+      recorder = await new TopicRecorder(kafka, [dlqTopicOf(Topics.AgreementsTemplates)]).start();
+      const write = (m: ValidatedMessage, manager: EntityManager) =>
+        manager.query(`INSERT INTO ${TABLE} (key, event_id) VALUES ($1, $2)`, [m.key, m.envelope.eventId]);
+      runner = new ConsumerRunner(
+        {
+          name: 'templates-batch-test',
+          mode: 'validated',
+          topics: [Topics.AgreementsTemplates],
+          trackPositions: true,
+          batchSize: 50,
+          handleBatch: async (messages, manager) => {
+            batches.push(messages.map((m) => m.envelope.eventId));
+            // The effects of the good messages are written before the bad one fails the chunk.
+            for (const m of messages) {
+              if (poison.has(m.envelope.eventId)) throw new Error('constraint the handler did not expect');
+              await write(m, manager);
+            }
+          },
+          handle: async (message, manager) => {
+            oneByOne.push(message.envelope.eventId);
+            if (poison.has(message.envelope.eventId))
+              throw new Error('constraint the handler did not expect');
+            await write(message, manager);
+          },
+        },
+        {
+          kafka,
+          admin,
+          dataSource,
+          producer,
+          schema: SCHEMA,
+          groupId: `messaging-batch-test-${randomUUID()}`,
+          newGroupStart: 'latest',
+          maxAttempts: 2,
+        },
+      );
+      await runner.start();
+      await eventually(() => expect(runner.isJoined()).toBe(true), { timeoutMs: 30000 });
+    });
+
+    afterAll(async () => {
+      await runner.stop();
+      await recorder.stop();
+      await sender.disconnect();
+      await admin.disconnect();
+    });
+
+    it('applies a fetched batch a chunk at a time, each chunk in one transaction, redeliveries once', async () => {
+      const key = randomUUID();
+      const envelopes = Array.from({ length: 120 }, () => templatePublished());
+      const values = envelopes.map((e) => ({ key, value: JSON.stringify(e) }));
+      await sender.send({ topic: Topics.AgreementsTemplates, messages: [...values, values[0], values[1]] });
+
+      await eventually(async () => expect(await effects(key)).toHaveLength(120));
+      expect(await effects(key)).toEqual(envelopes.map((e) => e.eventId));
+      const mine = batches.filter((b) => b.some((id) => envelopes.some((e) => e.eventId === id)));
+      expect(Math.max(...mine.map((b) => b.length))).toBeGreaterThan(1);
+      expect(Math.max(...mine.map((b) => b.length))).toBeLessThanOrEqual(50);
+      expect(oneByOne).toHaveLength(0);
+    });
+
+    it('on a non-transient failure rolls the chunk back and applies it one by one: only the bad message is dead-lettered', async () => {
+      const key = randomUUID();
+      const [before, bad, after] = [templatePublished(), templatePublished(), templatePublished()];
+      poison.add(bad.eventId);
+      await sender.send({
+        topic: Topics.AgreementsTemplates,
+        messages: [before, bad, after].map((e) => ({ key, value: JSON.stringify(e) })),
+      });
+
+      await eventually(async () => expect(await effects(key)).toEqual([before.eventId, after.eventId]));
+      const dead = await eventually(() => {
+        const found = recorder.on(dlqTopicOf(Topics.AgreementsTemplates)).filter((m) => m.key === key);
+        expect(found).toHaveLength(1);
+        return found[0];
+      });
+      expect(dead.json.eventId).toBe(bad.eventId);
+      expect(dead.headers[DLQ_HEADERS.reason]).toMatch(/handler failed after 2 attempts/);
+      expect(oneByOne).toEqual(expect.arrayContaining([before.eventId, bad.eventId, after.eventId]));
+      const positions = await dataSource.query(
+        `SELECT next_offset FROM ${SCHEMA}.consumer_positions WHERE consumer = 'templates-batch-test'`,
+      );
+      expect(positions.length).toBeGreaterThan(0);
     });
   });
 });
