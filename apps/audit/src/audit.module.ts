@@ -2,10 +2,13 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ServiceInfrastructureModule } from '@app/messaging';
 import { ServiceConfig } from '@app/platform';
 import { AllTopicsConsumer } from './log/all-topics.consumer';
-import { AuditEventsController } from './log/audit-events.controller';
+import { AuditLogController } from './log/audit-log.controller';
+import { AuditReads } from './log/audit-reads';
 import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
+import { ChainedLog1763800000000 } from './migrations/1763800000000-chained-log';
 
 export const AUDIT_SCHEMA = 'audit';
+export const AUDIT_MIGRATIONS = [Foundation1763700000000, ChainedLog1763800000000];
 
 @Module({})
 export class AuditModule {
@@ -15,11 +18,11 @@ export class AuditModule {
       imports: [
         ServiceInfrastructureModule.forRoot(config, {
           schema: AUDIT_SCHEMA,
-          migrations: [Foundation1763700000000],
+          migrations: AUDIT_MIGRATIONS,
         }),
       ],
-      controllers: [AuditEventsController],
-      providers: [AllTopicsConsumer],
+      controllers: [AuditLogController],
+      providers: [AllTopicsConsumer, AuditReads],
     };
   }
 }

@@ -1,9 +1,9 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ALL_TOPICS, DLQ_TOPICS } from '@app/contracts';
 import { Messaging } from '@app/messaging';
-import { toAuditRecord } from './audit-record';
+import { appendToLog } from './chained-log';
 
-/** Keeps every message of every topic, the dead-letter topics included (U-01). */
+/** Keeps every message of every topic, the dead-letter topics included, in the chained log (U-01, U-02). */
 @Injectable()
 export class AllTopicsConsumer implements OnModuleInit {
   constructor(private readonly messaging: Messaging) {}
@@ -12,33 +12,15 @@ export class AllTopicsConsumer implements OnModuleInit {
     this.messaging.registerConsumer({
       name: 'audit-log',
       mode: 'raw',
-      // The log's own unique indexes make each insert idempotent, in the same transaction.
+      // The log's own identities (eventId per topic, else place and time) make each append idempotent, in the same transaction.
       dedupe: false,
       topics: [...ALL_TOPICS, ...DLQ_TOPICS],
+      batchSize: 1000,
+      handleBatch: async (messages, manager) => {
+        await appendToLog(manager, messages);
+      },
       handle: async (message, manager) => {
-        const r = toAuditRecord(message.topic, message.value);
-        await manager.query(
-          `INSERT INTO audit.events (event_id, event_type, topic, partition, "offset", kafka_timestamp, key,
-              partner_id, customer_tenant_id, order_id, occurred_at, envelope, raw, invalid_reason)
-           VALUES ($1, $2, $3, $4, $5, to_timestamp($6::bigint / 1000.0), $7, $8, $9, $10, $11, $12::jsonb, $13, $14)
-           ON CONFLICT DO NOTHING`,
-          [
-            r.eventId,
-            r.eventType,
-            message.topic,
-            message.partition,
-            message.offset,
-            message.timestamp,
-            message.key,
-            r.partnerId,
-            r.customerTenantId,
-            r.orderId,
-            r.occurredAt,
-            r.envelope === null ? null : JSON.stringify(r.envelope),
-            r.raw,
-            r.invalidReason,
-          ],
-        );
+        await appendToLog(manager, [message]);
       },
     });
   }

@@ -1,0 +1,174 @@
+import { createHash } from 'crypto';
+
+/**
+ * The hash chain of the log (U-02), pure. Row n carries
+ *
+ *   hash(n) = sha256(hash(n-1) || utf8(content(n)))      hash(0) = 32 zero bytes
+ *   content(n) = `${n}\n` + JSON array of the row's fields in ROW_FIELDS order
+ *
+ * with objects (envelope, headers) written as canonical JSON (keys sorted, no spaces), times as
+ * ISO-8601 with milliseconds, the offset as a string and raw bytes as base64. The export's NDJSON
+ * carries every one of these fields, so anyone can recompute the chain from an export.
+ */
+export const GENESIS_HASH: Buffer = Buffer.alloc(32);
+
+/** What the chain covers of one row, in this order. */
+export const ROW_FIELDS = [
+  'eventId',
+  'eventType',
+  'topic',
+  'partition',
+  'offset',
+  'kafkaTimestamp',
+  'key',
+  'headers',
+  'partnerId',
+  'customerTenantId',
+  'orderId',
+  'occurredAt',
+  'receivedAt',
+  'envelope',
+  'raw',
+  'invalidReason',
+] as const;
+
+export interface ChainedRow {
+  eventId: string | null;
+  eventType: string | null;
+  topic: string;
+  partition: number;
+  offset: string;
+  kafkaTimestamp: string;
+  key: string | null;
+  headers: Record<string, string>;
+  partnerId: string | null;
+  customerTenantId: string | null;
+  orderId: string | null;
+  occurredAt: string | null;
+  receivedAt: string;
+  /** The envelope as canonical JSON (see canonicalJson), or null for a message that is not one. */
+  envelopeJson: string | null;
+  raw: Buffer | null;
+  invalidReason: string | null;
+}
+
+/** A value PostgreSQL's jsonb cannot hold as is (a NUL, an unpaired surrogate, absurd nesting). */
+export class NotStorableJsonError extends Error {}
+
+const MAX_DEPTH = 100;
+
+/**
+ * JSON with object keys sorted and no whitespace: the same text for the same value, however it was
+ * written. `checkStrings: false` skips the NUL and surrogate checks, for a value parsed from text
+ * that could not hold either (see mayHoldUnstorableString).
+ */
+export function canonicalJson(value: unknown, checkStrings = true, depth = 0): string {
+  if (depth > MAX_DEPTH) throw new NotStorableJsonError(`nested deeper than ${MAX_DEPTH} levels`);
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'string') return checkStrings ? checkedString(value) : JSON.stringify(value);
+    // Numbers as JSON.stringify writes them (what jsonb gives back parses to the same double).
+    return JSON.stringify(value) ?? 'null';
+  }
+  if (Array.isArray(value)) {
+    return `[${value.map((v) => canonicalJson(v, checkStrings, depth + 1)).join(',')}]`;
+  }
+  const record = value as Record<string, unknown>;
+  let out = '';
+  for (const k of Object.keys(record).sort()) {
+    if (record[k] === undefined) continue;
+    const key = checkStrings ? checkedString(k) : JSON.stringify(k);
+    out += `${out ? ',' : ''}${key}:${canonicalJson(record[k], checkStrings, depth + 1)}`;
+  }
+  return `{${out}}`;
+}
+
+/**
+ * JSON text can put a NUL or a lone surrogate into a string only through a \u escape (a raw NUL
+ * is not valid JSON, and undecodable bytes become U+FFFD): text without such an escape needs no
+ * per-string check.
+ */
+export function mayHoldUnstorableString(jsonText: string): boolean {
+  return /\\u(0000|[dD][89a-fA-F])/.test(jsonText);
+}
+
+function checkedString(s: string): string {
+  if (s.includes('\u0000')) throw new NotStorableJsonError('a string holds a NUL character');
+  if (!(s as unknown as { isWellFormed(): boolean }).isWellFormed()) {
+    throw new NotStorableJsonError('a string holds an unpaired UTF-16 surrogate');
+  }
+  return JSON.stringify(s);
+}
+
+/** The row's content without its sequence number: computed before the chain head is locked. */
+export function rowContent(row: ChainedRow): string {
+  const fields: string[] = [
+    JSON.stringify(row.eventId),
+    JSON.stringify(row.eventType),
+    JSON.stringify(row.topic),
+    String(row.partition),
+    JSON.stringify(row.offset),
+    JSON.stringify(row.kafkaTimestamp),
+    JSON.stringify(row.key),
+    canonicalJson(row.headers),
+    JSON.stringify(row.partnerId),
+    JSON.stringify(row.customerTenantId),
+    JSON.stringify(row.orderId),
+    JSON.stringify(row.occurredAt),
+    JSON.stringify(row.receivedAt),
+    row.envelopeJson ?? 'null',
+    JSON.stringify(row.raw === null ? null : row.raw.toString('base64')),
+    JSON.stringify(row.invalidReason),
+  ];
+  return `[${fields.join(',')}]`;
+}
+
+export function chainHash(previous: Buffer, sequence: number | string, content: string): Buffer {
+  return createHash('sha256').update(previous).update(`${sequence}\n`).update(content).digest();
+}
+
+export interface ChainBreak {
+  ok: boolean;
+  checked: number;
+  firstBrokenSequence: number | null;
+}
+
+/**
+ * Walks stored rows in sequence order and says where the chain first breaks: a row whose hash is
+ * not the one its content and predecessor give, or a sequence number that skips (a deleted row).
+ * Feed it chunk by chunk; it keeps only the last hash.
+ */
+export class ChainVerifier {
+  private previous: Buffer = GENESIS_HASH;
+  private expected = 1;
+  private count = 0;
+  private broken: number | null = null;
+
+  /** Returns false once a break is found (the caller may stop reading). */
+  push(rows: ReadonlyArray<{ sequence: number; hash: Buffer; row: ChainedRow }>): boolean {
+    for (const { sequence, hash, row } of rows) {
+      if (this.broken !== null) return false;
+      this.count++;
+      if (sequence !== this.expected) {
+        this.broken = this.expected;
+        return false;
+      }
+      const recomputed = chainHash(this.previous, sequence, rowContent(row));
+      if (!recomputed.equals(hash)) {
+        this.broken = sequence;
+        return false;
+      }
+      this.previous = hash;
+      this.expected++;
+    }
+    return true;
+  }
+
+  /** The head records how far the chain reached: rows missing at its end are a break too. */
+  finish(head: { sequence: number; hash: Buffer }): ChainBreak {
+    if (this.broken === null) {
+      if (this.expected - 1 < head.sequence) this.broken = this.expected;
+      else if (head.sequence > 0 && !this.previous.equals(head.hash)) this.broken = head.sequence;
+    }
+    return { ok: this.broken === null, checked: this.count, firstBrokenSequence: this.broken };
+  }
+}

@@ -1,0 +1,142 @@
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { IsOptional, IsString } from 'class-validator';
+import type { Response } from 'express';
+import { CurrentPrincipal, Principal, Roles } from '@app/platform';
+import { AuditErrors } from './audit-errors';
+import { CSV_HEADER } from './audit-export';
+import { AuditQueryParams, Reader, toAuditFilter, toPageRequest } from './audit-query';
+import { AuditReads } from './audit-reads';
+
+/** Strings as they arrive; `audit-query.ts` checks them and answers with the audit's own codes. */
+export class AuditEventsQuery implements AuditQueryParams {
+  @IsOptional() @IsString() partnerId?: string;
+  @IsOptional() @IsString() customerTenantId?: string;
+  @IsOptional() @IsString() orderId?: string;
+  @IsOptional() @IsString() eventType?: string;
+  @IsOptional() @IsString() from?: string;
+  @IsOptional() @IsString() to?: string;
+  @IsOptional() @IsString() cursor?: string;
+  @IsOptional() @IsString() limit?: string;
+}
+
+export class AuditExportQuery extends AuditEventsQuery {
+  @IsOptional() @IsString() format?: string;
+}
+
+const READERS = ['Auditor', 'AdminAgent', 'SalesAgent', 'HelpdeskAgent'] as const;
+
+function readerOf(principal: Principal): Reader {
+  return { tenantId: principal.tenantId, isAuditor: principal.roles.includes('Auditor') };
+}
+
+/**
+ * The log, read-only. An `Auditor` reads across partners; a partner user reads only the events
+ * whose partner is its own tenant (see audit-record.ts for which partner an event is about). A
+ * customer token gets 403 from the platform guard. Nothing here, nor anywhere in this service,
+ * sends anything to anyone (U-06).
+ */
+@ApiTags('audit')
+@ApiBearerAuth()
+@Controller('v1/audit')
+export class AuditLogController {
+  constructor(private readonly reads: AuditReads) {}
+
+  @Get('events')
+  @Roles(...READERS)
+  @ApiOperation({
+    summary: 'Page through the log in arrival order (U-03).',
+    description:
+      'Filters: partnerId, customerTenantId, orderId, eventType, from (inclusive) and to (exclusive) on the event time. ' +
+      'Keyset pagination: pass continuationToken (also given as nextCursor) back as cursor; null on the last page.',
+  })
+  @ApiResponse({ status: 400, description: 'Bad cursor (610400), filter (610401) or time range (610402).' })
+  @ApiResponse({ status: 403, description: "A partner naming another partner's id (610404)." })
+  list(@Query() query: AuditEventsQuery, @CurrentPrincipal() principal: Principal) {
+    return this.reads.page(toPageRequest(query, readerOf(principal)));
+  }
+
+  @Get('export')
+  @Roles(...READERS)
+  @ApiProduces('application/x-ndjson', 'text/csv')
+  @ApiOperation({
+    summary: 'Stream the log, or the part the filters select, as NDJSON or CSV (U-03).',
+    description: 'Memory stays flat however large the log is: rows are read and written a chunk at a time.',
+  })
+  @ApiResponse({ status: 400, description: 'format is not ndjson or csv (610403), or a bad filter.' })
+  async export(
+    @Query() query: AuditExportQuery,
+    @CurrentPrincipal() principal: Principal,
+    @Res() res: Response,
+  ): Promise<void> {
+    const { format = 'ndjson', ...params } = query;
+    if (format !== 'ndjson' && format !== 'csv') throw AuditErrors.unsupportedExportFormat();
+    if (params.cursor !== undefined || params.limit !== undefined) {
+      throw AuditErrors.invalidFilter(
+        params.cursor !== undefined ? 'cursor' : 'limit',
+        'absent on an export',
+      );
+    }
+    const filter = toAuditFilter(params, readerOf(principal));
+    const csv = format === 'csv';
+    res.status(200);
+    res.setHeader('Content-Type', csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="audit-log.${csv ? 'csv' : 'ndjson'}"`);
+    if (csv) res.write(CSV_HEADER);
+    let gone = false;
+    res.on('close', () => (gone = true));
+    await this.reads.export(filter, format, {
+      closed: () => gone,
+      write: async (text) => {
+        if (!res.write(text) && !gone) {
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              res.off('drain', done);
+              res.off('close', done);
+              resolve();
+            };
+            res.on('drain', done);
+            res.on('close', done);
+          });
+        }
+      },
+    });
+    res.end();
+  }
+
+  @Get('verify')
+  @Roles('Auditor')
+  @ApiOperation({
+    summary: 'Recompute the hash chain of the whole log (U-02).',
+    description:
+      '`{ ok, checked, firstBrokenSequence }`: the first sequence whose row was changed or removed.',
+  })
+  verify() {
+    return this.reads.verify();
+  }
+
+  @Get('customers/:customerTenantId/evidence')
+  @Roles(...READERS)
+  @ApiOperation({ summary: "A customer's acceptances, relationships and order decisions, grouped (U-04)." })
+  evidence(@Param('customerTenantId') customerTenantId: string, @CurrentPrincipal() principal: Principal) {
+    const filter = toAuditFilter({ customerTenantId }, readerOf(principal));
+    return this.reads.evidence(filter.customerTenantId!, filter);
+  }
+
+  @Get('orders/:orderId')
+  @Roles(...READERS)
+  @ApiOperation({
+    summary:
+      'Why an order was approved or blocked: the decision, its request, the acceptance and the policy (U-05).',
+  })
+  @ApiResponse({
+    status: 404,
+    description: 'No request or decision of this order that the caller may read (610405).',
+  })
+  async order(@Param('orderId') orderId: string, @CurrentPrincipal() principal: Principal) {
+    const filter = toAuditFilter({ orderId }, readerOf(principal));
+    const why = await this.reads.orderWhy(orderId, filter);
+    if (!why) throw AuditErrors.orderNotFound(orderId);
+    return why;
+  }
+}

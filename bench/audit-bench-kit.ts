@@ -1,0 +1,111 @@
+import { ChildProcess, spawn } from 'child_process';
+import { randomBytes, randomUUID } from 'crypto';
+import { readFileSync } from 'fs';
+import { createServer } from 'net';
+import { resolve } from 'path';
+import { Client } from 'pg';
+import { signHs256Token } from '@app/platform/auth/dev-token';
+
+/** What the audit benchmarks share: a fresh database, the audit service as a child process, its memory. */
+/** The compiled service beside this compiled file (dist/bench → dist/apps/audit/src/main.js). */
+const AUDIT_MAIN = resolve(__dirname, '../apps/audit/src/main.js');
+export const ADMIN_DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const KAFKA_BROKERS = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
+
+export interface BenchDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+export async function freshDatabase(label: string): Promise<BenchDatabase> {
+  const name = `${label}_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: ADMIN_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = new URL(ADMIN_DATABASE_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const c = new Client({ connectionString: ADMIN_DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => res(port));
+    });
+    server.on('error', rej);
+  });
+}
+
+export interface AuditChild {
+  process: ChildProcess;
+  url: string;
+  auditorToken(): Promise<string>;
+  /** Peak resident memory of the child so far, in MB (VmHWM). */
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+/** `node dist/apps/audit/src/main.js` against the database; resolves once it answers ready. */
+export async function startAudit(databaseUrl: string, groupPrefix: string): Promise<AuditChild> {
+  const port = await freePort();
+  const secret = randomBytes(32).toString('hex');
+  // AUDIT_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the service.
+  const nodeArgs = (process.env.AUDIT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, AUDIT_MAIN], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      AUDIT_PORT: String(port),
+      JWT_SECRET: secret,
+      KAFKA_BROKERS,
+      KAFKA_GROUP_PREFIX: groupPrefix,
+      KAFKA_NEW_GROUP_START: 'latest',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`audit exited with ${child.exitCode}`);
+    const ready = await fetch(`${url}/health/ready`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ready) break;
+    if (Date.now() > deadline) throw new Error('audit did not become ready in 60 s');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return {
+    process: child,
+    url,
+    auditorToken: () =>
+      signHs256Token(secret, { tid: randomUUID(), oid: randomUUID(), roles: ['Auditor'] }).then(
+        (t) => `Bearer ${t}`,
+      ),
+    peakRssMb: () => {
+      const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
+      return kb ? Number(kb[1]) / 1024 : NaN;
+    },
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}

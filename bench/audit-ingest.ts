@@ -1,0 +1,188 @@
+import { randomBytes, randomUUID } from 'crypto';
+import { cpus } from 'os';
+import { Kafka, logLevel, Message } from 'kafkajs';
+import { Client } from 'pg';
+import { buildEnvelope, EventEnvelope, Topics } from '@app/contracts';
+import { fmt, freshDatabase, KAFKA_BROKERS, startAudit } from './audit-bench-kit';
+
+/**
+ * Ingest into the chained log (U-01, U-02): N events (AUDIT_BENCH_EVENTS, default 100,000) are put
+ * on the topics while the audit service is stopped, then it is started and the rate at which they
+ * land in audit.events (hashed, chained, committed) is measured; then the chain is verified.
+ * Prints figures; asserts nothing. Other traffic on the broker is ingested too and not counted.
+ */
+const N = Number(process.env.AUDIT_BENCH_EVENTS ?? 100000);
+const PRODUCER = `bench-audit-${randomBytes(4).toString('hex')}`;
+const MCA = '117a77b0-9360-443b-8795-c6dedc750cf9';
+
+function event(
+  i: number,
+  partners: string[],
+  customers: string[],
+): { topic: string; envelope: EventEnvelope } {
+  const partnerId = partners[i % partners.length];
+  const customerTenantId = customers[i % customers.length];
+  const at = new Date().toISOString();
+  const build = (type: string, data: object) => buildEnvelope(type, data, { producer: PRODUCER });
+  switch (i % 4) {
+    case 0:
+      return {
+        topic: Topics.AgreementsAcceptance,
+        envelope: build('AgreementAttested', {
+          attestationId: randomUUID(),
+          partnerId,
+          customerTenantId,
+          agreementType: 'MicrosoftCustomerAgreement',
+          templateId: MCA,
+          dateAgreed: at,
+          userId: randomUUID(),
+          primaryContact: { firstName: 'Adele', lastName: 'Vance', email: 'adele@fabrikam.example' },
+          channel: 'Api',
+        }),
+      };
+    case 1:
+      return {
+        topic: Topics.OrdersRequested,
+        envelope: build('OrderRequested', {
+          orderId: `bench-${i}`,
+          partnerId,
+          customerTenantId,
+          kind: 'NewPurchase',
+          channel: 'Api',
+          requestedAt: at,
+          lineItems: [{ offerId: 'CFQ7TTC0LH18:0001', quantity: 5 }],
+        }),
+      };
+    case 2:
+      return {
+        topic: Topics.OrdersDecided,
+        envelope: build('OrderBlocked', {
+          orderId: `bench-${i - 1}`,
+          partnerId,
+          customerTenantId,
+          kind: 'NewPurchase',
+          requestedAt: at,
+          decidedAt: at,
+          reason: 'AcceptanceMissing',
+          message: 'Blocked: attest the Microsoft Customer Agreement, then order again.',
+          evidence: {
+            acceptanceSource: null,
+            agreementType: null,
+            templateId: null,
+            dateAgreed: null,
+            acceptanceEventId: null,
+          },
+          policyVersion: 'csp-acceptance-2023-04',
+        }),
+      };
+    default:
+      return {
+        topic: Topics.PartnersRelationships,
+        envelope: build('ResellerRelationshipAccepted', {
+          invitationId: randomUUID(),
+          partnerId,
+          customerTenantId,
+          acceptedAt: at,
+          cloud: 'Public',
+          country: 'US',
+        }),
+      };
+  }
+}
+
+async function produce(): Promise<number> {
+  const kafka = new Kafka({
+    clientId: 'bench-audit',
+    brokers: KAFKA_BROKERS.split(','),
+    logLevel: logLevel.ERROR,
+  });
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const partners = Array.from({ length: 200 }, () => randomUUID());
+  const customers = Array.from({ length: 5000 }, () => randomUUID());
+  const started = Date.now();
+  const BATCH = 2000;
+  for (let from = 0; from < N; from += BATCH * 4) {
+    const sends: Array<Promise<unknown>> = [];
+    for (let b = from; b < Math.min(N, from + BATCH * 4); b += BATCH) {
+      const byTopic = new Map<string, Message[]>();
+      for (let i = b; i < Math.min(N, b + BATCH); i++) {
+        const { topic, envelope } = event(i, partners, customers);
+        const key = (envelope.data as { customerTenantId: string }).customerTenantId;
+        if (!byTopic.has(topic)) byTopic.set(topic, []);
+        byTopic.get(topic)!.push({ key, value: JSON.stringify(envelope) });
+      }
+      sends.push(
+        producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) }),
+      );
+    }
+    await Promise.all(sends);
+  }
+  await producer.disconnect();
+  return (Date.now() - started) / 1000;
+}
+
+async function main(): Promise<void> {
+  console.log(
+    `audit ingest bench: ${fmt(N)} events, ${cpus().length} cores (shared with the broker, PostgreSQL and anything else running)`,
+  );
+  const db = await freshDatabase('audit_ingest');
+  const groupPrefix = `bench-${randomBytes(4).toString('hex')}`;
+  const pg = new Client({ connectionString: db.url });
+  try {
+    // A first start migrates the schema and places the consumer group at the topics' end.
+    await (await startAudit(db.url, groupPrefix)).stop();
+    const produceSeconds = await produce();
+    console.log(`produced ${fmt(N)} events in ${fmt(produceSeconds, 1)} s while the audit was stopped`);
+
+    const started = Date.now();
+    const audit = await startAudit(db.url, groupPrefix);
+    const readyAt = Date.now();
+    await pg.connect();
+    const mine = async () =>
+      (
+        await pg.query(`SELECT count(*)::int AS n FROM audit.events WHERE envelope->>'producer' = $1`, [
+          PRODUCER,
+        ])
+      ).rows[0].n as number;
+    for (;;) {
+      const head = Number((await pg.query(`SELECT seq FROM audit.chain_head`)).rows[0].seq);
+      if (head >= N && (await mine()) >= N) break;
+      if (Date.now() - started > 600000) throw new Error(`only ${head} rows after 10 minutes`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const doneAt = Date.now();
+    const { first, last } = (
+      await pg.query(
+        `SELECT min(received_at) AS first, max(received_at) AS last FROM audit.events WHERE envelope->>'producer' = $1`,
+        [PRODUCER],
+      )
+    ).rows[0];
+    const windowSeconds = (last.getTime() - first.getTime()) / 1000;
+    console.log(`service start to ready: ${fmt((readyAt - started) / 1000, 1)} s`);
+    console.log(
+      `ingested ${fmt(N)} events into the chained log: ${fmt(N / windowSeconds)} events/s ` +
+        `(first to last arrival ${fmt(windowSeconds, 2)} s; ready to all committed ${fmt((doneAt - readyAt) / 1000, 2)} s, ` +
+        `${fmt(N / ((doneAt - readyAt) / 1000))} events/s)`,
+    );
+    const verifyStarted = Date.now();
+    const res = await fetch(`${audit.url}/v1/audit/verify`, {
+      headers: { Authorization: await audit.auditorToken() },
+    });
+    const verify = await res.json();
+    console.log(`verify: ${JSON.stringify(verify)} in ${fmt((Date.now() - verifyStarted) / 1000, 2)} s`);
+    console.log(`audit child peak RSS (VmHWM): ${fmt(audit.peakRssMb())} MB`);
+    await audit.stop();
+  } finally {
+    await pg.end().catch(() => undefined);
+    await db.drop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
