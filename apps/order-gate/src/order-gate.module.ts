@@ -1,24 +1,38 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ServiceInfrastructureModule } from '@app/messaging';
 import { ServiceConfig } from '@app/platform';
+import { GATE_POLICY, OrderDecider } from './decision/order-decider';
 import { OrdersRequestedConsumer } from './decision/orders-requested.consumer';
+import { GateController } from './gate-api/gate.controller';
 import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
-import { AcceptanceFactsConsumer } from './projection/acceptance-facts.consumer';
+import { GateComplete1763950000000 } from './migrations/1763950000000-gate-complete';
+import { loadPolicy } from './policy/policy-loader';
+import { FactsConsumer } from './projection/facts.consumer';
 
 export const ORDER_GATE_SCHEMA = 'order_gate';
+
+export const ORDER_GATE_MIGRATIONS = [Foundation1763700000000, GateComplete1763950000000];
 
 @Module({})
 export class OrderGateModule {
   static forRoot(config: ServiceConfig): DynamicModule {
+    // Read and validated at start: a bad ORDER_GATE_POLICY_FILE stops the service with its problems named.
+    const policy = loadPolicy();
     return {
       module: OrderGateModule,
       imports: [
         ServiceInfrastructureModule.forRoot(config, {
           schema: ORDER_GATE_SCHEMA,
-          migrations: [Foundation1763700000000],
+          migrations: ORDER_GATE_MIGRATIONS,
         }),
       ],
-      providers: [AcceptanceFactsConsumer, OrdersRequestedConsumer],
+      controllers: [GateController],
+      providers: [
+        { provide: GATE_POLICY, useValue: policy },
+        OrderDecider,
+        FactsConsumer,
+        OrdersRequestedConsumer,
+      ],
     };
   }
 }

@@ -1,59 +1,574 @@
 import { randomUUID } from 'crypto';
-import { OrderKind, OrderRequestedV1 } from '@app/contracts';
-import { AcceptanceFact, decide, FOUNDATION_POLICY } from './decide';
+import {
+  APPROVED_REASONS,
+  BLOCKED_REASONS,
+  Channel,
+  DecisionReason,
+  ORDER_KINDS,
+  OrderKind,
+  OrderRequestedV1,
+} from '@app/contracts';
+import { Policy } from '../policy/policy';
+import { DEFAULT_POLICY } from '../policy/policy-loader';
+import { AcceptanceFact, decide, GateView, TemplateInfo } from './decide';
 
-function givenOrder(kind: OrderKind, overrides: Partial<OrderRequestedV1> = {}): OrderRequestedV1 {
+const MCA = 'MicrosoftCustomerAgreement' as const;
+const CA = 'MicrosoftCloudAgreement' as const;
+const MCA_V1 = '117a77b0-9360-443b-8795-c6dedc750cf9';
+const MCA_V2 = '22222222-9360-443b-8795-c6dedc750cf9';
+const CA_V1 = '998b88de-aa99-4388-a42c-1b3517d49490';
+const PARTNER = '11111111-1111-4111-8111-111111111111';
+const RESELLER = '33333333-3333-4333-8333-333333333333';
+const CUSTOMER = '44444444-4444-4444-8444-444444444444';
+
+const CATALOG: TemplateInfo[] = [
+  {
+    templateId: CA_V1,
+    agreementType: CA,
+    versionRank: 1,
+    agreementLink: 'https://aka.ms/cloudagreement',
+    publishedAt: '2018-08-07T00:00:00Z',
+  },
+  {
+    templateId: MCA_V1,
+    agreementType: MCA,
+    versionRank: 1,
+    agreementLink: 'https://aka.ms/customeragreement',
+    publishedAt: '2019-10-01T00:00:00Z',
+  },
+];
+const CATALOG_WITH_V2: TemplateInfo[] = [
+  ...CATALOG,
+  {
+    templateId: MCA_V2,
+    agreementType: MCA,
+    versionRank: 2,
+    agreementLink: 'https://aka.ms/customeragreement',
+    publishedAt: '2023-04-01T00:00:00Z',
+  },
+];
+
+const REFRESH_ON: Policy = {
+  ...DEFAULT_POLICY,
+  id: 'test-refresh-on',
+  reacceptance: DEFAULT_POLICY.reacceptance.map((e) => ({ ...e, enabled: true })),
+};
+
+function givenOrder(
+  kind: OrderKind,
+  requestedAt = '2026-11-21T10:00:00.000Z',
+  more: Partial<OrderRequestedV1> = {},
+): OrderRequestedV1 {
   return {
     orderId: `order-${randomUUID()}`,
-    partnerId: randomUUID(),
-    customerTenantId: randomUUID(),
+    partnerId: PARTNER,
+    customerTenantId: CUSTOMER,
     kind,
     channel: 'Api',
-    requestedAt: '2026-11-21T10:00:00.000Z',
+    requestedAt,
     subscriptionId: kind === 'NewPurchase' ? undefined : 'sub-1',
     lineItems: [{ offerId: 'offer-1', quantity: 1 }],
-    ...overrides,
+    ...more,
   };
 }
 
-function givenAttestation(overrides: Partial<AcceptanceFact> = {}): AcceptanceFact {
+function attested(type: typeof MCA | typeof CA = MCA, more: Partial<AcceptanceFact> = {}): AcceptanceFact {
   return {
     source: 'PartnerAttestation',
-    agreementType: 'MicrosoftCustomerAgreement',
-    templateId: '117a77b0-9360-443b-8795-c6dedc750cf9',
-    dateAgreed: '2026-11-01T00:00:00.000Z',
+    agreementType: type,
+    templateId: type === MCA ? MCA_V1 : CA_V1,
+    dateAgreed: type === MCA ? '2024-01-01T00:00:00.000Z' : '2018-09-01T00:00:00.000Z',
     eventId: randomUUID(),
-    ...overrides,
+    ...more,
   };
 }
 
-describe('decide (foundation slice)', () => {
-  it('G-02: blocks a NewPurchase without acceptance, saying what to do', () => {
-    const order = givenOrder('NewPurchase');
-    const decision = decide({ acceptances: [] }, FOUNDATION_POLICY, order);
-    expect(decision).toMatchObject({ outcome: 'Blocked', reason: 'AcceptanceMissing' });
-    expect(decision.message).toContain(`POST /v1/customers/${order.customerTenantId}/agreements`);
-    expect(decision.evidence.acceptanceEventId).toBeNull();
-    expect(decision.policyVersion).toBe(FOUNDATION_POLICY.version);
-  });
+function direct(more: Partial<AcceptanceFact> = {}): AcceptanceFact {
+  return { ...attested(MCA), source: 'CustomerDirect', ...more };
+}
 
-  it('G-02: approves a NewPurchase with an attested Customer Agreement and names the fact relied on', () => {
-    const older = givenAttestation({ dateAgreed: '2025-01-01T00:00:00.000Z' });
-    const newer = givenAttestation({ dateAgreed: '2026-01-01T00:00:00.000Z' });
-    const decision = decide({ acceptances: [older, newer] }, FOUNDATION_POLICY, givenOrder('NewPurchase'));
-    expect(decision).toMatchObject({
-      outcome: 'Approved',
-      reason: 'AcceptanceConfirmed',
-      evidence: { acceptanceSource: 'PartnerAttestation', acceptanceEventId: newer.eventId },
+function givenView(acceptances: AcceptanceFact[] = [], more: Partial<GateView> = {}): GateView {
+  return {
+    customerCloud: 'Public',
+    relationship: { partner: true, reseller: false, resellerLinked: false },
+    acceptances,
+    templates: CATALOG,
+    ...more,
+  };
+}
+
+const NO_RELATIONSHIP = { partner: false, reseller: false, resellerLinked: false };
+const GATED: OrderKind[] = ['NewPurchase', 'SeatChange', 'Upgrade', 'TermChange', 'ManualRenewal'];
+
+interface Row {
+  rule: string;
+  given: string;
+  view: GateView;
+  kind: OrderKind;
+  requestedAt?: string;
+  channel?: Channel;
+  reseller?: boolean;
+  policy?: Policy;
+  expect: DecisionReason;
+  relied?: 'evidence' | 'none';
+}
+
+const withdrawn = attested(MCA, { withdrawnAt: '2025-06-01T00:00:00.000Z' });
+
+const rows: Row[] = [
+  // G-01, G-02: the gated kinds need acceptance; each is approved on one
+  ...GATED.map((kind): Row => ({
+    rule: 'G-01, G-02',
+    given: 'no acceptance',
+    view: givenView(),
+    kind,
+    expect: 'AcceptanceMissing',
+    relied: 'none',
+  })),
+  ...GATED.map((kind): Row => ({
+    rule: 'G-01, G-02',
+    given: 'an attested Customer Agreement',
+    view: givenView([attested()]),
+    kind,
+    expect: 'AcceptanceConfirmed',
+    relied: 'evidence',
+  })),
+  // G-03: auto-renewals and cancellations pass without acceptance
+  {
+    rule: 'G-03',
+    given: 'no acceptance',
+    view: givenView(),
+    kind: 'AutoRenewal',
+    expect: 'AutoRenewalExempt',
+  },
+  {
+    rule: 'G-03',
+    given: 'no acceptance',
+    view: givenView(),
+    kind: 'Cancellation',
+    expect: 'CancellationExempt',
+  },
+  {
+    rule: 'G-03',
+    given: 'no relationship either',
+    view: givenView([], { relationship: NO_RELATIONSHIP }),
+    kind: 'Cancellation',
+    expect: 'CancellationExempt',
+  },
+  // G-04: manual renewals need the latest template; NewPurchase and SeatChange accept any
+  {
+    rule: 'G-04',
+    given: 'an attestation of an older MCA template',
+    view: givenView([attested()], { templates: CATALOG_WITH_V2 }),
+    kind: 'ManualRenewal',
+    expect: 'TemplateOutdated',
+    relied: 'evidence',
+  },
+  {
+    rule: 'G-04',
+    given: 'an attestation of the latest MCA template',
+    view: givenView([attested(MCA, { templateId: MCA_V2 })], { templates: CATALOG_WITH_V2 }),
+    kind: 'ManualRenewal',
+    expect: 'AcceptanceConfirmed',
+  },
+  {
+    rule: 'G-04',
+    given: 'an older template, before the newer one was published',
+    view: givenView([attested()], { templates: CATALOG_WITH_V2 }),
+    kind: 'ManualRenewal',
+    requestedAt: '2023-03-31T23:59:59.999Z',
+    expect: 'AcceptanceConfirmed',
+  },
+  {
+    rule: 'G-04',
+    given: 'an older MCA template',
+    view: givenView([attested()], { templates: CATALOG_WITH_V2 }),
+    kind: 'NewPurchase',
+    expect: 'AcceptanceConfirmed',
+  },
+  {
+    rule: 'G-04',
+    given: 'an older MCA template',
+    view: givenView([attested()], { templates: CATALOG_WITH_V2 }),
+    kind: 'SeatChange',
+    expect: 'AcceptanceConfirmed',
+  },
+  {
+    rule: 'G-04 (configurable)',
+    given: 'an older template, the switch emptied',
+    view: givenView([attested()], { templates: CATALOG_WITH_V2 }),
+    kind: 'ManualRenewal',
+    policy: { ...DEFAULT_POLICY, latestTemplateRequiredFor: [] },
+    expect: 'AcceptanceConfirmed',
+  },
+  // G-05: a withdrawal blocks every kind but Cancellation
+  ...(
+    ['NewPurchase', 'SeatChange', 'Upgrade', 'TermChange', 'ManualRenewal', 'AutoRenewal'] as OrderKind[]
+  ).map((kind): Row => ({
+    rule: 'G-05, A-12',
+    given: 'a withdrawn attestation',
+    view: givenView([withdrawn]),
+    kind,
+    expect: 'AcceptanceWithdrawn',
+    relied: 'evidence',
+  })),
+  {
+    rule: 'G-05',
+    given: 'a withdrawn attestation',
+    view: givenView([withdrawn]),
+    kind: 'Cancellation',
+    expect: 'CancellationExempt',
+  },
+  {
+    rule: 'G-05 (configurable)',
+    given: 'a withdrawn attestation, auto-renewals let through',
+    view: givenView([withdrawn]),
+    kind: 'AutoRenewal',
+    policy: { ...DEFAULT_POLICY, withdrawalBlocksAutoRenewal: false },
+    expect: 'AutoRenewalExempt',
+  },
+  {
+    rule: 'G-05, D-06',
+    given: 'a withdrawal, then the customer accepted directly',
+    view: givenView([withdrawn, direct({ dateAgreed: '2025-07-01T00:00:00.000Z' })]),
+    kind: 'NewPurchase',
+    expect: 'AcceptanceConfirmed',
+  },
+  // G-06: national clouds are exempt
+  ...(['UsGovernment', 'Germany', 'China21Vianet'] as const).map((cloud): Row => ({
+    rule: 'G-06',
+    given: `a ${cloud} customer without acceptance`,
+    view: givenView([], { customerCloud: cloud }),
+    kind: 'NewPurchase',
+    expect: 'NationalCloudExempt',
+  })),
+  // G-07, D-08: no active relationship blocks
+  {
+    rule: 'G-07, D-08',
+    given: 'an attestation but no relationship',
+    view: givenView([attested()], { relationship: NO_RELATIONSHIP }),
+    kind: 'NewPurchase',
+    expect: 'NoResellerRelationship',
+    relied: 'none',
+  },
+  {
+    rule: 'G-07, D-08',
+    given: 'no relationship',
+    view: givenView([], { relationship: NO_RELATIONSHIP }),
+    kind: 'AutoRenewal',
+    expect: 'NoResellerRelationship',
+  },
+  {
+    rule: 'G-07 (configurable)',
+    given: 'an attestation, no relationship, the switch off',
+    view: givenView([attested()], { relationship: NO_RELATIONSHIP }),
+    kind: 'NewPurchase',
+    policy: { ...DEFAULT_POLICY, requireResellerRelationship: false },
+    expect: 'AcceptanceConfirmed',
+  },
+  // D-06: a direct acceptance satisfies every partner with a relationship, no partner without one
+  {
+    rule: 'D-06',
+    given: "the customer's direct acceptance",
+    view: givenView([direct()]),
+    kind: 'NewPurchase',
+    expect: 'AcceptanceConfirmed',
+    relied: 'evidence',
+  },
+  {
+    rule: 'D-06',
+    given: 'a direct acceptance, no relationship, G-07 off',
+    view: givenView([direct()], { relationship: NO_RELATIONSHIP }),
+    kind: 'NewPurchase',
+    policy: { ...DEFAULT_POLICY, requireResellerRelationship: false },
+    expect: 'AcceptanceMissing',
+  },
+  // D-07: reseller of record
+  {
+    rule: 'D-07',
+    given: "the provider's attestation, only the linked reseller related",
+    view: givenView([attested()], { relationship: { partner: false, reseller: true, resellerLinked: true } }),
+    kind: 'NewPurchase',
+    reseller: true,
+    expect: 'AcceptanceConfirmed',
+  },
+  {
+    rule: 'D-07',
+    given: 'a reseller related but not linked to the provider',
+    view: givenView([attested()], {
+      relationship: { partner: false, reseller: true, resellerLinked: false },
+    }),
+    kind: 'NewPurchase',
+    reseller: true,
+    expect: 'NoResellerRelationship',
+  },
+  {
+    rule: 'D-07',
+    given: 'no provider attestation, the reseller related',
+    view: givenView([], { relationship: { partner: false, reseller: true, resellerLinked: true } }),
+    kind: 'NewPurchase',
+    reseller: true,
+    expect: 'AcceptanceMissing',
+  },
+  // T-01..T-04: enforcement dates per channel, the day before and the day of
+  {
+    rule: 'T-01, T-04',
+    given: 'no acceptance, the day before attestation existed',
+    view: givenView(),
+    kind: 'NewPurchase',
+    channel: 'Dashboard',
+    requestedAt: '2018-08-06T12:00:00Z',
+    expect: 'EnforcementNotYetEffective',
+  },
+  {
+    rule: 'T-01, T-04',
+    given: 'no acceptance, the day attestation became available',
+    view: givenView(),
+    kind: 'NewPurchase',
+    channel: 'Dashboard',
+    requestedAt: '2018-08-07T00:00:00Z',
+    expect: 'EnforcementNotYetEffective',
+  },
+  {
+    rule: 'T-01',
+    given: 'a Cloud Agreement attestation, the day attestation became available',
+    view: givenView([attested(CA, { dateAgreed: '2018-08-07T00:00:00Z' })]),
+    kind: 'NewPurchase',
+    channel: 'Dashboard',
+    requestedAt: '2018-08-07T00:00:00Z',
+    expect: 'AcceptanceConfirmed',
+  },
+  {
+    rule: 'T-02, T-04',
+    given: 'no acceptance, dashboard, the day before enforcement',
+    view: givenView(),
+    kind: 'NewPurchase',
+    channel: 'Dashboard',
+    requestedAt: '2018-11-06T23:59:59Z',
+    expect: 'EnforcementNotYetEffective',
+  },
+  {
+    rule: 'T-02',
+    given: 'no acceptance, dashboard, the day of enforcement',
+    view: givenView(),
+    kind: 'NewPurchase',
+    channel: 'Dashboard',
+    requestedAt: '2018-11-07T00:00:00Z',
+    expect: 'AcceptanceMissing',
+  },
+  {
+    rule: 'T-03, T-04',
+    given: 'no acceptance, API, the day before enforcement',
+    view: givenView(),
+    kind: 'SeatChange',
+    channel: 'Api',
+    requestedAt: '2019-03-21T12:00:00Z',
+    expect: 'EnforcementNotYetEffective',
+  },
+  {
+    rule: 'T-03',
+    given: 'no acceptance, API, the day of enforcement',
+    view: givenView(),
+    kind: 'SeatChange',
+    channel: 'Api',
+    requestedAt: '2019-03-22T00:00:00Z',
+    expect: 'AcceptanceMissing',
+  },
+  {
+    rule: 'T-03, T-04',
+    given: 'no acceptance, API, between the dashboard and API dates',
+    view: givenView(),
+    kind: 'Upgrade',
+    channel: 'Api',
+    requestedAt: '2018-12-01T00:00:00Z',
+    expect: 'EnforcementNotYetEffective',
+  },
+  // T-05, T-06: transition, then supersession
+  {
+    rule: 'T-05',
+    given: 'only a Cloud Agreement, the day before the transition',
+    view: givenView([attested(CA)]),
+    kind: 'NewPurchase',
+    requestedAt: '2019-09-30T12:00:00Z',
+    expect: 'AcceptanceConfirmed',
+  },
+  {
+    rule: 'T-05',
+    given: 'only a Cloud Agreement, the day the transition starts',
+    view: givenView([attested(CA)]),
+    kind: 'NewPurchase',
+    requestedAt: '2019-10-01T00:00:00Z',
+    expect: 'AcceptanceConfirmed',
+  },
+  {
+    rule: 'T-05',
+    given: 'only a Customer Agreement, the day the transition starts',
+    view: givenView([attested(MCA, { dateAgreed: '2019-10-01T00:00:00Z' })]),
+    kind: 'NewPurchase',
+    requestedAt: '2019-10-01T00:00:00Z',
+    expect: 'AcceptanceConfirmed',
+  },
+  {
+    rule: 'T-05',
+    given: 'only a Customer Agreement, the day before the transition',
+    view: givenView([attested(MCA, { dateAgreed: '2019-09-01T00:00:00Z' })]),
+    kind: 'NewPurchase',
+    requestedAt: '2019-09-30T12:00:00Z',
+    expect: 'AgreementTypeSuperseded',
+  },
+  {
+    rule: 'T-05',
+    given: 'only a Cloud Agreement, the last day of the transition',
+    view: givenView([attested(CA)]),
+    kind: 'TermChange',
+    requestedAt: '2020-01-31T23:59:59Z',
+    expect: 'AcceptanceConfirmed',
+  },
+  {
+    rule: 'T-06',
+    given: 'only a Cloud Agreement, the day the Customer Agreement replaces it',
+    view: givenView([attested(CA)]),
+    kind: 'TermChange',
+    requestedAt: '2020-02-01T00:00:00Z',
+    expect: 'AgreementTypeSuperseded',
+    relied: 'evidence',
+  },
+  {
+    rule: 'T-06',
+    given: 'both types, after the supersession',
+    view: givenView([attested(CA), attested(MCA)]),
+    kind: 'NewPurchase',
+    expect: 'AcceptanceConfirmed',
+  },
+  // T-07: re-acceptance entries (the shipped refresh entry is disabled; switched on here)
+  {
+    rule: 'T-07',
+    given: 'an MCA agreed before 2023-04-01, refresh on, the day before it applies',
+    view: givenView([attested(MCA, { dateAgreed: '2022-05-01T00:00:00Z' })]),
+    kind: 'NewPurchase',
+    requestedAt: '2023-03-31T12:00:00Z',
+    policy: REFRESH_ON,
+    expect: 'AcceptanceConfirmed',
+  },
+  {
+    rule: 'T-07',
+    given: 'an MCA agreed before 2023-04-01, refresh on, the day it applies',
+    view: givenView([attested(MCA, { dateAgreed: '2022-05-01T00:00:00Z' })]),
+    kind: 'NewPurchase',
+    requestedAt: '2023-04-01T00:00:00Z',
+    policy: REFRESH_ON,
+    expect: 'ReacceptanceRequired',
+    relied: 'evidence',
+  },
+  {
+    rule: 'T-07',
+    given: 'an MCA agreed the day of the cut-off, refresh on',
+    view: givenView([attested(MCA, { dateAgreed: '2023-04-01T00:00:00Z' })]),
+    kind: 'NewPurchase',
+    requestedAt: '2023-05-01T00:00:00Z',
+    policy: REFRESH_ON,
+    expect: 'AcceptanceConfirmed',
+  },
+  {
+    rule: 'T-07',
+    given: 'an MCA agreed before 2023-04-01, shipped policy (entry disabled)',
+    view: givenView([attested(MCA, { dateAgreed: '2022-05-01T00:00:00Z' })]),
+    kind: 'NewPurchase',
+    requestedAt: '2023-05-01T00:00:00Z',
+    expect: 'AcceptanceConfirmed',
+  },
+  {
+    rule: 'T-07, T-04',
+    given: 'no acceptance under the refresh-on policy, before enforcement',
+    view: givenView([]),
+    kind: 'NewPurchase',
+    requestedAt: '2018-01-01T00:00:00Z',
+    policy: REFRESH_ON,
+    expect: 'EnforcementNotYetEffective',
+  },
+];
+
+describe('decide: every rule, kind, reason and timeline edge', () => {
+  it.each(rows)('$rule: given $given, a $kind at $requestedAt is $expect', (row) => {
+    const policy = row.policy ?? DEFAULT_POLICY;
+    const order = givenOrder(row.kind, row.requestedAt, {
+      channel: row.channel ?? 'Api',
+      resellerPartnerId: row.reseller ? RESELLER : undefined,
     });
+    const decision = decide(row.view, policy, order);
+    expect(decision.reason).toBe(row.expect);
+    expect(decision.outcome).toBe(
+      (APPROVED_REASONS as readonly string[]).includes(row.expect) ? 'Approved' : 'Blocked',
+    );
+    expect(decision.policyVersion).toBe(policy.id);
+    expect(decision.message.length).toBeGreaterThan(20);
+    if (row.relied === 'evidence') expect(decision.evidence.acceptanceEventId).toMatch(/^[0-9a-f-]{36}$/);
+    if (row.relied === 'none') expect(decision.evidence.acceptanceEventId).toBeNull();
   });
 
-  it('G-03: never blocks an AutoRenewal or a Cancellation', () => {
-    expect(decide({ acceptances: [] }, FOUNDATION_POLICY, givenOrder('AutoRenewal')).reason).toBe(
-      'AutoRenewalExempt',
+  it('the table covers every order kind and every reason code', () => {
+    expect(new Set(rows.map((r) => r.kind))).toEqual(new Set(ORDER_KINDS));
+    expect(new Set(rows.map((r) => r.expect))).toEqual(new Set([...APPROVED_REASONS, ...BLOCKED_REASONS]));
+  });
+
+  it('G-08: a block says which agreement to confirm and by which endpoint', () => {
+    const d = decide(givenView(), DEFAULT_POLICY, givenOrder('NewPurchase'));
+    expect(d.message).toContain(
+      `POST /v1/customers/${CUSTOMER}/agreements with type MicrosoftCustomerAgreement`,
     );
-    expect(decide({ acceptances: [] }, FOUNDATION_POLICY, givenOrder('Cancellation')).reason).toBe(
-      'CancellationExempt',
+    expect(d.message).toContain(MCA_V1);
+    expect(d.message).toContain(`/v1/customers/${CUSTOMER}/agreements/direct`);
+    const noRel = decide(
+      givenView([], { relationship: NO_RELATIONSHIP }),
+      DEFAULT_POLICY,
+      givenOrder('NewPurchase'),
     );
+    expect(noRel.message).toContain('POST /v1/customers');
+    expect(noRel.message).toContain('GET /v1/customers/relationshiprequests');
+    const outdated = decide(
+      givenView([attested()], { templates: CATALOG_WITH_V2 }),
+      DEFAULT_POLICY,
+      givenOrder('ManualRenewal'),
+    );
+    expect(outdated.message).toContain(MCA_V2);
+  });
+
+  it('D-07: a block on a reseller-of-record order tells the provider, not the reseller, to confirm', () => {
+    const view = givenView([], { relationship: { partner: false, reseller: true, resellerLinked: true } });
+    const d = decide(
+      view,
+      DEFAULT_POLICY,
+      givenOrder('NewPurchase', undefined, { resellerPartnerId: RESELLER }),
+    );
+    expect(d.message).toContain(`indirect provider ${PARTNER}`);
+  });
+
+  it('T-04: the warning says the order would be blocked once enforced', () => {
+    const d = decide(
+      givenView(),
+      DEFAULT_POLICY,
+      givenOrder('NewPurchase', '2018-11-06T00:00:00Z', { channel: 'Dashboard' }),
+    );
+    expect(d.message).toMatch(/^Warning: .*2018-11-07.*would be blocked/);
+  });
+
+  it('G-09: the policy in force at requestedAt decides, not the time of deciding', () => {
+    const view = givenView([attested(CA)]);
+    expect(decide(view, DEFAULT_POLICY, givenOrder('NewPurchase', '2020-01-15T00:00:00Z')).reason).toBe(
+      'AcceptanceConfirmed',
+    );
+    expect(decide(view, DEFAULT_POLICY, givenOrder('NewPurchase', '2020-02-15T00:00:00Z')).reason).toBe(
+      'AgreementTypeSuperseded',
+    );
+  });
+
+  it('G-02: relies on the newest acceptance of the required type', () => {
+    const older = attested(MCA, { dateAgreed: '2024-01-01T00:00:00Z' });
+    const newer = direct({ dateAgreed: '2025-01-01T00:00:00Z' });
+    const d = decide(givenView([older, newer]), DEFAULT_POLICY, givenOrder('NewPurchase'));
+    expect(d.evidence).toMatchObject({
+      acceptanceSource: 'CustomerDirect',
+      acceptanceEventId: newer.eventId,
+    });
   });
 });

@@ -1,0 +1,145 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { buildEnvelope, EventEnvelope, OrderRequestedV1, Topics } from '@app/contracts';
+import { Messaging } from '@app/messaging';
+import { Policy } from '../policy/policy';
+import { FACT_TOPICS, FACTS_CONSUMER } from '../projection/facts.consumer';
+import { loadViews } from '../projection/gate-views';
+import { Decision, decide } from './decide';
+
+export const GATE_POLICY = Symbol('GATE_POLICY');
+
+/** How long a would-be block waits for the fact topics to be applied up to their end (G-11). */
+export const CATCH_UP_TIMEOUT_MS = 3000;
+
+/**
+ * Decides orders in sets: one catch-up with the fact topics per chunk (G-11), a few queries load every
+ * view of the chunk, and `decide` runs per order. The
+ * decisions (ON CONFLICT DO NOTHING on orderId, G-10) and their outbox rows are written in the caller's
+ * transaction, with the processed-event records the consumer runner writes.
+ */
+@Injectable()
+export class OrderDecider {
+  private readonly logger = new Logger(OrderDecider.name);
+
+  constructor(
+    private readonly messaging: Messaging,
+    private readonly dataSource: DataSource,
+    @Inject(GATE_POLICY) readonly policy: Policy,
+  ) {}
+
+  private get schema(): string {
+    return this.messaging.options.schema;
+  }
+
+  /** What the gate would decide now, with no event and no record (G-12, G-13). */
+  async preview(orders: readonly OrderRequestedV1[]): Promise<Map<string, Decision>> {
+    const views = await loadViews(this.dataSource, this.schema, orders);
+    return new Map(orders.map((o) => [o.orderId, decide(views.get(o.orderId)!, this.policy, o)]));
+  }
+
+  async decideAndRecord(
+    requests: readonly EventEnvelope<OrderRequestedV1>[],
+    manager: EntityManager,
+  ): Promise<void> {
+    const first = new Map<string, EventEnvelope<OrderRequestedV1>>();
+    for (const r of requests) if (!first.has(r.data.orderId)) first.set(r.data.orderId, r);
+    const decided: Array<{ order_id: string }> = await manager.query(
+      `SELECT order_id FROM ${this.schema}.decisions WHERE order_id = ANY($1::text[])`,
+      [[...first.keys()]],
+    );
+    for (const d of decided) first.delete(d.order_id);
+    if (first.size === 0) return;
+
+    const pending = [...first.values()];
+    await this.catchUpWithFacts(pending.length);
+    const orders = pending.map((r) => r.data);
+    const views = await loadViews(manager, this.schema, orders);
+    const decisions = new Map(orders.map((o) => [o.orderId, decide(views.get(o.orderId)!, this.policy, o)]));
+    await this.record(pending, decisions, manager);
+  }
+
+  /**
+   * A fact acknowledged before these orders may still be on its way on another topic (G-11): wait,
+   * bounded, until the fact topics are applied up to their current end. Every order waits, not only
+   * would-be blocks: a withdrawal or a termination acknowledged a moment ago must block too (G-05, D-08).
+   * Usually the projection is already there and this costs one offsets request and one query per chunk.
+   */
+  private async catchUpWithFacts(orderCount: number): Promise<void> {
+    const targets = await this.messaging.catchUp.endOffsets(FACT_TOPICS);
+    const caught = await this.messaging.catchUp.waitFor(
+      FACTS_CONSUMER,
+      this.messaging.groupIdFor(FACTS_CONSUMER),
+      targets,
+      CATCH_UP_TIMEOUT_MS,
+    );
+    if (!caught.caughtUp)
+      this.logger.warn(
+        `${orderCount} order(s): facts not caught up after ${caught.waitedMs} ms, deciding on what is there`,
+      );
+  }
+
+  private async record(
+    requests: readonly EventEnvelope<OrderRequestedV1>[],
+    decisions: Map<string, Decision>,
+    manager: EntityManager,
+  ): Promise<void> {
+    const decidedAt = new Date();
+    const envelopes = requests.map((request) => {
+      const order = request.data;
+      const decision = decisions.get(order.orderId)!;
+      return buildEnvelope(
+        decision.outcome === 'Approved' ? 'OrderApproved' : 'OrderBlocked',
+        {
+          orderId: order.orderId,
+          partnerId: order.partnerId,
+          customerTenantId: order.customerTenantId,
+          kind: order.kind,
+          requestedAt: order.requestedAt,
+          decidedAt: decidedAt.toISOString(),
+          reason: decision.reason,
+          message: decision.message,
+          evidence: decision.evidence,
+          policyVersion: decision.policyVersion,
+        },
+        {
+          producer: 'order-gate',
+          correlationId: request.correlationId,
+          causationId: request.eventId,
+          occurredAt: decidedAt,
+        },
+      );
+    });
+    const col = <T>(f: (r: EventEnvelope<OrderRequestedV1>, i: number) => T) => requests.map(f);
+    const inserted: Array<{ order_id: string }> = await manager.query(
+      `INSERT INTO ${this.schema}.decisions (order_id, partner_id, customer_tenant_id, kind, outcome, reason,
+          policy_version, acceptance_event_id, request_event_id, decision_event_id, requested_at, decided_at)
+       SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
+                            $8::uuid[], $9::uuid[], $10::uuid[], $11::timestamptz[], $12::timestamptz[])
+       ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
+      [
+        col((r) => r.data.orderId),
+        col((r) => r.data.partnerId),
+        col((r) => r.data.customerTenantId),
+        col((r) => r.data.kind),
+        col((r) => decisions.get(r.data.orderId)!.outcome),
+        col((r) => decisions.get(r.data.orderId)!.reason),
+        col((r) => decisions.get(r.data.orderId)!.policyVersion),
+        col((r) => decisions.get(r.data.orderId)!.evidence.acceptanceEventId ?? null),
+        col((r) => r.eventId),
+        col((_, i) => envelopes[i].eventId),
+        col((r) => r.data.requestedAt),
+        col(() => decidedAt.toISOString()),
+      ],
+    );
+    const fresh = new Set(inserted.map((r) => r.order_id));
+    const messages = envelopes
+      .filter((e) => fresh.has(e.data.orderId))
+      .map((envelope) => ({
+        topic: Topics.OrdersDecided,
+        key: envelope.data.customerTenantId.toLowerCase(),
+        envelope,
+      }));
+    await this.messaging.enqueue(manager, messages);
+  }
+}

@@ -1,0 +1,30 @@
+import { HttpStatus } from '@nestjs/common';
+import { ApiError } from '@app/platform';
+
+/** The order gate's errors, 610300..610399 (Partner Center's shape); each says what to do. */
+export const GateErrors = {
+  partnerMismatch: () =>
+    new ApiError(
+      HttpStatus.FORBIDDEN,
+      610301,
+      'PrecheckPartnerMismatch',
+      'partnerId must be your own partner tenant id (the tid of your token): a partner can pre-check only its own orders.',
+      { field: 'partnerId' },
+    ),
+  invalidCustomerTenantId: () =>
+    new ApiError(
+      HttpStatus.BAD_REQUEST,
+      610302,
+      'InvalidCustomerTenantId',
+      'customerTenantId must be a customer tenant GUID, e.g. 4f2a1b3c-0d4e-4f5a-8b6c-7d8e9f0a1b2c.',
+      { field: 'customerTenantId' },
+    ),
+  invalidContinuationToken: () =>
+    new ApiError(
+      HttpStatus.BAD_REQUEST,
+      610303,
+      'InvalidContinuationToken',
+      'continuationToken must be the value a previous page of GET /v1/compliance/at-risk returned; omit it for the first page.',
+      { field: 'continuationToken' },
+    ),
+};

@@ -1,0 +1,109 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { randomUUID } from 'crypto';
+import { DataSource } from 'typeorm';
+import { OrderRequestedV1 } from '@app/contracts';
+import { CurrentPrincipal, Principal, Roles } from '@app/platform';
+import { OrderDecider } from '../decision/order-decider';
+import { loadViews } from '../projection/gate-views';
+import { GateErrors } from './gate-errors';
+
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const PAGE_SIZE = 500;
+
+function probeOrder(partnerId: string, customerTenantId: string): OrderRequestedV1 {
+  return {
+    orderId: `probe-${randomUUID()}`,
+    partnerId,
+    customerTenantId,
+    kind: 'NewPurchase',
+    channel: 'Api',
+    requestedAt: new Date().toISOString(),
+    lineItems: [],
+  };
+}
+
+@ApiTags('order gate')
+@ApiBearerAuth()
+@Controller('v1')
+@Roles('AdminAgent', 'SalesAgent', 'HelpdeskAgent')
+export class GateController {
+  constructor(
+    private readonly decider: OrderDecider,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  @Post('orders/precheck')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'The decision the gate would take now for this order, with no event (G-12)' })
+  async precheck(@CurrentPrincipal() principal: Principal, @Body() order: OrderRequestedV1) {
+    if (order.partnerId.toLowerCase() !== principal.tenantId.toLowerCase())
+      throw GateErrors.partnerMismatch();
+    const decision = (await this.decider.preview([order])).get(order.orderId)!;
+    return { orderId: order.orderId, ...decision };
+  }
+
+  @Get('customers/:customerTenantId/acceptance')
+  @ApiOperation({ summary: "The calling partner's projected acceptance status for the customer" })
+  async status(
+    @CurrentPrincipal() principal: Principal,
+    @Param('customerTenantId') customerTenantId: string,
+  ) {
+    if (!GUID.test(customerTenantId)) throw GateErrors.invalidCustomerTenantId();
+    const probe = probeOrder(principal.tenantId, customerTenantId.toLowerCase());
+    const { views, decisions } = await this.previewWithViews([probe]);
+    const view = views.get(probe.orderId)!;
+    const next = decisions.get(probe.orderId)!;
+    return {
+      partnerId: probe.partnerId,
+      customerTenantId: probe.customerTenantId,
+      customerCloud: view.customerCloud,
+      relationshipActive: view.relationship.partner,
+      acceptances: view.acceptances,
+      nextNewPurchase: next,
+      policyVersion: this.decider.policy.id,
+    };
+  }
+
+  @Get('compliance/at-risk')
+  @ApiOperation({
+    summary: "The partner's customers whose next NewPurchase would be blocked, and what to do (G-13)",
+  })
+  async atRisk(@CurrentPrincipal() principal: Principal, @Query('continuationToken') token?: string) {
+    if (token !== undefined && !GUID.test(token)) throw GateErrors.invalidContinuationToken();
+    const partnerId = principal.tenantId.toLowerCase();
+    const rows: Array<{ customer_tenant_id: string }> = await this.dataSource.query(
+      `SELECT customer_tenant_id FROM (
+         SELECT customer_tenant_id FROM order_gate.relationships WHERE partner_id = $1
+         UNION SELECT customer_tenant_id FROM order_gate.acceptances WHERE partner_id = $1) c
+       WHERE $2::uuid IS NULL OR customer_tenant_id > $2::uuid
+       ORDER BY customer_tenant_id LIMIT ${PAGE_SIZE + 1}`,
+      [partnerId, token ?? null],
+    );
+    const page = rows.slice(0, PAGE_SIZE);
+    const probes = page.map((r) => probeOrder(partnerId, r.customer_tenant_id));
+    const decisions = await this.decider.preview(probes);
+    const items = probes
+      .map((p) => ({ customerTenantId: p.customerTenantId, decision: decisions.get(p.orderId)! }))
+      .filter(({ decision }) => decision.outcome === 'Blocked')
+      .map(({ customerTenantId, decision }) => ({
+        customerTenantId,
+        reason: decision.reason,
+        whatToDo: decision.message,
+        evidence: decision.evidence,
+      }));
+    return {
+      totalCount: items.length,
+      items,
+      continuationToken: rows.length > PAGE_SIZE ? page[page.length - 1].customer_tenant_id : null,
+      policyVersion: this.decider.policy.id,
+      attributes: { objectType: 'Collection' },
+    };
+  }
+
+  private async previewWithViews(orders: OrderRequestedV1[]) {
+    const views = await loadViews(this.dataSource, 'order_gate', orders);
+    const decisions = await this.decider.preview(orders);
+    return { views, decisions };
+  }
+}

@@ -1,0 +1,36 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { KnownEventEnvelope, Topics } from '@app/contracts';
+import { Messaging } from '@app/messaging';
+import { applyWrites } from './apply-writes';
+import { evolve } from './evolve';
+
+export const FACTS_CONSUMER = 'facts';
+
+/** Every topic whose facts the gate judges on; the catch-up before a block waits for all of them (G-11). */
+export const FACT_TOPICS = [
+  Topics.AgreementsAcceptance,
+  Topics.PartnersRelationships,
+  Topics.AgreementsTemplates,
+] as const;
+
+/** Keeps the projection current from the fact topics, recording its positions for G-11. */
+@Injectable()
+export class FactsConsumer implements OnModuleInit {
+  constructor(private readonly messaging: Messaging) {}
+
+  onModuleInit(): void {
+    this.messaging.registerConsumer({
+      name: FACTS_CONSUMER,
+      mode: 'validated',
+      topics: [...FACT_TOPICS],
+      trackPositions: true,
+      handle: ({ envelope }, manager) =>
+        applyWrites(manager, this.messaging.options.schema, evolve(envelope as KnownEventEnvelope)),
+      // A chunk of one partition in offset order, in one transaction: the same writes, fewer commits.
+      handleBatch: async (messages, manager) => {
+        for (const { envelope } of messages)
+          await applyWrites(manager, this.messaging.options.schema, evolve(envelope as KnownEventEnvelope));
+      },
+    });
+  }
+}

@@ -1,0 +1,300 @@
+/*
+ * npm run bench:gate — the order gate under a fixed offered rate of OrderRequested, on the real broker.
+ *
+ * Starts `node dist/apps/order-gate/src/main.js` against a fresh database, seeds partner-customer pairs
+ * with an attestation and a relationship by SQL, offers OrderRequested at a fixed rate (each order's
+ * requestedAt is the instant it was due) and measures, on commerce.orders.decided, the decisions per
+ * second and the latency from requestedAt to the decision's arrival (p50/p99/max). Then the same with
+ * 1,000,000 pairs in the projection, and finally a bare kafkajs consume-and-produce relay in this
+ * process on the same topics, as the ceiling. Environment: BENCH_SECONDS (10), BENCH_HIGH_RATE (6000),
+ * BENCH_LOW_RATE (1000), BENCH_BIG_PAIRS (1000000), DATABASE_URL and KAFKA_BROKERS as for the services.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import { createHash, randomBytes, randomUUID } from 'crypto';
+import http from 'http';
+import { join } from 'path';
+import { Kafka, logLevel, Producer } from 'kafkajs';
+import { Client } from 'pg';
+import { buildEnvelope, OrderRequestedV1, Topics } from '@app/contracts';
+
+const env = process.env;
+const brokers = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+const adminUrl = env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const seconds = Number(env.BENCH_SECONDS ?? 10);
+const highRate = Number(env.BENCH_HIGH_RATE ?? 6000);
+const lowRate = Number(env.BENCH_LOW_RATE ?? 1000);
+const bigPairs = Number(env.BENCH_BIG_PAIRS ?? 1_000_000);
+const port = Number(env.BENCH_PORT ?? 3903);
+const REPO_ROOT = join(__dirname, '..', '..');
+const MCA_TEMPLATE = '117a77b0-9360-443b-8795-c6dedc750cf9';
+
+const uuidOf = (text: string) => {
+  const h = createHash('md5').update(text).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+};
+const partnerOf = (i: number) => uuidOf(`p${i}`);
+const customerOf = (i: number) => uuidOf(`c${i}`);
+
+interface PhaseResult {
+  label: string;
+  offered: number;
+  decided: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+/** Arrival time of each decision on commerce.orders.decided, by orderId. */
+class DecidedWatcher {
+  readonly arrivals = new Map<string, number>();
+  private readonly consumer;
+  constructor(kafka: Kafka) {
+    this.consumer = kafka.consumer({ groupId: `bench-gate-watch-${randomUUID()}`, maxWaitTimeInMs: 5 });
+  }
+  async start() {
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [Topics.OrdersDecided], fromBeginning: false });
+    let joined = false;
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => (joined = true));
+    await this.consumer.run({
+      eachBatch: async ({ batch }) => {
+        const now = Date.now();
+        for (const m of batch.messages) {
+          const text = m.value?.toString('utf8') ?? '';
+          const at = text.indexOf('"orderId":"bench-');
+          if (at < 0) continue;
+          const id = text.slice(at + 11, text.indexOf('"', at + 11));
+          if (!this.arrivals.has(id)) this.arrivals.set(id, now);
+        }
+      },
+    });
+    while (!joined) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  stop() {
+    return this.consumer.disconnect();
+  }
+}
+
+async function offer(
+  producer: Producer,
+  watcher: DecidedWatcher,
+  label: string,
+  rate: number,
+  pairs: number,
+): Promise<PhaseResult> {
+  const due = new Map<string, number>();
+  const tickMs = 10;
+  const perTick = rate / (1000 / tickMs);
+  const started = Date.now();
+  let sent = 0;
+  const sends: Promise<unknown>[] = [];
+  for (let tick = 0; tick < (seconds * 1000) / tickMs; tick++) {
+    const dueAt = started + tick * tickMs;
+    const wait = dueAt - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    const count = Math.floor(perTick * (tick + 1)) - Math.floor(perTick * tick);
+    const messages = [];
+    for (let k = 0; k < count; k++) {
+      const i = Math.floor(Math.random() * pairs);
+      const data: OrderRequestedV1 = {
+        orderId: `bench-${randomUUID()}`,
+        partnerId: partnerOf(i),
+        customerTenantId: customerOf(i),
+        kind: 'NewPurchase',
+        channel: 'Api',
+        requestedAt: new Date(dueAt).toISOString(),
+        lineItems: [{ offerId: 'bench-offer', quantity: 1 }],
+      };
+      due.set(data.orderId, dueAt);
+      messages.push({
+        key: data.customerTenantId,
+        value: JSON.stringify(buildEnvelope('OrderRequested', data, { producer: 'bench' })),
+      });
+    }
+    sent += count;
+    sends.push(producer.send({ topic: Topics.OrdersRequested, acks: -1, messages }));
+  }
+  await Promise.all(sends);
+  const deadline = Date.now() + 60000;
+  const done = () => [...due.keys()].every((id) => watcher.arrivals.has(id));
+  while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  const latencies: number[] = [];
+  let last = started;
+  for (const [id, at] of due) {
+    const arrived = watcher.arrivals.get(id);
+    if (arrived === undefined) continue;
+    latencies.push(arrived - at);
+    last = Math.max(last, arrived);
+  }
+  latencies.sort((a, b) => a - b);
+  const result = {
+    label,
+    offered: rate,
+    decided: latencies.length,
+    perSecond: Math.round(latencies.length / ((last - started) / 1000)),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies[latencies.length - 1] ?? NaN,
+  };
+  console.log(
+    `${label.padEnd(44)} offered ${String(rate).padStart(5)}/s  decided ${String(result.decided).padStart(6)}/${sent}  ` +
+      `${String(result.perSecond).padStart(5)}/s  p50 ${result.p50} ms  p99 ${result.p99} ms  max ${result.max} ms`,
+  );
+  return result;
+}
+
+/** The ceiling: consume OrderRequested and produce a decision-shaped message, nothing else. */
+async function startBareRelay(kafka: Kafka) {
+  const producer = kafka.producer();
+  await producer.connect();
+  const consumer = kafka.consumer({ groupId: `bench-gate-relay-${randomUUID()}`, maxWaitTimeInMs: 5 });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [Topics.OrdersRequested], fromBeginning: false });
+  let joined = false;
+  consumer.on(consumer.events.GROUP_JOIN, () => (joined = true));
+  await consumer.run({
+    partitionsConsumedConcurrently: 3,
+    eachBatch: async ({ batch }) => {
+      const messages = batch.messages.map((m) => {
+        const request = JSON.parse(m.value!.toString('utf8'));
+        const data = { ...request.data, reason: 'AcceptanceConfirmed', decidedAt: new Date().toISOString() };
+        return {
+          key: m.key,
+          value: JSON.stringify(buildEnvelope('OrderApproved', data, { producer: 'bench-relay' })),
+        };
+      });
+      if (messages.length > 0) await producer.send({ topic: Topics.OrdersDecided, acks: -1, messages });
+    },
+  });
+  while (!joined) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 1000));
+  return async () => {
+    await consumer.disconnect();
+    await producer.disconnect();
+  };
+}
+
+async function seedPairs(url: string, from: number, to: number) {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    const step = 200_000;
+    for (let lo = from; lo < to; lo += step) {
+      const hi = Math.min(to, lo + step) - 1;
+      await c.query(
+        `INSERT INTO order_gate.relationships (partner_id, customer_tenant_id, active, changed_at, event_id)
+         SELECT md5('p' || i)::uuid, md5('c' || i)::uuid, true, now(), gen_random_uuid() FROM generate_series($1::int, $2::int) i
+         ON CONFLICT DO NOTHING`,
+        [lo, hi],
+      );
+      await c.query(
+        `INSERT INTO order_gate.acceptances (partner_id, customer_tenant_id, agreement_type, source, template_id, date_agreed, event_id)
+         SELECT md5('p' || i)::uuid, md5('c' || i)::uuid, 'MicrosoftCustomerAgreement', 'PartnerAttestation', $3, now() - interval '1 day', gen_random_uuid()
+           FROM generate_series($1::int, $2::int) i ON CONFLICT DO NOTHING`,
+        [lo, hi, MCA_TEMPLATE],
+      );
+    }
+    await c.query('ANALYZE order_gate.relationships; ANALYZE order_gate.acceptances');
+  } finally {
+    await c.end();
+  }
+}
+
+function ready(): Promise<boolean> {
+  return new Promise((resolve) => {
+    http
+      .get({ host: '127.0.0.1', port, path: '/health/ready' }, (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      })
+      .on('error', () => resolve(false));
+  });
+}
+
+async function main() {
+  const dbName = `bench_gate_test_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${dbName}"`);
+  const u = new URL(adminUrl);
+  u.pathname = `/${dbName}`;
+  const dbUrl = u.toString();
+  let gate: ChildProcess | undefined;
+  const kafka = new Kafka({ clientId: 'bench-gate', brokers, logLevel: logLevel.ERROR });
+  const producer = kafka.producer();
+  const watcher = new DecidedWatcher(kafka);
+  const results: PhaseResult[] = [];
+  try {
+    gate = spawn(process.execPath, [join(REPO_ROOT, 'dist/apps/order-gate/src/main.js')], {
+      env: {
+        ...env,
+        DATABASE_URL: dbUrl,
+        ORDER_GATE_PORT: String(port),
+        KAFKA_GROUP_PREFIX: `bench-${randomUUID().slice(0, 8)}`,
+        KAFKA_NEW_GROUP_START: 'latest',
+        JWT_SECRET: env.JWT_SECRET ?? randomBytes(32).toString('hex'),
+        LOG_LEVEL: 'warn',
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const deadline = Date.now() + 60000;
+    while (!(await ready())) {
+      if (Date.now() > deadline) throw new Error('order-gate did not become ready');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await producer.connect();
+    await watcher.start();
+    await seedPairs(dbUrl, 0, 1000);
+    console.log(
+      `order gate, ${seconds} s per phase (the machine's 2 cores are shared with the broker, Postgres and whatever else runs)`,
+    );
+    await offer(producer, watcher, 'warm-up', lowRate, 1000);
+    results.push(await offer(producer, watcher, 'gate, 1,000 pairs, latency', lowRate, 1000));
+    results.push(await offer(producer, watcher, 'gate, 1,000 pairs, throughput', highRate, 1000));
+    const t0 = Date.now();
+    await seedPairs(dbUrl, 1000, bigPairs);
+    console.log(
+      `seeded ${bigPairs.toLocaleString('en')} pairs in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    results.push(
+      await offer(
+        producer,
+        watcher,
+        `gate, ${bigPairs.toLocaleString('en')} pairs, latency`,
+        lowRate,
+        bigPairs,
+      ),
+    );
+    gate.kill('SIGTERM');
+    await new Promise((r) => gate!.once('exit', r));
+    gate = undefined;
+    const stopRelay = await startBareRelay(kafka);
+    results.push(await offer(producer, watcher, 'bare kafkajs relay, latency', lowRate, 1000));
+    results.push(await offer(producer, watcher, 'bare kafkajs relay, throughput', highRate, 1000));
+    await stopRelay();
+    const [low, high, big, , relayHigh] = results;
+    console.log('\nsummary');
+    console.log(
+      `  decisions/s at ${highRate}/s offered: ${high.perSecond} (target >= 5000; bare relay ${relayHigh.perSecond}, ratio ${(high.perSecond / relayHigh.perSecond).toFixed(2)}, target >= 0.5)`,
+    );
+    console.log(
+      `  p99 at ${lowRate}/s, 1,000 pairs: ${low.p99} ms (target < 25 ms); with ${bigPairs.toLocaleString('en')} pairs: ${big.p99} ms`,
+    );
+  } finally {
+    gate?.kill('SIGTERM');
+    await watcher.stop().catch(() => undefined);
+    await producer.disconnect().catch(() => undefined);
+    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`).catch(() => undefined);
+    await admin.end();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
