@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
 import { runMigrationsLocked, serviceDataSourceOptions } from '@app/messaging';
 import { ATTESTATION_MIGRATIONS } from '../apps/attestation/src/attestation.module';
-import { Foundation1763700000000 as AuditFoundation } from '../apps/audit/src/migrations/1763700000000-foundation';
-import { Foundation1763700000000 as GateFoundation } from '../apps/order-gate/src/migrations/1763700000000-foundation';
+import { AUDIT_MIGRATIONS } from '../apps/audit/src/audit.module';
+import { ORDER_GATE_MIGRATIONS } from '../apps/order-gate/src/order-gate.module';
 import { RESELLER_RELATIONSHIP_MIGRATIONS } from '../apps/reseller-relationship/src/reseller-relationship.module';
 
 /**
@@ -12,8 +12,8 @@ import { RESELLER_RELATIONSHIP_MIGRATIONS } from '../apps/reseller-relationship/
 const SERVICES = [
   { schema: 'attestation', migrations: ATTESTATION_MIGRATIONS },
   { schema: 'reseller_relationship', migrations: RESELLER_RELATIONSHIP_MIGRATIONS },
-  { schema: 'order_gate', migrations: [GateFoundation] },
-  { schema: 'audit', migrations: [AuditFoundation] },
+  { schema: 'order_gate', migrations: ORDER_GATE_MIGRATIONS },
+  { schema: 'audit', migrations: AUDIT_MIGRATIONS },
 ];
 
 async function main(): Promise<void> {

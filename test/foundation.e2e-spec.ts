@@ -163,6 +163,7 @@ describe('one fact end to end: attestation → gate → audit (real broker, real
   it('G-02: an order for a customer nobody attested is blocked with AcceptanceMissing, once however often it is delivered (G-10)', async () => {
     const partnerId = randomUUID();
     const customerTenantId = randomUUID();
+    await givenPartnerWithCustomer(producer, partnerId, customerTenantId);
     const order = orderRequested(partnerId, customerTenantId);
     const message = { key: customerTenantId, value: JSON.stringify(order) };
     await producer.send({ topic: Topics.OrdersRequested, messages: [message, message, message] });

@@ -40,9 +40,7 @@ describe('the four services boot against the real broker and database', () => {
     await service.http().get('/health/live').expect(200);
     const ready = await service.http().get('/health/ready').expect(200);
     expect(ready.body.checks).toMatchObject({ database: 'ok', kafka: 'ok' });
-    const migrated = await service.app
-      .get(require('typeorm').DataSource)
-      .query(`SELECT name FROM ${schema}.migrations`);
+    const migrated = await service.app.get(DataSource).query(`SELECT name FROM ${schema}.migrations`);
     expect(migrated.length).toBeGreaterThan(0);
   });
 
