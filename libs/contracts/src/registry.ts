@@ -146,6 +146,16 @@ const VALIDATOR_OPTIONS: ValidatorOptions = {
  * On success the envelope returned is `raw` itself, the JSON as sent.
  */
 export function validateEvent(raw: unknown, opts: ValidateEventOptions = {}): EventValidationResult {
+  try {
+    return checkEvent(raw, opts);
+  } catch (error) {
+    // A validator that throws on hostile input (validator.js's isEmail on a lone surrogate does)
+    // must still end in a refusal: a consumer that threw here would retry the same message forever.
+    return refuse(`the message could not be validated (${error instanceof Error ? error.name : 'error'})`);
+  }
+}
+
+function checkEvent(raw: unknown, opts: ValidateEventOptions): EventValidationResult {
   if (!isJsonObject(raw)) return refuse('the message is not a JSON object');
 
   const envelope = toEnvelopeDto(raw);

@@ -361,3 +361,14 @@ describe('validators', () => {
     expect(isDateTime(value)).toBe(expected);
   });
 });
+
+describe('validateEvent on hostile input', () => {
+  it('refuses, never throws, when a validator chokes on a lone surrogate in an email', () => {
+    const fixture = JSON.parse(
+      readFileSync(join(__dirname, '../fixtures/AgreementAttested.v1.json'), 'utf8'),
+    );
+    fixture.data.primaryContact.email = 'a\ud800@contoso.example';
+    const result = validateEvent(fixture, { topic: 'agreements.acceptance' });
+    expect(result.ok).toBe(false);
+  });
+});
