@@ -19,3 +19,4 @@ export * from './logging/redact';
 export * from './metrics/metrics';
 export * from './metrics/metrics.controller';
 export * from './platform.module';
+export * from './http/plain-text';

@@ -11,7 +11,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { AGREEMENT_TYPES, AgreementType, IsDateTime } from '@app/contracts';
-import { IsPlainText, IsWellFormedEmail } from './plain-text';
+import { IsPlainText, IsWellFormedEmail } from '@app/platform';
 
 export class PrimaryContactDto {
   @ApiProperty({ maxLength: 100 })

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsUUID, Length, Max, Min } from 'class-validator';
 import { AGREEMENT_TYPES, AgreementType } from '@app/contracts';
-import { IsHttpsUrl } from '../attest/plain-text';
+import { IsHttpsUrl } from '@app/platform';
 
 /** The body of POST /v1/agreements: one new version of an agreement type (PlatformAdmin). */
 export class PublishTemplateDto {

@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  IsEmail,
   IsIn,
   IsISO31661Alpha2,
   IsNotEmpty,
@@ -12,6 +11,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Cloud, CLOUDS } from '@app/contracts';
+import { IsWellFormedEmail } from '@app/platform';
 
 export class CompanyProfileDto {
   @ApiProperty({ maxLength: 200 })
@@ -33,7 +33,7 @@ export class PrimaryContactDto {
   lastName: string;
 
   @ApiProperty({ format: 'email', maxLength: 254 })
-  @IsEmail()
+  @IsWellFormedEmail()
   @Length(3, 254)
   email: string;
 

@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
-  IsEmail,
   IsIn,
   IsISO31661Alpha2,
   IsNotEmpty,
@@ -12,6 +11,7 @@ import {
   ValidateNested,
 } from 'class-validator';
 import { Cloud, CLOUDS, IsDateTime } from '@app/contracts';
+import { IsWellFormedEmail } from '@app/platform';
 
 /** The person who accepts for the customer; stored, never notified, never logged. */
 export class SignerDto {
@@ -26,7 +26,7 @@ export class SignerDto {
   lastName: string;
 
   @ApiProperty({ format: 'email', maxLength: 254 })
-  @IsEmail()
+  @IsWellFormedEmail()
   @Length(3, 254)
   email: string;
 }
