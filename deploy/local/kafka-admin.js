@@ -216,6 +216,22 @@ async function cmdCreateTopics(opts) {
       process.stderr.write(`kafka-admin: topic check failed:\n  ${problems.join('\n  ')}\n`);
       return 1;
     }
+    // "Ready" includes consumer groups: on a fresh broker the group coordinator (__consumer_offsets)
+    // comes up after the broker answers, and clients' first group calls fail until it does.
+    const coordinatorDeadline = Date.now() + 60000;
+    for (;;) {
+      try {
+        await admin.fetchOffsets({ groupId: 'kafka-sh-readiness-probe', topics: [wanted[0].name] });
+        break;
+      } catch (err) {
+        if (Date.now() > coordinatorDeadline) {
+          process.stderr.write(`kafka-admin: the group coordinator did not come up: ${err && err.message}\n`);
+          return 1;
+        }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+
     const created = missing.map((t) => t.name);
     process.stdout.write(
       `kafka-admin: ${wanted.length} topic(s) present with the expected partitions` +

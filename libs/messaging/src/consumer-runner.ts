@@ -128,7 +128,8 @@ export class ConsumerRunner {
   }
 
   async start(): Promise<void> {
-    if (this.options.newGroupStart === 'latest') await this.positionNewGroupAtEnd();
+    if (this.options.newGroupStart === 'latest')
+      await retryWhileRetriable(() => this.positionNewGroupAtEnd());
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.spec.topics], fromBeginning: true });
     await this.consumer.run({
@@ -418,6 +419,22 @@ export class ConsumerRunner {
 interface Accepted {
   message: InboundMessage;
   validated?: ValidatedMessage;
+}
+
+/**
+ * A broker that has just started answers "not the coordinator" or "coordinator loading" for a
+ * while; kafkajs's admin calls do not retry those themselves.
+ */
+async function retryWhileRetriable<T>(work: () => Promise<T>, timeoutMs = 30000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+    try {
+      return await work();
+    } catch (err) {
+      if (!(err as { retriable?: boolean }).retriable || Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
 }
 
 function toInbound(topic: string, partition: number, message: KafkaMessage): InboundMessage {

@@ -128,6 +128,8 @@ describe('libs/messaging against the real broker and database', () => {
     });
 
     it('keeps one key in order when another relay holds an older row of that key', async () => {
+      // The rows must not be published before the other instance holds the older one: pause ours.
+      await relay.stop();
       const key = randomUUID();
       const first = templatePublished();
       const second = templatePublished();
@@ -142,6 +144,8 @@ describe('libs/messaging against the real broker and database', () => {
       await other.connect();
       await other.startTransaction();
       await other.query(`SELECT id FROM ${SCHEMA}.outbox WHERE id = $1 FOR UPDATE`, [first.eventId]);
+      relay = new OutboxRelay(dataSource, producer, { schema: SCHEMA, idleIntervalMs: 100 });
+      relay.start();
 
       await expect(relay.flush([second.eventId], 600)).resolves.toBe(false);
       const waiting = await dataSource.query(`SELECT id FROM ${SCHEMA}.outbox WHERE id = $1`, [

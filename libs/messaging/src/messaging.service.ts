@@ -105,10 +105,16 @@ export class Messaging implements OnApplicationBootstrap, BeforeApplicationShutd
 
   async onApplicationBootstrap(): Promise<void> {
     this.started = true;
-    await Promise.all([this.producer.connect(), this.admin.connect()]);
-    this.producerConnected = true;
-    this.relay.start();
-    for (const runner of this.runners) await runner.start();
+    try {
+      await Promise.all([this.producer.connect(), this.admin.connect()]);
+      this.producerConnected = true;
+      this.relay.start();
+      for (const runner of this.runners) await runner.start();
+    } catch (err) {
+      // A service that fails to start must not leave its relay and consumers running behind it.
+      await this.beforeApplicationShutdown();
+      throw err;
+    }
     this.logger.log(
       `messaging started: ${this.runners.length} consumer(s), brokers ${this.options.brokers.join(',')}`,
     );

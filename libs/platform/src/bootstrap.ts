@@ -83,7 +83,13 @@ export async function createServiceApp(
   });
   configureServiceApp(app, config, docs);
   app.enableShutdownHooks();
-  await app.init();
+  try {
+    await app.init();
+  } catch (err) {
+    // Release what the modules that did start hold (pools, clients, timers) before giving up.
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   app.flushLogs();
   return app;
 }
