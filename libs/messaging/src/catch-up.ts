@@ -19,10 +19,16 @@ export interface CatchUpResult {
 export class CatchUp {
   private readonly positions: string;
 
+  /**
+   * @param localPositions what this instance's own consumer has applied and committed (no query):
+   *   when it already covers the targets, the database is not asked at all.
+   */
   constructor(
     private readonly admin: Admin,
     private readonly dataSource: DataSource,
     schema: string,
+    private readonly localPositions: (consumer: string) => ReadonlyMap<string, bigint> | undefined = () =>
+      undefined,
   ) {
     this.positions = `${quoteIdent(schema)}.consumer_positions`;
   }
@@ -49,6 +55,13 @@ export class CatchUp {
     const started = Date.now();
     let committedChecked = false;
     const remaining = new Map(targets);
+    const local = this.localPositions(consumer);
+    const dropLocal = () => {
+      if (local)
+        for (const [key, target] of remaining) if ((local.get(key) ?? -1n) >= target) remaining.delete(key);
+    };
+    dropLocal();
+    if (remaining.size === 0) return { caughtUp: true, waitedMs: Date.now() - started };
     for (;;) {
       const rows: Array<{ topic: string; partition: number; next_offset: string }> =
         await this.dataSource.query(
@@ -60,6 +73,7 @@ export class CatchUp {
         const target = remaining.get(key);
         if (target !== undefined && BigInt(row.next_offset) >= target) remaining.delete(key);
       }
+      dropLocal();
       if (remaining.size > 0 && !committedChecked) {
         committedChecked = true;
         await this.dropCommitted(groupId, remaining);

@@ -33,25 +33,37 @@ interface CommonSpec {
   dedupe?: boolean;
   /** With `handleBatch`: at most this many messages of a fetched batch per transaction (default 500). */
   batchSize?: number;
+  /**
+   * With `handleBatch`: the chunks of every partition of one fetch are applied together, in one
+   * transaction (each partition's messages still in offset order), so that a fetch costs one
+   * transaction and one round of whatever the handler does per chunk, not one per partition.
+   */
+  mergePartitions?: boolean;
 }
+
+/**
+ * What a handler may return: the ids of outbox events it wrote, to be published as soon as its
+ * transaction commits (rather than at the relay's next round). Nothing returned: the relay is woken.
+ */
+export type HandlerResult = void | readonly string[];
 
 /** Messages are parsed and checked against libs/contracts; invalid ones go to `<topic>.dlq`. */
 export interface ValidatedConsumerSpec extends CommonSpec {
   mode: 'validated';
-  handle(message: ValidatedMessage, manager: EntityManager): Promise<void>;
+  handle(message: ValidatedMessage, manager: EntityManager): Promise<HandlerResult>;
   /**
    * Optional: applies a chunk of a fetched batch (one partition, in offset order, first deliveries
    * only) in one transaction. `handle` stays the path for the one-by-one fallback.
    */
-  handleBatch?(messages: ValidatedMessage[], manager: EntityManager): Promise<void>;
+  handleBatch?(messages: ValidatedMessage[], manager: EntityManager): Promise<HandlerResult>;
 }
 
 /** Messages reach the handler as they are, whatever their bytes (the audit keeps everything). */
 export interface RawConsumerSpec extends CommonSpec {
   mode: 'raw';
-  handle(message: InboundMessage, manager: EntityManager): Promise<void>;
+  handle(message: InboundMessage, manager: EntityManager): Promise<HandlerResult>;
   /** Optional, as for validated consumers: a chunk of a fetched batch in one transaction. */
-  handleBatch?(messages: InboundMessage[], manager: EntityManager): Promise<void>;
+  handleBatch?(messages: InboundMessage[], manager: EntityManager): Promise<HandlerResult>;
 }
 
 export type ConsumerSpec = ValidatedConsumerSpec | RawConsumerSpec;
@@ -72,6 +84,15 @@ export interface ConsumerRunnerOptions {
   onProcessed?: (topic: string, count: number) => void;
   /** Called after each committed effect, e.g. to wake the outbox relay for the events it wrote. */
   onApplied?: () => void;
+  /** Publishes the outbox events a handler named, right after its commit; must not throw. */
+  publishNow?: (eventIds: readonly string[]) => Promise<void>;
+}
+
+interface MergeRequest {
+  messages: InboundMessage[];
+  heartbeat: () => Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
 }
 
 /**
@@ -92,6 +113,10 @@ export class ConsumerRunner {
   private readonly table: { processed: string; positions: string };
   private joined = false;
   private stopped = false;
+  /** Next offset applied per `topic:partition` by this instance, known once its transaction committed. */
+  private readonly applied = new Map<string, bigint>();
+  private readonly mergeQueue: MergeRequest[] = [];
+  private merging = false;
 
   constructor(
     private readonly spec: ConsumerSpec,
@@ -119,12 +144,25 @@ export class ConsumerRunner {
     });
   }
 
+  get name(): string {
+    return this.spec.name;
+  }
+
   get groupId(): string {
     return this.options.groupId;
   }
 
   isJoined(): boolean {
     return this.joined;
+  }
+
+  /**
+   * The next offset per `topic:partition` this instance has applied and committed (with
+   * `trackPositions`): a lower bound of the stored positions that costs no query. Like the stored
+   * positions, it is the last applied, not the highest ever.
+   */
+  appliedPositions(): ReadonlyMap<string, bigint> {
+    return this.applied;
   }
 
   async start(): Promise<void> {
@@ -136,7 +174,8 @@ export class ConsumerRunner {
       autoCommit: true,
       autoCommitInterval: 1000,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 3,
+      // Merged chunks need every partition of a fetch handed over at once.
+      partitionsConsumedConcurrently: this.spec.mergePartitions && this.spec.handleBatch ? 64 : 3,
       eachBatch: (payload) => this.onBatch(payload),
     });
   }
@@ -187,13 +226,47 @@ export class ConsumerRunner {
       const chunk = batch.messages
         .slice(start, start + size)
         .map((m) => toInbound(batch.topic, batch.partition, m));
-      await this.processChunk(chunk, heartbeat);
+      if (this.spec.mergePartitions) await this.processMerged(chunk, heartbeat);
+      else await this.processChunk(chunk, heartbeat);
       resolveOffset(chunk[chunk.length - 1].offset);
       count += chunk.length;
       await heartbeat();
     }
     await commitOffsetsIfNecessary();
     if (count > 0) this.options.onProcessed?.(batch.topic, count);
+  }
+
+  /**
+   * Hands a chunk to the merger: the chunks of all partitions handed over in the same turn of the
+   * event loop (kafkajs starts every batch of a fetch at once) are processed as one.
+   */
+  private processMerged(messages: InboundMessage[], heartbeat: () => Promise<void>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.mergeQueue.push({ messages, heartbeat, resolve, reject });
+      if (!this.merging) {
+        this.merging = true;
+        setImmediate(() => void this.runMerged());
+      }
+    });
+  }
+
+  private async runMerged(): Promise<void> {
+    try {
+      while (this.mergeQueue.length > 0) {
+        const taken = this.mergeQueue.splice(0, this.mergeQueue.length);
+        try {
+          await this.processChunk(
+            taken.flatMap((t) => t.messages),
+            taken[0].heartbeat,
+          );
+          taken.forEach((t) => t.resolve());
+        } catch (err) {
+          taken.forEach((t) => t.reject(err));
+        }
+      }
+    } finally {
+      this.merging = false;
+    }
   }
 
   private async processChunk(messages: InboundMessage[], heartbeat: () => Promise<void>): Promise<void> {
@@ -206,8 +279,7 @@ export class ConsumerRunner {
     if (accepted.length === 0) return;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.applyChunk(accepted);
-        this.options.onApplied?.();
+        await this.afterCommit(await this.applyChunk(accepted));
         return;
       } catch (err) {
         if (!isTransientError(err) || err instanceof RejectedMessageError) {
@@ -228,27 +300,35 @@ export class ConsumerRunner {
     }
   }
 
-  private async applyChunk(accepted: Accepted[]): Promise<void> {
-    await this.options.dataSource.transaction(async (manager) => {
+  /** Applies a chunk in one transaction; returns the outbox events to publish once it committed. */
+  private async applyChunk(accepted: Accepted[]): Promise<readonly string[]> {
+    const messages = accepted.map((a) => a.message);
+    const published = await this.options.dataSource.transaction(async (manager) => {
       const fresh = await this.firstDeliveries(accepted, manager);
+      let result: HandlerResult = undefined;
       if (fresh.length > 0) {
         if (this.spec.mode === 'validated')
-          await this.spec.handleBatch!(
+          result = await this.spec.handleBatch!(
             fresh.map((a) => a.validated!),
             manager,
           );
         else
-          await this.spec.handleBatch!(
+          result = await this.spec.handleBatch!(
             fresh.map((a) => a.message),
             manager,
           );
       }
-      if (this.spec.trackPositions) {
-        const last = new Map<string, InboundMessage>();
-        for (const { message } of accepted) last.set(`${message.topic}:${message.partition}`, message);
-        for (const message of last.values()) await this.storePosition(message, manager);
-      }
+      if (this.spec.trackPositions) await this.storePositions(messages, manager);
+      return result ?? [];
     });
+    this.noteApplied(messages);
+    return published;
+  }
+
+  /** Publishes what the handler named, or wakes the relay for whatever it wrote. */
+  private async afterCommit(eventIds: readonly string[]): Promise<void> {
+    if (eventIds.length > 0 && this.options.publishNow) await this.options.publishNow(eventIds);
+    else this.options.onApplied?.();
   }
 
   /** The chunk's messages not applied before (nor earlier in the chunk), recorded as applied. */
@@ -286,8 +366,7 @@ export class ConsumerRunner {
     const maxAttempts = this.options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.apply(message, validated);
-        this.options.onApplied?.();
+        await this.afterCommit(await this.apply(message, validated));
         return;
       } catch (err) {
         if (err instanceof RejectedMessageError) return this.deadLetter(message, `rejected: ${err.message}`);
@@ -306,27 +385,55 @@ export class ConsumerRunner {
     }
   }
 
-  private async apply(message: InboundMessage, validated: ValidatedMessage | undefined): Promise<void> {
-    await this.options.dataSource.transaction(async (manager) => {
+  private async apply(
+    message: InboundMessage,
+    validated: ValidatedMessage | undefined,
+  ): Promise<readonly string[]> {
+    const published = await this.options.dataSource.transaction(async (manager) => {
+      let result: HandlerResult = undefined;
       if (await this.isFirstDelivery(message, validated, manager)) {
-        if (this.spec.mode === 'validated') await this.spec.handle(validated!, manager);
-        else await this.spec.handle(message, manager);
+        if (this.spec.mode === 'validated') result = await this.spec.handle(validated!, manager);
+        else result = await this.spec.handle(message, manager);
       }
-      if (this.spec.trackPositions) await this.storePosition(message, manager);
+      if (this.spec.trackPositions) await this.storePositions([message], manager);
+      return result ?? [];
     });
+    this.noteApplied([message]);
+    return published;
+  }
+
+  /** The last message per partition: what a chunk moves each position to. */
+  private static lastPerPartition(messages: readonly InboundMessage[]): Map<string, InboundMessage> {
+    const last = new Map<string, InboundMessage>();
+    for (const message of messages) last.set(`${message.topic}:${message.partition}`, message);
+    return last;
   }
 
   /**
    * The position is what was applied last, not the highest ever seen: after a cluster is rebuilt
    * its offsets restart, and a stale high mark would claim a catch-up that never happened.
    */
-  private async storePosition(message: InboundMessage, manager: EntityManager): Promise<void> {
+  private async storePositions(messages: readonly InboundMessage[], manager: EntityManager): Promise<void> {
+    const last = [...ConsumerRunner.lastPerPartition(messages).values()];
     await manager.query(
-      `INSERT INTO ${this.table.positions} (consumer, topic, partition, next_offset) VALUES ($1, $2, $3, $4)
+      `INSERT INTO ${this.table.positions} (consumer, topic, partition, next_offset)
+       SELECT $1, * FROM unnest($2::text[], $3::int[], $4::bigint[])
        ON CONFLICT (consumer, topic, partition)
        DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()`,
-      [this.spec.name, message.topic, message.partition, (BigInt(message.offset) + 1n).toString()],
+      [
+        this.spec.name,
+        last.map((m) => m.topic),
+        last.map((m) => m.partition),
+        last.map((m) => (BigInt(m.offset) + 1n).toString()),
+      ],
     );
+  }
+
+  /** After commit: what this instance knows it has applied, for catch-up without a query. */
+  private noteApplied(messages: readonly InboundMessage[]): void {
+    if (!this.spec.trackPositions) return;
+    for (const [key, message] of ConsumerRunner.lastPerPartition(messages))
+      this.applied.set(key, BigInt(message.offset) + 1n);
   }
 
   /** Offsets restart when a cluster is rebuilt: without an eventId, place and time identify a message. */

@@ -165,6 +165,94 @@ describe('libs/messaging against the real broker and database', () => {
     });
   });
 
+  describe('outbox relay, publishing on commit (publishNow)', () => {
+    let relay: OutboxRelay;
+    let recorder: TopicRecorder;
+
+    beforeAll(async () => {
+      recorder = await new TopicRecorder(kafka, [Topics.AgreementsTemplates]).start();
+      // Not started: whatever reaches the topic here was sent by publishNow itself.
+      relay = new OutboxRelay(dataSource, producer, { schema: SCHEMA });
+    });
+
+    afterAll(async () => {
+      await recorder.stop();
+    });
+
+    it('sends committed rows at once, in their order, and removes them from the outbox', async () => {
+      const key = randomUUID();
+      const envelopes = [templatePublished(), templatePublished(), templatePublished()];
+      const ids = await dataSource.transaction((m) =>
+        enqueueEvents(
+          m,
+          SCHEMA,
+          envelopes.map((envelope) => ({ topic: Topics.AgreementsTemplates, key, envelope })),
+        ),
+      );
+
+      await relay.publishNow(ids);
+
+      const left = await dataSource.query(`SELECT id FROM ${SCHEMA}.outbox WHERE id = ANY($1)`, [ids]);
+      expect(left).toHaveLength(0);
+      const order = await eventually(() => {
+        const mine = recorder.on(Topics.AgreementsTemplates).filter((m) => m.key === key);
+        expect(mine).toHaveLength(3);
+        return mine.map((m) => m.json.eventId);
+      });
+      expect(order).toEqual(ids);
+    });
+
+    it('leaves a row whose key has an older row waiting to the relay, which keeps the order', async () => {
+      const key = randomUUID();
+      const [older, newer] = [templatePublished(), templatePublished()];
+      await dataSource.transaction((m) =>
+        enqueueEvents(m, SCHEMA, [{ topic: Topics.AgreementsTemplates, key, envelope: older }]),
+      );
+      const [newerId] = await dataSource.transaction((m) =>
+        enqueueEvents(m, SCHEMA, [{ topic: Topics.AgreementsTemplates, key, envelope: newer }]),
+      );
+
+      await relay.publishNow([newerId]);
+
+      const left: Array<{ id: string }> = await dataSource.query(
+        `SELECT id FROM ${SCHEMA}.outbox WHERE key = $1 ORDER BY seq`,
+        [key],
+      );
+      expect(left.map((r) => r.id)).toEqual([older.eventId, newer.eventId]);
+      expect(recorder.on(Topics.AgreementsTemplates).filter((m) => m.key === key)).toHaveLength(0);
+
+      await relay.drain();
+      const order = await eventually(() => {
+        const mine = recorder.on(Topics.AgreementsTemplates).filter((m) => m.key === key);
+        expect(mine).toHaveLength(2);
+        return mine.map((m) => m.json.eventId);
+      });
+      expect(order).toEqual([older.eventId, newer.eventId]);
+    });
+
+    it("never sends a row another relay has claimed: it is that relay's", async () => {
+      const key = randomUUID();
+      const envelope = templatePublished();
+      const [id] = await dataSource.transaction((m) =>
+        enqueueEvents(m, SCHEMA, [{ topic: Topics.AgreementsTemplates, key, envelope }]),
+      );
+      const other = dataSource.createQueryRunner();
+      await other.connect();
+      await other.startTransaction();
+      await other.query(`SELECT id FROM ${SCHEMA}.outbox WHERE id = $1 FOR UPDATE`, [id]);
+      const publishing = relay.publishNow([id]);
+      // The other relay publishes and deletes the row, then commits: publishNow finds nothing to send.
+      await new Promise((r) => setTimeout(r, 200));
+      await other.query(`DELETE FROM ${SCHEMA}.outbox WHERE id = $1`, [id]);
+      await other.commitTransaction();
+      await other.release();
+      await publishing;
+
+      await new Promise((r) => setTimeout(r, 500));
+      expect(recorder.on(Topics.AgreementsTemplates).filter((m) => m.key === key)).toHaveLength(0);
+    });
+  });
+
   describe('consumer runner', () => {
     let runner: ConsumerRunner;
     let recorder: TopicRecorder;
@@ -428,6 +516,114 @@ describe('libs/messaging against the real broker and database', () => {
         `SELECT next_offset FROM ${SCHEMA}.consumer_positions WHERE consumer = 'templates-batch-test'`,
       );
       expect(positions.length).toBeGreaterThan(0);
+    });
+  });
+
+  describe('consumer runner, partitions merged (mergePartitions)', () => {
+    let runner: ConsumerRunner;
+    let recorder: TopicRecorder;
+    let admin: ReturnType<Kafka['admin']>;
+    let sender: Producer;
+    let relay: OutboxRelay;
+    const chunks: Array<Array<{ partition: number; eventId: string }>> = [];
+    const handled = new Map<string, bigint>();
+
+    beforeAll(async () => {
+      admin = kafka.admin();
+      await admin.connect();
+      sender = await connectedProducer(kafka);
+      recorder = await new TopicRecorder(kafka, [Topics.OrdersDecided]).start();
+      // Not started: outputs reach the topic only through publishNow on commit.
+      relay = new OutboxRelay(dataSource, producer, { schema: SCHEMA });
+      runner = new ConsumerRunner(
+        {
+          name: 'templates-merged-test',
+          mode: 'validated',
+          topics: [Topics.AgreementsTemplates],
+          trackPositions: true,
+          batchSize: 500,
+          mergePartitions: true,
+          handleBatch: (messages, manager) => {
+            chunks.push(messages.map((m) => ({ partition: m.partition, eventId: m.envelope.eventId })));
+            for (const m of messages) handled.set(`${m.topic}:${m.partition}`, BigInt(m.offset) + 1n);
+            return enqueueEvents(
+              manager,
+              SCHEMA,
+              messages.map((m) => ({
+                topic: Topics.OrdersDecided,
+                key: m.key!,
+                envelope: templatePublished(m.envelope.eventId as ReturnType<typeof randomUUID>),
+              })),
+            );
+          },
+          handle: async () => {
+            throw new Error('the merged path should not fall back here');
+          },
+        },
+        {
+          kafka,
+          admin,
+          dataSource,
+          producer,
+          schema: SCHEMA,
+          groupId: `messaging-merged-test-${randomUUID()}`,
+          newGroupStart: 'latest',
+          publishNow: (ids) => relay.publishNow(ids),
+        },
+      );
+      await runner.start();
+      await eventually(() => expect(runner.isJoined()).toBe(true), { timeoutMs: 30000 });
+    });
+
+    afterAll(async () => {
+      await runner.stop();
+      await recorder.stop();
+      await sender.disconnect();
+      await admin.disconnect();
+    });
+
+    it('applies the batches of several partitions in one transaction, each in offset order, and publishes on commit', async () => {
+      const keys = Array.from({ length: 12 }, () => randomUUID());
+      const sent = keys.flatMap((key) => [templatePublished(), templatePublished()].map((e) => ({ key, e })));
+      await sender.send({
+        topic: Topics.AgreementsTemplates,
+        messages: sent.map(({ key, e }) => ({ key, value: JSON.stringify(e) })),
+      });
+
+      const ids = new Set(sent.map(({ e }) => e.eventId));
+      const out = await eventually(() => {
+        const mine = recorder.on(Topics.OrdersDecided).filter((m) => ids.has(m.json?.data?.templateId));
+        expect(mine).toHaveLength(sent.length);
+        return mine;
+      });
+      // Each key's two inputs gave their outputs in order (one partition per key).
+      for (const key of keys) {
+        const mineForKey = out.filter((m) => m.key === key).map((m) => m.json.data.templateId);
+        expect(mineForKey).toEqual(sent.filter((s) => s.key === key).map((s) => s.e.eventId));
+      }
+      const mineChunks = chunks.filter((c) => c.some((x) => ids.has(x.eventId)));
+      expect(Math.max(...mineChunks.map((c) => new Set(c.map((x) => x.partition)).size))).toBeGreaterThan(1);
+      const left = await dataSource.query(
+        `SELECT count(*)::int AS n FROM ${SCHEMA}.outbox WHERE topic = $1`,
+        [Topics.OrdersDecided],
+      );
+      expect(left[0].n).toBe(0);
+    });
+
+    it('knows what it has applied without a query, and catch-up answers from it', async () => {
+      expect(handled.size).toBeGreaterThan(0);
+      const local = runner.appliedPositions();
+      for (const [key, next] of handled) expect(local.get(key)).toBe(next);
+      const noDatabase = {
+        query: () => Promise.reject(new Error('catch-up should not need the database here')),
+      } as unknown as DataSource;
+      const catchUp = new CatchUp(admin, noDatabase, SCHEMA, () => runner.appliedPositions());
+      await expect(
+        catchUp.waitFor('templates-merged-test', runner.groupId, new Map(handled), 0),
+      ).resolves.toEqual({
+        caughtUp: true,
+        waitedMs: expect.any(Number),
+      });
     });
   });
 });

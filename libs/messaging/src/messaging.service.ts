@@ -54,7 +54,9 @@ export class Messaging implements OnApplicationBootstrap, BeforeApplicationShutd
     });
     this.admin = this.kafka.admin();
     this.relay = new OutboxRelay(dataSource, this.producer, { schema: options.schema });
-    this.catchUp = new CatchUp(this.admin, dataSource, options.schema);
+    this.catchUp = new CatchUp(this.admin, dataSource, options.schema, (consumer) =>
+      this.runners.find((r) => r.name === consumer)?.appliedPositions(),
+    );
   }
 
   groupIdFor(consumerName: string): string {
@@ -85,6 +87,7 @@ export class Messaging implements OnApplicationBootstrap, BeforeApplicationShutd
       onDeadLetter: (topic, reason) => this.deadLetterListeners.forEach((l) => l(topic, reason)),
       onProcessed: (topic, count) => this.processedListeners.forEach((l) => l(topic, count)),
       onApplied: () => this.relay.wake(),
+      publishNow: (eventIds) => this.relay.publishNow(eventIds),
     });
     this.runners.push(runner);
     return runner;

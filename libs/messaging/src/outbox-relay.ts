@@ -91,6 +91,70 @@ export class OutboxRelay {
     });
   }
 
+  /**
+   * Publishes these events now, without waiting for a relay round: for a consumer whose output is
+   * on its latency path (the gate's decisions). The rows are deleted in a transaction held open
+   * across the send, so the relay (SKIP LOCKED) never sends them too, and they come back if the
+   * send fails. A row with an older row of its key still in the outbox is left to the relay, which
+   * keeps the key's order. Never throws: whatever is not published here is the relay's.
+   */
+  async publishNow(eventIds: readonly string[]): Promise<void> {
+    if (eventIds.length === 0) return;
+    try {
+      const published = await this.publishIds(eventIds);
+      this.markPublished(published);
+      if (published.length < eventIds.length) this.wake();
+    } catch (err) {
+      this.logger.warn(
+        `publishing ${eventIds.length} event(s) now failed, the relay takes them: ${errText(err)}`,
+      );
+      this.wake();
+    }
+  }
+
+  private async publishIds(eventIds: readonly string[]): Promise<string[]> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      await runner.startTransaction();
+      const { records: rows }: { records: ClaimedRow[] } = await runner.query(
+        `DELETE FROM ${this.table} o WHERE o.id = ANY($1::uuid[])
+            AND NOT EXISTS (SELECT 1 FROM ${this.table} p
+                             WHERE p.key = o.key AND p.seq < o.seq AND NOT (p.id = ANY($1::uuid[])))
+         RETURNING seq, id, topic, key, payload, headers`,
+        [eventIds],
+        true,
+      );
+      if (rows.length > 0) {
+        rows.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
+        await this.send(rows);
+      }
+      await runner.commitTransaction();
+      return rows.map((r) => r.id);
+    } catch (err) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw err;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async send(rows: readonly ClaimedRow[]): Promise<void> {
+    const byTopic = new Map<string, ClaimedRow[]>();
+    for (const row of rows) {
+      const list = byTopic.get(row.topic);
+      if (list) list.push(row);
+      else byTopic.set(row.topic, [row]);
+    }
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, topicRows]) => ({
+        topic,
+        messages: topicRows.map((r) => ({ key: r.key, value: r.payload, headers: r.headers })),
+      })),
+    });
+  }
+
   /** Publishes whatever is pending now; used by tests and at shutdown. */
   async drain(): Promise<number> {
     let total = 0;
@@ -140,15 +204,7 @@ export class OutboxRelay {
       }
       const rows = await this.withoutRowsBehindForeignClaims(runner, claimed);
       if (rows.length > 0) {
-        const byTopic = new Map<string, ClaimedRow[]>();
-        for (const row of rows) byTopic.set(row.topic, [...(byTopic.get(row.topic) ?? []), row]);
-        await this.producer.sendBatch({
-          acks: -1,
-          topicMessages: [...byTopic].map(([topic, topicRows]) => ({
-            topic,
-            messages: topicRows.map((r) => ({ key: r.key, value: r.payload, headers: r.headers })),
-          })),
-        });
+        await this.send(rows);
         await runner.query(`DELETE FROM ${this.table} WHERE seq = ANY($1::bigint[])`, [
           rows.map((r) => r.seq),
         ]);

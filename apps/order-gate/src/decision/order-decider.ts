@@ -13,7 +13,7 @@ export const GATE_POLICY = Symbol('GATE_POLICY');
 export const CATCH_UP_TIMEOUT_MS = 3000;
 
 /**
- * Decides orders in sets: one catch-up with the fact topics per chunk (G-11), a few queries load every
+ * Decides orders in sets: one catch-up with the fact topics per chunk (G-11), one query loads every
  * view of the chunk, and `decide` runs per order. The
  * decisions (ON CONFLICT DO NOTHING on orderId, G-10) and their outbox rows are written in the caller's
  * transaction, with the processed-event records the consumer runner writes.
@@ -38,25 +38,23 @@ export class OrderDecider {
     return new Map(orders.map((o) => [o.orderId, decide(views.get(o.orderId)!, this.policy, o)]));
   }
 
+  /**
+   * Decides the first delivery of each order and records it; returns the decision events' ids, which
+   * the consumer runner publishes as soon as the transaction commits. An order decided before (a
+   * redelivery under another eventId) is left as it was by the insert's ON CONFLICT (G-10).
+   */
   async decideAndRecord(
     requests: readonly EventEnvelope<OrderRequestedV1>[],
     manager: EntityManager,
-  ): Promise<void> {
+  ): Promise<string[]> {
     const first = new Map<string, EventEnvelope<OrderRequestedV1>>();
     for (const r of requests) if (!first.has(r.data.orderId)) first.set(r.data.orderId, r);
-    const decided: Array<{ order_id: string }> = await manager.query(
-      `SELECT order_id FROM ${this.schema}.decisions WHERE order_id = ANY($1::text[])`,
-      [[...first.keys()]],
-    );
-    for (const d of decided) first.delete(d.order_id);
-    if (first.size === 0) return;
-
     const pending = [...first.values()];
     await this.catchUpWithFacts(pending.length);
     const orders = pending.map((r) => r.data);
     const views = await loadViews(manager, this.schema, orders);
     const decisions = new Map(orders.map((o) => [o.orderId, decide(views.get(o.orderId)!, this.policy, o)]));
-    await this.record(pending, decisions, manager);
+    return this.record(pending, decisions, manager);
   }
 
   /**
@@ -83,7 +81,7 @@ export class OrderDecider {
     requests: readonly EventEnvelope<OrderRequestedV1>[],
     decisions: Map<string, Decision>,
     manager: EntityManager,
-  ): Promise<void> {
+  ): Promise<string[]> {
     const decidedAt = new Date();
     const envelopes = requests.map((request) => {
       const order = request.data;
@@ -140,6 +138,6 @@ export class OrderDecider {
         key: envelope.data.customerTenantId.toLowerCase(),
         envelope,
       }));
-    await this.messaging.enqueue(manager, messages);
+    return this.messaging.enqueue(manager, messages);
   }
 }

@@ -25,6 +25,8 @@ export class OrdersRequestedConsumer implements OnModuleInit {
       mode: 'validated',
       topics: [Topics.OrdersRequested],
       batchSize: 500,
+      // One transaction (and one catch-up) per fetch across the partitions; decisions are sent on commit.
+      mergePartitions: true,
       handle: ({ envelope }, manager) =>
         this.decider.decideAndRecord([envelope as EventEnvelope<OrderRequestedV1>], manager),
       handleBatch: (messages, manager) =>

@@ -10,23 +10,54 @@ const pairKey = (partnerId: string, customerTenantId: string) =>
 
 const iso = (value: Date | string) => (value instanceof Date ? value.toISOString() : value);
 
-export async function loadTemplates(db: Querier, schema: string): Promise<TemplateInfo[]> {
-  const rows: Array<{
-    template_id: string;
+/** A timestamptz as Date.prototype.toISOString writes it (UTC, milliseconds). */
+const isoSql = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+interface TemplateRow {
+  template_id: string;
+  agreement_type: AgreementType;
+  version_rank: number;
+  agreement_link: string;
+  published_at: Date | string;
+}
+
+/** What the one views statement returns, timestamps already in ISO form. */
+interface ViewRows {
+  attested: Array<{
+    partner_id: string;
+    customer_tenant_id: string;
     agreement_type: AgreementType;
-    version_rank: number;
-    agreement_link: string;
-    published_at: Date;
-  }> = await db.query(
+    template_id: string;
+    date_agreed: string;
+    event_id: string;
+    withdrawn_at: string | null;
+  }>;
+  direct: Array<{
+    customer_tenant_id: string;
+    agreement_type: AgreementType;
+    template_id: string;
+    date_agreed: string;
+    event_id: string;
+  }>;
+  clouds: Array<{ customer_tenant_id: string; cloud: string }>;
+  related: Array<{ partner_id: string; customer_tenant_id: string }>;
+  links: Array<{ provider_partner_id: string; reseller_partner_id: string }>;
+  templates: TemplateRow[];
+}
+
+const toTemplate = (r: TemplateRow): TemplateInfo => ({
+  templateId: r.template_id,
+  agreementType: r.agreement_type,
+  versionRank: r.version_rank,
+  agreementLink: r.agreement_link,
+  publishedAt: iso(r.published_at),
+});
+
+export async function loadTemplates(db: Querier, schema: string): Promise<TemplateInfo[]> {
+  const rows: TemplateRow[] = await db.query(
     `SELECT template_id, agreement_type, version_rank, agreement_link, published_at FROM ${quoteIdent(schema)}.templates`,
   );
-  return rows.map((r) => ({
-    templateId: r.template_id,
-    agreementType: r.agreement_type,
-    versionRank: r.version_rank,
-    agreementLink: r.agreement_link,
-    publishedAt: iso(r.published_at),
-  }));
+  return rows.map(toTemplate);
 }
 
 /**
@@ -47,63 +78,53 @@ export async function loadViews(
   const relPartners = [...partners, ...withReseller.map((o) => o.resellerPartnerId!)];
   const relCustomers = [...customers, ...withReseller.map((o) => o.customerTenantId)];
 
-  // One after the other: inside a transaction they share one connection.
-  const [attested, direct, clouds, related, links, catalog] = await sequentially([
-    () =>
-      db.query(
-        `SELECT a.partner_id, a.customer_tenant_id, a.agreement_type, a.template_id, a.date_agreed, a.event_id, a.withdrawn_at
-         FROM ${s}.acceptances a
-         JOIN (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[]) AS p(partner_id, customer_tenant_id)) p
-           USING (partner_id, customer_tenant_id)`,
-        [partners, customers],
-      ) as Promise<
-        Array<{
-          partner_id: string;
-          customer_tenant_id: string;
-          agreement_type: AgreementType;
-          template_id: string;
-          date_agreed: Date;
-          event_id: string;
-          withdrawn_at: Date | null;
-        }>
-      >,
-    () =>
-      db.query(
-        `SELECT customer_tenant_id, agreement_type, template_id, date_agreed, event_id
-         FROM ${s}.direct_acceptances WHERE customer_tenant_id = ANY($1::uuid[])`,
-        [customers],
-      ) as Promise<
-        Array<{
-          customer_tenant_id: string;
-          agreement_type: AgreementType;
-          template_id: string;
-          date_agreed: Date;
-          event_id: string;
-        }>
-      >,
-    () =>
-      db.query(
-        `SELECT customer_tenant_id, cloud FROM ${s}.customers WHERE customer_tenant_id = ANY($1::uuid[])`,
-        [customers],
-      ) as Promise<Array<{ customer_tenant_id: string; cloud: string }>>,
-    () =>
-      db.query(
-        `SELECT r.partner_id, r.customer_tenant_id FROM ${s}.relationships r
-         JOIN (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[]) AS p(partner_id, customer_tenant_id)) p
-           USING (partner_id, customer_tenant_id)
-        WHERE r.active`,
-        [relPartners, relCustomers],
-      ) as Promise<Array<{ partner_id: string; customer_tenant_id: string }>>,
-    () =>
-      withReseller.length === 0
-        ? Promise.resolve([] as Array<{ provider_partner_id: string; reseller_partner_id: string }>)
-        : (db.query(
-            `SELECT provider_partner_id, reseller_partner_id FROM ${s}.reseller_links
-            WHERE (provider_partner_id, reseller_partner_id) IN (SELECT * FROM unnest($1::uuid[], $2::uuid[]))`,
-            [withReseller.map((o) => o.partnerId), withReseller.map((o) => o.resellerPartnerId!)],
-          ) as Promise<Array<{ provider_partner_id: string; reseller_partner_id: string }>>),
-    () => (templates ? Promise.resolve(templates) : loadTemplates(db, schema)),
-  ] as const);
+  // One statement, one round trip: every part of every view as a JSON array.
+  const [row]: Array<{ views: ViewRows }> = await db.query(
+    `SELECT json_build_object(
+       'attested', (SELECT coalesce(json_agg(json_build_object(
+            'partner_id', a.partner_id, 'customer_tenant_id', a.customer_tenant_id,
+            'agreement_type', a.agreement_type, 'template_id', a.template_id,
+            'date_agreed', ${isoSql('a.date_agreed')}, 'event_id', a.event_id,
+            'withdrawn_at', ${isoSql('a.withdrawn_at')})), '[]')
+          FROM ${s}.acceptances a
+          JOIN (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[]) AS p(partner_id, customer_tenant_id)) p
+            USING (partner_id, customer_tenant_id)),
+       'direct', (SELECT coalesce(json_agg(json_build_object(
+            'customer_tenant_id', d.customer_tenant_id, 'agreement_type', d.agreement_type,
+            'template_id', d.template_id, 'date_agreed', ${isoSql('d.date_agreed')}, 'event_id', d.event_id)), '[]')
+          FROM ${s}.direct_acceptances d WHERE d.customer_tenant_id = ANY($2::uuid[])),
+       'clouds', (SELECT coalesce(json_agg(json_build_object(
+            'customer_tenant_id', c.customer_tenant_id, 'cloud', c.cloud)), '[]')
+          FROM ${s}.customers c WHERE c.customer_tenant_id = ANY($2::uuid[])),
+       'related', (SELECT coalesce(json_agg(json_build_object(
+            'partner_id', r.partner_id, 'customer_tenant_id', r.customer_tenant_id)), '[]')
+          FROM ${s}.relationships r
+          JOIN (SELECT DISTINCT * FROM unnest($3::uuid[], $4::uuid[]) AS p(partner_id, customer_tenant_id)) p
+            USING (partner_id, customer_tenant_id)
+          WHERE r.active),
+       'links', (SELECT coalesce(json_agg(json_build_object(
+            'provider_partner_id', l.provider_partner_id, 'reseller_partner_id', l.reseller_partner_id)), '[]')
+          FROM ${s}.reseller_links l
+          WHERE (l.provider_partner_id, l.reseller_partner_id) IN (SELECT * FROM unnest($5::uuid[], $6::uuid[]))),
+       'templates', ${
+         templates
+           ? `'[]'::json`
+           : `(SELECT coalesce(json_agg(json_build_object(
+            'template_id', t.template_id, 'agreement_type', t.agreement_type, 'version_rank', t.version_rank,
+            'agreement_link', t.agreement_link, 'published_at', ${isoSql('t.published_at')})), '[]')
+          FROM ${s}.templates t)`
+       }) AS views`,
+    [
+      partners,
+      customers,
+      relPartners,
+      relCustomers,
+      withReseller.map((o) => o.partnerId),
+      withReseller.map((o) => o.resellerPartnerId!),
+    ],
+  );
+  const { attested, direct, clouds, related, links } = row.views;
+  const catalog = templates ?? row.views.templates.map(toTemplate);
 
   const attestedByPair = new Map<string, AcceptanceFact[]>();
   for (const r of attested) {
@@ -154,14 +175,4 @@ export async function loadViews(
     });
   }
   return views;
-}
-
-type Thunks = readonly (() => Promise<unknown>)[];
-
-async function sequentially<T extends Thunks>(
-  thunks: T,
-): Promise<{ -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> }> {
-  const results: unknown[] = [];
-  for (const thunk of thunks) results.push(await thunk());
-  return results as { -readonly [K in keyof T]: Awaited<ReturnType<T[K]>> };
 }
