@@ -7,7 +7,8 @@
  * second and the latency from requestedAt to the decision's arrival (p50/p99/max). Then the same with
  * 1,000,000 pairs in the projection, and finally a bare kafkajs consume-and-produce relay in this
  * process on the same topics, as the ceiling. Environment: BENCH_SECONDS (10), BENCH_HIGH_RATE (6000),
- * BENCH_LOW_RATE (1000), BENCH_BIG_PAIRS (1000000), DATABASE_URL and KAFKA_BROKERS as for the services.
+ * BENCH_LOW_RATE (1000), BENCH_BIG_PAIRS (1000000), BENCH_SERVICE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+ * for the gate's process), DATABASE_URL and KAFKA_BROKERS as for the services.
  */
 import { ChildProcess, spawn } from 'child_process';
 import { createHash, randomBytes, randomUUID } from 'crypto';
@@ -230,7 +231,8 @@ async function main() {
   const watcher = new DecidedWatcher(kafka);
   const results: PhaseResult[] = [];
   try {
-    gate = spawn(process.execPath, [join(REPO_ROOT, 'dist/apps/order-gate/src/main.js')], {
+    const nodeArgs = env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    gate = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, 'dist/apps/order-gate/src/main.js')], {
       env: {
         ...env,
         DATABASE_URL: dbUrl,

@@ -1,5 +1,6 @@
 import { Admin } from 'kafkajs';
 import { DataSource } from 'typeorm';
+import { EndOffsets } from './end-offsets';
 import { quoteIdent } from './schema';
 
 export interface CatchUpResult {
@@ -22,6 +23,7 @@ export class CatchUp {
   /**
    * @param localPositions what this instance's own consumer has applied and committed (no query):
    *   when it already covers the targets, the database is not asked at all.
+   * @param ends end offsets of several topics in one request (else the admin, topic by topic).
    */
   constructor(
     private readonly admin: Admin,
@@ -29,11 +31,13 @@ export class CatchUp {
     schema: string,
     private readonly localPositions: (consumer: string) => ReadonlyMap<string, bigint> | undefined = () =>
       undefined,
+    private readonly ends?: EndOffsets,
   ) {
     this.positions = `${quoteIdent(schema)}.consumer_positions`;
   }
 
   async endOffsets(topics: readonly string[]): Promise<Map<string, bigint>> {
+    if (this.ends) return this.ends.of(topics);
     const targets = new Map<string, bigint>();
     await Promise.all(
       topics.map(async (topic) => {

@@ -3,6 +3,7 @@ import { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Produ
 import { DataSource, EntityManager } from 'typeorm';
 import { DLQ_HEADERS, EventEnvelope, dlqTopicOf, parseAndValidate } from '@app/contracts';
 import { RejectedMessageError, isTransientError } from './errors';
+import { OutboxRow } from './outbox';
 import { errText } from './outbox-relay';
 import { quoteIdent } from './schema';
 
@@ -39,13 +40,21 @@ interface CommonSpec {
    * transaction and one round of whatever the handler does per chunk, not one per partition.
    */
   mergePartitions?: boolean;
+  /**
+   * With `handleBatch`: started as soon as a chunk arrives, before its messages are checked, and
+   * awaited before its transaction opens. For work that must come after the messages arrived but
+   * needs none of them (the gate's catch-up with its fact topics, G-11), so that it overlaps the
+   * checks. A rejection counts as a transient failure of the chunk.
+   */
+  beforeChunk?: () => Promise<void>;
 }
 
 /**
- * What a handler may return: the ids of outbox events it wrote, to be published as soon as its
- * transaction commits (rather than at the relay's next round). Nothing returned: the relay is woken.
+ * What a handler may return: the outbox rows it wrote (`Messaging.stage`), to be published as soon
+ * as its transaction commits rather than at the relay's next round. Nothing returned: the relay is
+ * woken.
  */
-export type HandlerResult = void | readonly string[];
+export type HandlerResult = void | readonly OutboxRow[];
 
 /** Messages are parsed and checked against libs/contracts; invalid ones go to `<topic>.dlq`. */
 export interface ValidatedConsumerSpec extends CommonSpec {
@@ -84,8 +93,8 @@ export interface ConsumerRunnerOptions {
   onProcessed?: (topic: string, count: number) => void;
   /** Called after each committed effect, e.g. to wake the outbox relay for the events it wrote. */
   onApplied?: () => void;
-  /** Publishes the outbox events a handler named, right after its commit; must not throw. */
-  publishNow?: (eventIds: readonly string[]) => Promise<void>;
+  /** Publishes the outbox rows a handler returned, right after its commit; must not throw. */
+  publishNow?: (rows: readonly OutboxRow[]) => Promise<void>;
 }
 
 interface MergeRequest {
@@ -117,6 +126,9 @@ export class ConsumerRunner {
   private readonly applied = new Map<string, bigint>();
   private readonly mergeQueue: MergeRequest[] = [];
   private merging = false;
+  /** Sends on commit run one after the other, behind the consumer: the next fetch need not wait. */
+  private publishing: Promise<void> = Promise.resolve();
+  private publishesPending = 0;
 
   constructor(
     private readonly spec: ConsumerSpec,
@@ -183,6 +195,7 @@ export class ConsumerRunner {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.consumer.disconnect();
+    await this.publishing;
   }
 
   private async onBatch(payload: EachBatchPayload) {
@@ -270,6 +283,7 @@ export class ConsumerRunner {
   }
 
   private async processChunk(messages: InboundMessage[], heartbeat: () => Promise<void>): Promise<void> {
+    let prepared = this.startBeforeChunk();
     const accepted: Accepted[] = [];
     for (const message of messages) {
       const checked = this.check(message);
@@ -279,6 +293,9 @@ export class ConsumerRunner {
     if (accepted.length === 0) return;
     for (let attempt = 1; ; attempt++) {
       try {
+        if (attempt > 1) prepared = this.startBeforeChunk();
+        const failed = await prepared;
+        if (failed) throw failed.error;
         await this.afterCommit(await this.applyChunk(accepted));
         return;
       } catch (err) {
@@ -300,8 +317,17 @@ export class ConsumerRunner {
     }
   }
 
+  /** The spec's beforeChunk, started now; settles with its error instead of rejecting. */
+  private startBeforeChunk(): Promise<{ error: unknown } | undefined> {
+    if (!this.spec.beforeChunk) return Promise.resolve(undefined);
+    return this.spec.beforeChunk().then(
+      () => undefined,
+      (error: unknown) => ({ error }),
+    );
+  }
+
   /** Applies a chunk in one transaction; returns the outbox events to publish once it committed. */
-  private async applyChunk(accepted: Accepted[]): Promise<readonly string[]> {
+  private async applyChunk(accepted: Accepted[]): Promise<readonly OutboxRow[]> {
     const messages = accepted.map((a) => a.message);
     const published = await this.options.dataSource.transaction(async (manager) => {
       const fresh = await this.firstDeliveries(accepted, manager);
@@ -325,10 +351,19 @@ export class ConsumerRunner {
     return published;
   }
 
-  /** Publishes what the handler named, or wakes the relay for whatever it wrote. */
-  private async afterCommit(eventIds: readonly string[]): Promise<void> {
-    if (eventIds.length > 0 && this.options.publishNow) await this.options.publishNow(eventIds);
-    else this.options.onApplied?.();
+  /**
+   * Publishes what the handler named, or wakes the relay for whatever it wrote. The send runs
+   * behind the consumer, in commit order; the consumer waits only when two are already queued.
+   */
+  private async afterCommit(rows: readonly OutboxRow[]): Promise<void> {
+    const publishNow = this.options.publishNow;
+    if (rows.length === 0 || !publishNow) {
+      this.options.onApplied?.();
+      return;
+    }
+    this.publishesPending++;
+    this.publishing = this.publishing.then(() => publishNow(rows)).finally(() => this.publishesPending--);
+    if (this.publishesPending > 2) await this.publishing;
   }
 
   /** The chunk's messages not applied before (nor earlier in the chunk), recorded as applied. */
@@ -388,7 +423,7 @@ export class ConsumerRunner {
   private async apply(
     message: InboundMessage,
     validated: ValidatedMessage | undefined,
-  ): Promise<readonly string[]> {
+  ): Promise<readonly OutboxRow[]> {
     const published = await this.options.dataSource.transaction(async (manager) => {
       let result: HandlerResult = undefined;
       if (await this.isFirstDelivery(message, validated, manager)) {

@@ -12,8 +12,9 @@ import {
 } from '@app/testing';
 import { ConsumerRunner, ValidatedMessage } from './consumer-runner';
 import { CatchUp } from './catch-up';
+import { EndOffsets } from './end-offsets';
 import { RejectedMessageError } from './errors';
-import { enqueueEvents } from './outbox';
+import { enqueueEvents, stageEvents } from './outbox';
 import { OutboxRelay } from './outbox-relay';
 import { messagingTablesUp } from './schema';
 
@@ -182,15 +183,16 @@ describe('libs/messaging against the real broker and database', () => {
     it('sends committed rows at once, in their order, and removes them from the outbox', async () => {
       const key = randomUUID();
       const envelopes = [templatePublished(), templatePublished(), templatePublished()];
-      const ids = await dataSource.transaction((m) =>
-        enqueueEvents(
+      const rows = await dataSource.transaction((m) =>
+        stageEvents(
           m,
           SCHEMA,
           envelopes.map((envelope) => ({ topic: Topics.AgreementsTemplates, key, envelope })),
         ),
       );
+      const ids = rows.map((r) => r.id);
 
-      await relay.publishNow(ids);
+      await relay.publishNow(rows);
 
       const left = await dataSource.query(`SELECT id FROM ${SCHEMA}.outbox WHERE id = ANY($1)`, [ids]);
       expect(left).toHaveLength(0);
@@ -206,13 +208,13 @@ describe('libs/messaging against the real broker and database', () => {
       const key = randomUUID();
       const [older, newer] = [templatePublished(), templatePublished()];
       await dataSource.transaction((m) =>
-        enqueueEvents(m, SCHEMA, [{ topic: Topics.AgreementsTemplates, key, envelope: older }]),
+        stageEvents(m, SCHEMA, [{ topic: Topics.AgreementsTemplates, key, envelope: older }]),
       );
-      const [newerId] = await dataSource.transaction((m) =>
-        enqueueEvents(m, SCHEMA, [{ topic: Topics.AgreementsTemplates, key, envelope: newer }]),
+      const newerRows = await dataSource.transaction((m) =>
+        stageEvents(m, SCHEMA, [{ topic: Topics.AgreementsTemplates, key, envelope: newer }]),
       );
 
-      await relay.publishNow([newerId]);
+      await relay.publishNow(newerRows);
 
       const left: Array<{ id: string }> = await dataSource.query(
         `SELECT id FROM ${SCHEMA}.outbox WHERE key = $1 ORDER BY seq`,
@@ -233,14 +235,15 @@ describe('libs/messaging against the real broker and database', () => {
     it("never sends a row another relay has claimed: it is that relay's", async () => {
       const key = randomUUID();
       const envelope = templatePublished();
-      const [id] = await dataSource.transaction((m) =>
-        enqueueEvents(m, SCHEMA, [{ topic: Topics.AgreementsTemplates, key, envelope }]),
+      const rows = await dataSource.transaction((m) =>
+        stageEvents(m, SCHEMA, [{ topic: Topics.AgreementsTemplates, key, envelope }]),
       );
+      const id = rows[0].id;
       const other = dataSource.createQueryRunner();
       await other.connect();
       await other.startTransaction();
       await other.query(`SELECT id FROM ${SCHEMA}.outbox WHERE id = $1 FOR UPDATE`, [id]);
-      const publishing = relay.publishNow([id]);
+      const publishing = relay.publishNow(rows);
       // The other relay publishes and deletes the row, then commits: publishNow finds nothing to send.
       await new Promise((r) => setTimeout(r, 200));
       await other.query(`DELETE FROM ${SCHEMA}.outbox WHERE id = $1`, [id]);
@@ -406,6 +409,34 @@ describe('libs/messaging against the real broker and database', () => {
         },
       );
     });
+
+    it('reads the end offsets of several topics in one request, as the admin reads them topic by topic', async () => {
+      const topics = [Topics.AgreementsTemplates, Topics.AgreementsAcceptance, Topics.PartnersRelationships];
+      await sender.send({
+        topic: Topics.AgreementsTemplates,
+        messages: [{ key: randomUUID(), value: JSON.stringify(templatePublished()) }],
+      });
+      const ends = new EndOffsets(kafka, admin);
+      const byAdmin = new EndOffsets({} as Kafka, admin);
+      try {
+        // Other traffic may land between the two reads: compare until two reads agree.
+        await eventually(async () => {
+          const [fast, slow] = await Promise.all([ends.of(topics), byAdmin.of(topics)]);
+          expect([...fast].sort()).toEqual([...slow].sort());
+          expect(fast.size).toBeGreaterThan(0);
+        });
+        const before = await ends.of([Topics.AgreementsTemplates]);
+        const meta = await sender.send({
+          topic: Topics.AgreementsTemplates,
+          messages: [{ key: randomUUID(), value: JSON.stringify(templatePublished()) }],
+        });
+        const key = `${Topics.AgreementsTemplates}:${meta[0].partition}`;
+        const after = await ends.of([Topics.AgreementsTemplates]);
+        expect(after.get(key)).toBeGreaterThan(before.get(key) ?? 0n);
+      } finally {
+        await ends.close();
+      }
+    });
   });
 
   describe('consumer runner, batch path (handleBatch)', () => {
@@ -546,7 +577,7 @@ describe('libs/messaging against the real broker and database', () => {
           handleBatch: (messages, manager) => {
             chunks.push(messages.map((m) => ({ partition: m.partition, eventId: m.envelope.eventId })));
             for (const m of messages) handled.set(`${m.topic}:${m.partition}`, BigInt(m.offset) + 1n);
-            return enqueueEvents(
+            return stageEvents(
               manager,
               SCHEMA,
               messages.map((m) => ({
@@ -568,7 +599,7 @@ describe('libs/messaging against the real broker and database', () => {
           schema: SCHEMA,
           groupId: `messaging-merged-test-${randomUUID()}`,
           newGroupStart: 'latest',
-          publishNow: (ids) => relay.publishNow(ids),
+          publishNow: (rows) => relay.publishNow(rows),
         },
       );
       await runner.start();

@@ -3,8 +3,9 @@ import { Admin, Kafka, Partitioners, Producer } from 'kafkajs';
 import { DataSource, EntityManager } from 'typeorm';
 import { CatchUp } from './catch-up';
 import { ConsumerRunner, ConsumerSpec } from './consumer-runner';
+import { EndOffsets } from './end-offsets';
 import { createKafka } from './kafka';
-import { enqueueEvents, OutboxMessage } from './outbox';
+import { enqueueEvents, OutboxMessage, OutboxRow, stageEvents } from './outbox';
 import { OutboxRelay } from './outbox-relay';
 
 export interface MessagingOptions {
@@ -34,6 +35,7 @@ export class Messaging implements OnApplicationBootstrap, BeforeApplicationShutd
   readonly admin: Admin;
   readonly relay: OutboxRelay;
   readonly catchUp: CatchUp;
+  private readonly endOffsets: EndOffsets;
   private readonly runners: ConsumerRunner[] = [];
   private producerConnected = false;
   private started = false;
@@ -54,8 +56,13 @@ export class Messaging implements OnApplicationBootstrap, BeforeApplicationShutd
     });
     this.admin = this.kafka.admin();
     this.relay = new OutboxRelay(dataSource, this.producer, { schema: options.schema });
-    this.catchUp = new CatchUp(this.admin, dataSource, options.schema, (consumer) =>
-      this.runners.find((r) => r.name === consumer)?.appliedPositions(),
+    this.endOffsets = new EndOffsets(this.kafka, this.admin);
+    this.catchUp = new CatchUp(
+      this.admin,
+      dataSource,
+      options.schema,
+      (consumer) => this.runners.find((r) => r.name === consumer)?.appliedPositions(),
+      this.endOffsets,
     );
   }
 
@@ -66,6 +73,14 @@ export class Messaging implements OnApplicationBootstrap, BeforeApplicationShutd
   /** Writes events into the outbox within the caller's transaction. */
   enqueue(manager: EntityManager, messages: readonly OutboxMessage[]): Promise<string[]> {
     return enqueueEvents(manager, this.options.schema, messages);
+  }
+
+  /**
+   * Writes events into the outbox like `enqueue` and returns the rows: a consumer handler returns
+   * them to have them sent as soon as its transaction commits.
+   */
+  stage(manager: EntityManager, messages: readonly OutboxMessage[]): Promise<OutboxRow[]> {
+    return stageEvents(manager, this.options.schema, messages);
   }
 
   /** Waits until the given events are on their topics (see OutboxRelay.flush). */
@@ -87,7 +102,7 @@ export class Messaging implements OnApplicationBootstrap, BeforeApplicationShutd
       onDeadLetter: (topic, reason) => this.deadLetterListeners.forEach((l) => l(topic, reason)),
       onProcessed: (topic, count) => this.processedListeners.forEach((l) => l(topic, count)),
       onApplied: () => this.relay.wake(),
-      publishNow: (eventIds) => this.relay.publishNow(eventIds),
+      publishNow: (rows) => this.relay.publishNow(rows),
     });
     this.runners.push(runner);
     return runner;
@@ -130,6 +145,6 @@ export class Messaging implements OnApplicationBootstrap, BeforeApplicationShutd
       await this.relay.drain().catch((err) => this.logger.warn(`outbox left for the next start: ${err}`));
     }
     this.producerConnected = false;
-    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect()]);
+    await Promise.allSettled([this.producer.disconnect(), this.admin.disconnect(), this.endOffsets.close()]);
   }
 }

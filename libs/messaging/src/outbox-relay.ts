@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
+import { OutboxRow } from './outbox';
 import { quoteIdent } from './schema';
 
 export interface OutboxRelayOptions {
@@ -92,45 +93,46 @@ export class OutboxRelay {
   }
 
   /**
-   * Publishes these events now, without waiting for a relay round: for a consumer whose output is
-   * on its latency path (the gate's decisions). The rows are deleted in a transaction held open
-   * across the send, so the relay (SKIP LOCKED) never sends them too, and they come back if the
-   * send fails. A row with an older row of its key still in the outbox is left to the relay, which
-   * keeps the key's order. Never throws: whatever is not published here is the relay's.
+   * Publishes these rows now, without waiting for a relay round: for a consumer whose output is on
+   * its latency path (the gate's decisions). The rows are deleted in a transaction held open across
+   * the send, so the relay (SKIP LOCKED) never sends them too, and they come back if the send fails;
+   * what is sent is what the caller wrote, not read back. A row with an older row of its key still
+   * in the outbox is left to the relay, which keeps the key's order. Never throws: whatever is not
+   * published here is the relay's.
    */
-  async publishNow(eventIds: readonly string[]): Promise<void> {
-    if (eventIds.length === 0) return;
+  async publishNow(rows: readonly OutboxRow[]): Promise<void> {
+    if (rows.length === 0) return;
     try {
-      const published = await this.publishIds(eventIds);
+      const published = await this.publishRows(rows);
       this.markPublished(published);
-      if (published.length < eventIds.length) this.wake();
+      if (published.length < rows.length) this.wake();
     } catch (err) {
       this.logger.warn(
-        `publishing ${eventIds.length} event(s) now failed, the relay takes them: ${errText(err)}`,
+        `publishing ${rows.length} event(s) now failed, the relay takes them: ${errText(err)}`,
       );
       this.wake();
     }
   }
 
-  private async publishIds(eventIds: readonly string[]): Promise<string[]> {
+  private async publishRows(rows: readonly OutboxRow[]): Promise<string[]> {
+    const ids = rows.map((r) => r.id);
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     try {
       await runner.startTransaction();
-      const { records: rows }: { records: ClaimedRow[] } = await runner.query(
+      const { records }: { records: Array<{ id: string }> } = await runner.query(
         `DELETE FROM ${this.table} o WHERE o.id = ANY($1::uuid[])
             AND NOT EXISTS (SELECT 1 FROM ${this.table} p
                              WHERE p.key = o.key AND p.seq < o.seq AND NOT (p.id = ANY($1::uuid[])))
-         RETURNING seq, id, topic, key, payload, headers`,
-        [eventIds],
+         RETURNING id`,
+        [ids],
         true,
       );
-      if (rows.length > 0) {
-        rows.sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
-        await this.send(rows);
-      }
+      const claimed = new Set(records.map((r) => r.id));
+      const mine = rows.filter((r) => claimed.has(r.id));
+      if (mine.length > 0) await this.send(mine);
       await runner.commitTransaction();
-      return rows.map((r) => r.id);
+      return mine.map((r) => r.id);
     } catch (err) {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
       throw err;
@@ -139,8 +141,10 @@ export class OutboxRelay {
     }
   }
 
-  private async send(rows: readonly ClaimedRow[]): Promise<void> {
-    const byTopic = new Map<string, ClaimedRow[]>();
+  private async send(
+    rows: ReadonlyArray<Pick<OutboxRow, 'topic' | 'key' | 'payload' | 'headers'>>,
+  ): Promise<void> {
+    const byTopic = new Map<string, Array<Pick<OutboxRow, 'topic' | 'key' | 'payload' | 'headers'>>>();
     for (const row of rows) {
       const list = byTopic.get(row.topic);
       if (list) list.push(row);

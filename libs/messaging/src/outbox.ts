@@ -9,39 +9,72 @@ export interface OutboxMessage {
   envelope: EventEnvelope;
 }
 
+/** An outbox row as written: what the relay, or the consumer on commit, sends. */
+export interface OutboxRow {
+  id: string;
+  topic: string;
+  key: string;
+  eventType: string;
+  /** The envelope as JSON: the message value. */
+  payload: string;
+  headers: Record<string, string>;
+}
+
+export function toOutboxRows(messages: readonly OutboxMessage[]): OutboxRow[] {
+  return messages.map((m) => ({
+    id: m.envelope.eventId,
+    topic: m.topic,
+    key: m.key,
+    eventType: m.envelope.eventType,
+    payload: JSON.stringify(m.envelope),
+    headers: {
+      [EVENT_HEADERS.type]: m.envelope.eventType,
+      [EVENT_HEADERS.version]: String(m.envelope.eventVersion),
+      [EVENT_HEADERS.id]: m.envelope.eventId,
+      [EVENT_HEADERS.correlationId]: m.envelope.correlationId,
+    },
+  }));
+}
+
 /**
  * Writes events into the outbox inside the caller's transaction, so that the state change and
- * the events it causes commit or fail together. Returns the event ids, which the caller can
- * hand to `OutboxRelay.flush` to wait for publication before answering.
+ * the events it causes commit or fail together. Returns the rows written: a consumer handler
+ * returns them to have them sent as soon as its transaction commits (see ConsumerSpec).
+ */
+export async function stageEvents(
+  manager: EntityManager,
+  schema: string,
+  messages: readonly OutboxMessage[],
+): Promise<OutboxRow[]> {
+  const rows = toOutboxRows(messages);
+  if (rows.length === 0) return rows;
+  // Arrays, not a VALUES list: six parameters whatever the number of rows, rows in the given order.
+  await manager.query(
+    `INSERT INTO ${quoteIdent(schema)}.outbox (id, topic, key, event_type, payload, headers)
+     SELECT id, topic, key, event_type, payload, headers
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[]) WITH ORDINALITY
+       AS u(id, topic, key, event_type, payload, headers, n) ORDER BY n`,
+    [
+      rows.map((r) => r.id),
+      rows.map((r) => r.topic),
+      rows.map((r) => r.key),
+      rows.map((r) => r.eventType),
+      rows.map((r) => r.payload),
+      rows.map((r) => JSON.stringify(r.headers)),
+    ],
+  );
+  return rows;
+}
+
+/**
+ * Writes events into the outbox inside the caller's transaction (see {@link stageEvents}). Returns
+ * the event ids, which the caller can hand to `OutboxRelay.flush` to wait for publication before
+ * answering.
  */
 export async function enqueueEvents(
   manager: EntityManager,
   schema: string,
   messages: readonly OutboxMessage[],
 ): Promise<string[]> {
-  if (messages.length === 0) return [];
-  const params: unknown[] = [];
-  const rows = messages.map((m) => {
-    const headers = {
-      [EVENT_HEADERS.type]: m.envelope.eventType,
-      [EVENT_HEADERS.version]: String(m.envelope.eventVersion),
-      [EVENT_HEADERS.id]: m.envelope.eventId,
-      [EVENT_HEADERS.correlationId]: m.envelope.correlationId,
-    };
-    params.push(
-      m.envelope.eventId,
-      m.topic,
-      m.key,
-      m.envelope.eventType,
-      JSON.stringify(m.envelope),
-      JSON.stringify(headers),
-    );
-    const i = params.length;
-    return `($${i - 5}, $${i - 4}, $${i - 3}, $${i - 2}, $${i - 1}, $${i}::jsonb)`;
-  });
-  await manager.query(
-    `INSERT INTO ${quoteIdent(schema)}.outbox (id, topic, key, event_type, payload, headers) VALUES ${rows.join(', ')}`,
-    params,
-  );
-  return messages.map((m) => m.envelope.eventId);
+  return (await stageEvents(manager, schema, messages)).map((r) => r.id);
 }

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { buildEnvelope, EventEnvelope, OrderRequestedV1, Topics } from '@app/contracts';
-import { Messaging } from '@app/messaging';
+import { Messaging, OutboxRow } from '@app/messaging';
 import { Policy } from '../policy/policy';
 import { FACT_TOPICS, FACTS_CONSUMER } from '../projection/facts.consumer';
 import { loadViews } from '../projection/gate-views';
@@ -39,18 +39,20 @@ export class OrderDecider {
   }
 
   /**
-   * Decides the first delivery of each order and records it; returns the decision events' ids, which
-   * the consumer runner publishes as soon as the transaction commits. An order decided before (a
-   * redelivery under another eventId) is left as it was by the insert's ON CONFLICT (G-10).
+   * Decides the first delivery of each order and records it; returns the decision events' outbox
+   * rows, which the consumer runner publishes as soon as the transaction commits. An order decided
+   * before (a redelivery) is left as it was by the insert's ON CONFLICT (G-10). `caughtUp`: the
+   * caller has just run {@link catchUpWithFacts} for these orders (the consumer's beforeChunk).
    */
   async decideAndRecord(
     requests: readonly EventEnvelope<OrderRequestedV1>[],
     manager: EntityManager,
-  ): Promise<string[]> {
+    { caughtUp = false }: { caughtUp?: boolean } = {},
+  ): Promise<OutboxRow[]> {
     const first = new Map<string, EventEnvelope<OrderRequestedV1>>();
     for (const r of requests) if (!first.has(r.data.orderId)) first.set(r.data.orderId, r);
     const pending = [...first.values()];
-    await this.catchUpWithFacts(pending.length);
+    if (!caughtUp) await this.catchUpWithFacts();
     const orders = pending.map((r) => r.data);
     const views = await loadViews(manager, this.schema, orders);
     const decisions = new Map(orders.map((o) => [o.orderId, decide(views.get(o.orderId)!, this.policy, o)]));
@@ -61,9 +63,10 @@ export class OrderDecider {
    * A fact acknowledged before these orders may still be on its way on another topic (G-11): wait,
    * bounded, until the fact topics are applied up to their current end. Every order waits, not only
    * would-be blocks: a withdrawal or a termination acknowledged a moment ago must block too (G-05, D-08).
-   * Usually the projection is already there and this costs one offsets request and one query per chunk.
+   * Usually the projection is already there and this costs one offsets request for all fact topics,
+   * and no query when this instance applied the facts itself.
    */
-  private async catchUpWithFacts(orderCount: number): Promise<void> {
+  async catchUpWithFacts(): Promise<void> {
     const targets = await this.messaging.catchUp.endOffsets(FACT_TOPICS);
     const caught = await this.messaging.catchUp.waitFor(
       FACTS_CONSUMER,
@@ -72,16 +75,14 @@ export class OrderDecider {
       CATCH_UP_TIMEOUT_MS,
     );
     if (!caught.caughtUp)
-      this.logger.warn(
-        `${orderCount} order(s): facts not caught up after ${caught.waitedMs} ms, deciding on what is there`,
-      );
+      this.logger.warn(`facts not caught up after ${caught.waitedMs} ms, deciding on what is there`);
   }
 
   private async record(
     requests: readonly EventEnvelope<OrderRequestedV1>[],
     decisions: Map<string, Decision>,
     manager: EntityManager,
-  ): Promise<string[]> {
+  ): Promise<OutboxRow[]> {
     const decidedAt = new Date();
     const envelopes = requests.map((request) => {
       const order = request.data;
@@ -138,6 +139,6 @@ export class OrderDecider {
         key: envelope.data.customerTenantId.toLowerCase(),
         envelope,
       }));
-    return this.messaging.enqueue(manager, messages);
+    return this.messaging.stage(manager, messages);
   }
 }

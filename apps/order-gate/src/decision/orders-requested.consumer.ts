@@ -27,12 +27,18 @@ export class OrdersRequestedConsumer implements OnModuleInit {
       batchSize: 500,
       // One transaction (and one catch-up) per fetch across the partitions; decisions are sent on commit.
       mergePartitions: true,
+      // The decision itself is the record: one per orderId, ON CONFLICT DO NOTHING, and an outbox
+      // row only for a decision inserted now. A processed-event row would be a second record of it.
+      dedupe: false,
+      // The catch-up with the fact topics (G-11) runs while the chunk's messages are checked.
+      beforeChunk: () => this.decider.catchUpWithFacts(),
       handle: ({ envelope }, manager) =>
         this.decider.decideAndRecord([envelope as EventEnvelope<OrderRequestedV1>], manager),
       handleBatch: (messages, manager) =>
         this.decider.decideAndRecord(
           messages.map((m) => m.envelope as EventEnvelope<OrderRequestedV1>),
           manager,
+          { caughtUp: true },
         ),
     });
   }
