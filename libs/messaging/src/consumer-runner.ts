@@ -41,12 +41,12 @@ interface CommonSpec {
    */
   mergePartitions?: boolean;
   /**
-   * With `handleBatch`: started as soon as a chunk arrives, before its messages are checked, and
-   * awaited before its transaction opens. For work that must come after the messages arrived but
-   * needs none of them (the gate's catch-up with its fact topics, G-11), so that it overlaps the
-   * checks. A rejection counts as a transient failure of the chunk.
+   * With `handleBatch`: started as soon as a chunk arrives, before its messages are checked; the
+   * promise is handed to `handleBatch`, which awaits it when it needs it. For work that must come
+   * after the messages arrived but needs none of them (the gate's end offsets of its fact topics,
+   * G-11), so that it overlaps the checks and the transaction's first queries.
    */
-  beforeChunk?: () => Promise<void>;
+  prepareChunk?: () => Promise<unknown>;
 }
 
 /**
@@ -64,7 +64,11 @@ export interface ValidatedConsumerSpec extends CommonSpec {
    * Optional: applies a chunk of a fetched batch (one partition, in offset order, first deliveries
    * only) in one transaction. `handle` stays the path for the one-by-one fallback.
    */
-  handleBatch?(messages: ValidatedMessage[], manager: EntityManager): Promise<HandlerResult>;
+  handleBatch?(
+    messages: ValidatedMessage[],
+    manager: EntityManager,
+    prepared?: Promise<unknown>,
+  ): Promise<HandlerResult>;
 }
 
 /** Messages reach the handler as they are, whatever their bytes (the audit keeps everything). */
@@ -72,7 +76,11 @@ export interface RawConsumerSpec extends CommonSpec {
   mode: 'raw';
   handle(message: InboundMessage, manager: EntityManager): Promise<HandlerResult>;
   /** Optional, as for validated consumers: a chunk of a fetched batch in one transaction. */
-  handleBatch?(messages: InboundMessage[], manager: EntityManager): Promise<HandlerResult>;
+  handleBatch?(
+    messages: InboundMessage[],
+    manager: EntityManager,
+    prepared?: Promise<unknown>,
+  ): Promise<HandlerResult>;
 }
 
 export type ConsumerSpec = ValidatedConsumerSpec | RawConsumerSpec;
@@ -283,7 +291,7 @@ export class ConsumerRunner {
   }
 
   private async processChunk(messages: InboundMessage[], heartbeat: () => Promise<void>): Promise<void> {
-    let prepared = this.startBeforeChunk();
+    let prepared = this.startPrepareChunk();
     const accepted: Accepted[] = [];
     for (const message of messages) {
       const checked = this.check(message);
@@ -293,10 +301,8 @@ export class ConsumerRunner {
     if (accepted.length === 0) return;
     for (let attempt = 1; ; attempt++) {
       try {
-        if (attempt > 1) prepared = this.startBeforeChunk();
-        const failed = await prepared;
-        if (failed) throw failed.error;
-        await this.afterCommit(await this.applyChunk(accepted));
+        if (attempt > 1) prepared = this.startPrepareChunk();
+        await this.afterCommit(await this.applyChunk(accepted, prepared));
         return;
       } catch (err) {
         if (!isTransientError(err) || err instanceof RejectedMessageError) {
@@ -317,17 +323,15 @@ export class ConsumerRunner {
     }
   }
 
-  /** The spec's beforeChunk, started now; settles with its error instead of rejecting. */
-  private startBeforeChunk(): Promise<{ error: unknown } | undefined> {
-    if (!this.spec.beforeChunk) return Promise.resolve(undefined);
-    return this.spec.beforeChunk().then(
-      () => undefined,
-      (error: unknown) => ({ error }),
-    );
+  /** The spec's prepareChunk, started now (a rejection nobody awaits is not an unhandled one). */
+  private startPrepareChunk(): Promise<unknown> | undefined {
+    const prepared = this.spec.prepareChunk?.();
+    prepared?.catch(() => undefined);
+    return prepared;
   }
 
   /** Applies a chunk in one transaction; returns the outbox events to publish once it committed. */
-  private async applyChunk(accepted: Accepted[]): Promise<readonly OutboxRow[]> {
+  private async applyChunk(accepted: Accepted[], prepared?: Promise<unknown>): Promise<readonly OutboxRow[]> {
     const messages = accepted.map((a) => a.message);
     const published = await this.options.dataSource.transaction(async (manager) => {
       const fresh = await this.firstDeliveries(accepted, manager);
@@ -337,11 +341,13 @@ export class ConsumerRunner {
           result = await this.spec.handleBatch!(
             fresh.map((a) => a.validated!),
             manager,
+            prepared,
           );
         else
           result = await this.spec.handleBatch!(
             fresh.map((a) => a.message),
             manager,
+            prepared,
           );
       }
       if (this.spec.trackPositions) await this.storePositions(messages, manager);

@@ -558,6 +558,8 @@ describe('libs/messaging against the real broker and database', () => {
     let relay: OutboxRelay;
     const chunks: Array<Array<{ partition: number; eventId: string }>> = [];
     const handled = new Map<string, bigint>();
+    const preparedSeen: unknown[] = [];
+    let prepares = 0;
 
     beforeAll(async () => {
       admin = kafka.admin();
@@ -574,7 +576,9 @@ describe('libs/messaging against the real broker and database', () => {
           trackPositions: true,
           batchSize: 500,
           mergePartitions: true,
-          handleBatch: (messages, manager) => {
+          prepareChunk: () => Promise.resolve(++prepares),
+          handleBatch: async (messages, manager, prepared) => {
+            preparedSeen.push(await prepared);
             chunks.push(messages.map((m) => ({ partition: m.partition, eventId: m.envelope.eventId })));
             for (const m of messages) handled.set(`${m.topic}:${m.partition}`, BigInt(m.offset) + 1n);
             return stageEvents(
@@ -634,6 +638,9 @@ describe('libs/messaging against the real broker and database', () => {
       }
       const mineChunks = chunks.filter((c) => c.some((x) => ids.has(x.eventId)));
       expect(Math.max(...mineChunks.map((c) => new Set(c.map((x) => x.partition)).size))).toBeGreaterThan(1);
+      // Each chunk was handed the preparation started for it as it arrived.
+      expect(preparedSeen).toHaveLength(chunks.length);
+      expect(new Set(preparedSeen).size).toBe(preparedSeen.length);
       const left = await dataSource.query(
         `SELECT count(*)::int AS n FROM ${SCHEMA}.outbox WHERE topic = $1`,
         [Topics.OrdersDecided],

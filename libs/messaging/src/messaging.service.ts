@@ -61,7 +61,7 @@ export class Messaging implements OnApplicationBootstrap, BeforeApplicationShutd
       this.admin,
       dataSource,
       options.schema,
-      (consumer) => this.runners.find((r) => r.name === consumer)?.appliedPositions(),
+      (consumer) => this.appliedPositions(consumer),
       this.endOffsets,
     );
   }
@@ -86,6 +86,11 @@ export class Messaging implements OnApplicationBootstrap, BeforeApplicationShutd
   /** Waits until the given events are on their topics (see OutboxRelay.flush). */
   flush(eventIds: readonly string[], timeoutMs?: number): Promise<boolean> {
     return this.relay.flush(eventIds, timeoutMs);
+  }
+
+  /** What this instance's consumer `name` has applied and committed, per `topic:partition` (see ConsumerRunner). */
+  appliedPositions(consumerName: string): ReadonlyMap<string, bigint> | undefined {
+    return this.runners.find((r) => r.name === consumerName)?.appliedPositions();
   }
 
   registerConsumer(spec: ConsumerSpec): ConsumerRunner {

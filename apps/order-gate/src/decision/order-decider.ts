@@ -41,33 +41,47 @@ export class OrderDecider {
   /**
    * Decides the first delivery of each order and records it; returns the decision events' outbox
    * rows, which the consumer runner publishes as soon as the transaction commits. An order decided
-   * before (a redelivery) is left as it was by the insert's ON CONFLICT (G-10). `caughtUp`: the
-   * caller has just run {@link catchUpWithFacts} for these orders (the consumer's beforeChunk).
+   * before (a redelivery) is left as it was by the insert's ON CONFLICT (G-10).
+   *
+   * G-11: the orders are judged on the fact topics applied up to their end offsets as of the
+   * orders' arrival. `factEnds` are those end offsets when the caller asked for them as the orders
+   * arrived (the consumer's prepareChunk); else they are asked for now. The views are loaded while
+   * the offsets are on their way, and used only if what this instance had applied before loading
+   * them already covered the offsets: a fact committed before a statement starts is visible to it.
+   * Otherwise the catch-up waits (bounded) and the views are loaded again.
    */
   async decideAndRecord(
     requests: readonly EventEnvelope<OrderRequestedV1>[],
     manager: EntityManager,
-    { caughtUp = false }: { caughtUp?: boolean } = {},
+    factEnds: Promise<Map<string, bigint>> = this.factEnds(),
   ): Promise<OutboxRow[]> {
     const first = new Map<string, EventEnvelope<OrderRequestedV1>>();
     for (const r of requests) if (!first.has(r.data.orderId)) first.set(r.data.orderId, r);
     const pending = [...first.values()];
-    if (!caughtUp) await this.catchUpWithFacts();
     const orders = pending.map((r) => r.data);
-    const views = await loadViews(manager, this.schema, orders);
+    const applied = new Map(this.messaging.appliedPositions(FACTS_CONSUMER) ?? []);
+    let views = await loadViews(manager, this.schema, orders);
+    const targets = await factEnds;
+    if (![...targets].every(([key, end]) => (applied.get(key) ?? -1n) >= end)) {
+      await this.catchUpWithFacts(targets);
+      views = await loadViews(manager, this.schema, orders);
+    }
     const decisions = new Map(orders.map((o) => [o.orderId, decide(views.get(o.orderId)!, this.policy, o)]));
     return this.record(pending, decisions, manager);
   }
 
+  /** The fact topics' end offsets now (the targets of the catch-up). */
+  factEnds(): Promise<Map<string, bigint>> {
+    return this.messaging.catchUp.endOffsets(FACT_TOPICS);
+  }
+
   /**
    * A fact acknowledged before these orders may still be on its way on another topic (G-11): wait,
-   * bounded, until the fact topics are applied up to their current end. Every order waits, not only
-   * would-be blocks: a withdrawal or a termination acknowledged a moment ago must block too (G-05, D-08).
-   * Usually the projection is already there and this costs one offsets request for all fact topics,
-   * and no query when this instance applied the facts itself.
+   * bounded, until the fact topics are applied up to the given end offsets. Every order waits, not
+   * only would-be blocks: a withdrawal or a termination acknowledged a moment ago must block too
+   * (G-05, D-08). Other instances' progress is read from the stored positions.
    */
-  async catchUpWithFacts(): Promise<void> {
-    const targets = await this.messaging.catchUp.endOffsets(FACT_TOPICS);
+  private async catchUpWithFacts(targets: Map<string, bigint>): Promise<void> {
     const caught = await this.messaging.catchUp.waitFor(
       FACTS_CONSUMER,
       this.messaging.groupIdFor(FACTS_CONSUMER),

@@ -30,15 +30,16 @@ export class OrdersRequestedConsumer implements OnModuleInit {
       // The decision itself is the record: one per orderId, ON CONFLICT DO NOTHING, and an outbox
       // row only for a decision inserted now. A processed-event row would be a second record of it.
       dedupe: false,
-      // The catch-up with the fact topics (G-11) runs while the chunk's messages are checked.
-      beforeChunk: () => this.decider.catchUpWithFacts(),
+      // The fact topics' end offsets (G-11) are asked for as the chunk arrives, and come back while
+      // its messages are checked and the views are loaded.
+      prepareChunk: () => this.decider.factEnds(),
       handle: ({ envelope }, manager) =>
         this.decider.decideAndRecord([envelope as EventEnvelope<OrderRequestedV1>], manager),
-      handleBatch: (messages, manager) =>
+      handleBatch: (messages, manager, factEnds) =>
         this.decider.decideAndRecord(
           messages.map((m) => m.envelope as EventEnvelope<OrderRequestedV1>),
           manager,
-          { caughtUp: true },
+          factEnds as Promise<Map<string, bigint>> | undefined,
         ),
     });
   }
