@@ -56,13 +56,17 @@ export interface AuditChild {
   stop(): Promise<void>;
 }
 
+/** The flags the service is launched with (node_flags in scripts/start.sh, and the Dockerfile). */
+const AUDIT_NODE_FLAGS = ['--max-semi-space-size=8'];
+
 /** `node dist/apps/audit/src/main.js` against the database; resolves once it answers ready. */
 export async function startAudit(databaseUrl: string, groupPrefix: string): Promise<AuditChild> {
   const port = await freePort();
   const secret = randomBytes(32).toString('hex');
-  // AUDIT_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the service.
+  // AUDIT_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the service; they come
+  // after the service's own flags, so they override them.
   const nodeArgs = (process.env.AUDIT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, AUDIT_MAIN], {
+  const child = spawn(process.execPath, [...AUDIT_NODE_FLAGS, ...nodeArgs, AUDIT_MAIN], {
     env: {
       ...process.env,
       DATABASE_URL: databaseUrl,

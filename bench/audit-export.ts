@@ -16,9 +16,13 @@ const REUSE = process.env.AUDIT_EXPORT_DATABASE_URL;
 const KEEP = process.env.AUDIT_EXPORT_KEEP === '1';
 
 async function seed(pg: Client): Promise<void> {
+  // The first start may already have stored messages that other work on the shared broker produced:
+  // the seeded rows go after them.
+  const [{ seq }] = (await pg.query(`SELECT seq::int AS seq FROM audit.chain_head`)).rows;
+  const last = seq + ROWS;
   const CHUNK = 100000;
-  for (let from = 1; from <= ROWS; from += CHUNK) {
-    const to = Math.min(ROWS, from + CHUNK - 1);
+  for (let from = seq + 1; from <= last; from += CHUNK) {
+    const to = Math.min(last, from + CHUNK - 1);
     await pg.query(
       `INSERT INTO audit.events (seq, event_id, event_type, topic, partition, "offset", kafka_timestamp, key, headers,
           partner_id, customer_tenant_id, order_id, occurred_at, received_at, envelope, raw, invalid_reason, hash)
@@ -34,14 +38,14 @@ async function seed(pg: Client): Promise<void> {
                 'email', 'adele.vance@fabrikam.example'), 'channel', 'Api')),
           NULL, NULL, sha256(g::text::bytea)
        FROM (SELECT g, md5('e' || g)::uuid::text AS id, md5('p' || g % 500)::uuid::text AS p,
-                    md5('c' || g % 20000)::uuid::text AS c, now() - (${ROWS} - g) * interval '1 ms' AS t
+                    md5('c' || g % 20000)::uuid::text AS c, now() - (${last} - g) * interval '1 ms' AS t
                FROM generate_series($1::bigint, $2::bigint) g) s`,
       [from, to],
     );
-    process.stdout.write(`\rseeded ${fmt(to)} rows`);
+    process.stdout.write(`\rseeded ${fmt(to - seq)} rows`);
   }
   await pg.query(`UPDATE audit.chain_head SET seq = $1::bigint, hash = sha256($1::bigint::text::bytea)`, [
-    ROWS,
+    last,
   ]);
   await pg.query(`ANALYZE audit.events`);
   process.stdout.write('\n');

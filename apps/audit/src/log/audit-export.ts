@@ -1,7 +1,7 @@
 /**
- * The export's line formats (U-03), written by PostgreSQL: a chunk of rows arrives as one string,
- * so the service allocates next to nothing per row and its memory stays flat however large the log.
- * Each NDJSON line has the fields of an item of GET /v1/audit/events.
+ * The export's line formats (U-03), written by PostgreSQL: the lines leave the database through a
+ * COPY as bytes (copy-out.ts), so the service never holds one as a string and its memory stays flat
+ * however large the log. Each NDJSON line has the fields of an item of GET /v1/audit/events.
  */
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 const base64 = (column: string) => `translate(encode(${column}, 'base64'), E'\\n', '')`;

@@ -1,4 +1,5 @@
 import { randomUUID } from 'crypto';
+import { IncomingMessage, request } from 'http';
 import { Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
@@ -461,6 +462,7 @@ describe('audit service: the chained, append-only log (real broker, real databas
           '/v1/audit/events',
         ],
         [{ format: 'xml' }, 610403, 'UnsupportedExportFormat', '/v1/audit/export'],
+        [{ orderId: 'order-\u0000' }, 610401, 'InvalidFilter', '/v1/audit/export'],
       ];
       for (const [query, code, errorName, path] of cases) {
         const res = await get(path, auditor, query);
@@ -573,6 +575,116 @@ describe('audit service: the chained, append-only log (real broker, real databas
           raw: '',
         });
         expect(JSON.parse(record.envelope)).toEqual(published[i]);
+      });
+    });
+
+    it('U-03: the export filters by values that need quoting in SQL exactly as the reads do', async () => {
+      const customerTenantId = randomUUID();
+      const tag = randomUUID();
+      const orderIds = [
+        `it's a "quote" \\ and $1 and ? ${tag}`,
+        `${tag}' OR ''='`,
+        `${tag}\\'; SELECT 1; --`,
+      ];
+      const published = orderIds.map((orderId) =>
+        events.orderRequested(randomUUID(), customerTenantId, orderId),
+      );
+      await publish(...published);
+      await waitStored(published.map((e) => e.eventId));
+      for (const [i, orderId] of orderIds.entries()) {
+        const read = await get('/v1/audit/events', auditor, { orderId });
+        expect(read.body.items.map((item: any) => item.eventId)).toEqual([published[i].eventId]);
+        const exported = await get('/v1/audit/export', auditor, { orderId, format: 'ndjson' });
+        expect(exported.status).toBe(200);
+        expect(
+          exported.text
+            .trim()
+            .split('\n')
+            .map((l) => JSON.parse(l)),
+        ).toEqual(read.body.items);
+      }
+    });
+
+    describe('a large export', () => {
+      const customerTenantId = randomUUID();
+      const ROWS = 3000;
+      /** About 20 kB a line: 60 MB in all, more than the sockets between PostgreSQL and a reader hold. */
+      const padding = 'x'.repeat(20000);
+
+      beforeAll(async () => {
+        const dataSource = audit.app.get(DataSource);
+        const base = Date.now();
+        for (let from = 0; from < ROWS; from += 500) {
+          const messages = Array.from({ length: 500 }, (_, i) => ({
+            topic: Topics.AgreementsAcceptance,
+            partition: 0,
+            offset: String(base + from + i),
+            key: customerTenantId,
+            value: Buffer.from(
+              JSON.stringify({ ...events.attested(randomUUID(), customerTenantId), padding }),
+            ),
+            headers: {},
+            timestamp: String(base),
+          }));
+          await dataSource.transaction((m) => appendToLog(m, messages));
+        }
+      }, 60000);
+
+      /** The export's COPY, while PostgreSQL runs it. */
+      const runningCopies = () =>
+        sql(`SELECT pid, wait_event FROM pg_stat_activity
+              WHERE datname = current_database() AND state = 'active' AND query LIKE 'COPY (SELECT%'`);
+
+      /** Adds the response's bytes to `chunks` as they come; resolves once the first have come. */
+      function collect(res: IncomingMessage, chunks: Buffer[]): Promise<void> {
+        return new Promise((resolve) =>
+          res.on('data', (chunk: Buffer) => {
+            chunks.push(chunk);
+            resolve();
+          }),
+        );
+      }
+
+      function startExport(): Promise<IncomingMessage> {
+        const url = new URL(
+          `${audit.url}/v1/audit/export?format=ndjson&customerTenantId=${customerTenantId}`,
+        );
+        return new Promise((resolve, reject) => {
+          const req = request(url, { headers: { Authorization: auditor } }, resolve);
+          req.on('error', reject);
+          req.end();
+        });
+      }
+
+      it('U-03: streams at the pace of its reader: while the reader waits, so does PostgreSQL, and nothing is lost', async () => {
+        const res = await startExport();
+        expect(res.statusCode).toBe(200);
+        const chunks: Buffer[] = [];
+        await collect(res, chunks);
+        res.pause();
+        // The reader holds back: the service stops reading PostgreSQL instead of buffering 60 MB.
+        await eventually(async () =>
+          expect(await runningCopies()).toEqual([expect.objectContaining({ wait_event: 'ClientWrite' })]),
+        );
+        const ended = new Promise((r) => res.on('end', r));
+        res.resume();
+        await ended;
+        const lines = Buffer.concat(chunks).toString('utf8').split('\n');
+        expect(lines.pop()).toBe('');
+        const items = lines.map((l) => JSON.parse(l));
+        expect(items).toHaveLength(ROWS);
+        expect(items.every((item, i) => i === 0 || item.sequence > items[i - 1].sequence)).toBe(true);
+        expect(items.every((item) => item.envelope.padding === padding)).toBe(true);
+      });
+
+      it('U-03: stops when its reader goes away, and the service exports again at once', async () => {
+        const res = await startExport();
+        await collect(res, []);
+        res.destroy();
+        await eventually(async () => expect(await runningCopies()).toEqual([]));
+        const again = await get('/v1/audit/export', auditor, { customerTenantId, format: 'csv' });
+        expect(again.status).toBe(200);
+        expect(again.text.split('\r\n')).toHaveLength(ROWS + 2);
       });
     });
   });

@@ -69,6 +69,8 @@ export function toAuditFilter(params: AuditQueryParams, reader: Reader): AuditFi
   if (orderId !== undefined && (orderId.length < 1 || orderId.length > 128)) {
     throw AuditErrors.invalidFilter('orderId', '1 to 128 characters');
   }
+  // PostgreSQL text cannot hold NUL, so no stored order has one; the export also writes the value into its SQL.
+  if (orderId?.includes('\0')) throw AuditErrors.invalidFilter('orderId', 'free of NUL characters');
   if (params.eventType !== undefined && !EVENT_TYPE.test(params.eventType)) {
     throw AuditErrors.invalidFilter('eventType', 'an event type name such as OrderApproved');
   }
@@ -114,19 +116,32 @@ export function decodeCursor(cursor: string): number {
   return Number(match[1]);
 }
 
+export interface FilterCondition {
+  /** A comparison with one `?` where the value goes. */
+  sql: string;
+  value: string;
+}
+
+/** The conditions of a filter, in a fixed order. */
+export function filterConditions(filter: AuditFilter): FilterCondition[] {
+  const conditions: FilterCondition[] = [];
+  const add = (sql: string, value: string | undefined) => {
+    if (value !== undefined) conditions.push({ sql, value });
+  };
+  add('partner_id = ?', filter.partnerId);
+  add('customer_tenant_id = ?', filter.customerTenantId);
+  add('order_id = ?', filter.orderId);
+  add('event_type = ?', filter.eventType);
+  add('occurred_at >= ?', filter.from);
+  add('occurred_at < ?', filter.to);
+  return conditions;
+}
+
 /** The WHERE clause of a filter, with its parameters numbered from `firstParam`. */
 export function filterSql(filter: AuditFilter, firstParam = 1): { where: string[]; params: unknown[] } {
-  const where: string[] = [];
-  const params: unknown[] = [];
-  const add = (sql: string, value: unknown) => {
-    params.push(value);
-    where.push(sql.replace('?', `$${firstParam + params.length - 1}`));
+  const conditions = filterConditions(filter);
+  return {
+    where: conditions.map((c, i) => c.sql.replace('?', `$${firstParam + i}`)),
+    params: conditions.map((c) => c.value),
   };
-  if (filter.partnerId !== undefined) add('partner_id = ?', filter.partnerId);
-  if (filter.customerTenantId !== undefined) add('customer_tenant_id = ?', filter.customerTenantId);
-  if (filter.orderId !== undefined) add('order_id = ?', filter.orderId);
-  if (filter.eventType !== undefined) add('event_type = ?', filter.eventType);
-  if (filter.from !== undefined) add('occurred_at >= ?', filter.from);
-  if (filter.to !== undefined) add('occurred_at < ?', filter.to);
-  return { where, params };
 }

@@ -1,10 +1,15 @@
 import { Injectable } from '@nestjs/common';
+import { once } from 'events';
+import { escapeLiteral, type PoolClient } from 'pg';
+import type { Writable } from 'stream';
+import { pipeline } from 'stream/promises';
 import { Topics } from '@app/contracts';
 import { DataSource, EntityManager } from 'typeorm';
 import { ChainBreak, ChainVerifier } from './audit-chain';
 import { CSV_LINE, NDJSON_LINE } from './audit-export';
-import { AuditFilter, AuditPageRequest, encodeCursor, filterSql } from './audit-query';
+import { AuditFilter, AuditPageRequest, encodeCursor, filterConditions, filterSql } from './audit-query';
 import { ROW_COLUMNS, StoredRow, toChainedRow, WRITER_ROLE } from './chained-log';
+import { CopyOut } from './copy-out';
 
 /** One stored message as the API shows it; every field the chain covers, plus the hash. */
 export interface AuditItem {
@@ -53,15 +58,7 @@ export function toItem(r: StoredRow): AuditItem {
   };
 }
 
-export interface ExportWriter {
-  /** Resolves once the text is handed on (after the consumer drained, if it had to). */
-  write(text: string): Promise<void>;
-  /** True once the reader went away: the export stops. */
-  closed(): boolean;
-}
-
 const CHUNK = 1000;
-const EXPORT_CHUNK = 500;
 const MAX_PACKET_ROWS = 10000;
 
 /**
@@ -95,30 +92,30 @@ export class AuditReads {
   }
 
   /**
-   * Streams every row matching the filter, up to the chain head as it stood when the export began,
-   * a chunk at a time: memory stays flat however large the log is.
+   * Writes every row matching the filter into `out`, up to the chain head as it stood when the export
+   * began, and ends it. PostgreSQL renders the lines and one COPY hands them over as bytes, which go
+   * out as they come: memory stays flat however large the log is, and a slow reader slows the COPY
+   * down. If `out` goes away first, the COPY's connection is closed, which stops it at once.
    */
-  async export(filter: AuditFilter, format: 'ndjson' | 'csv', out: ExportWriter): Promise<number> {
-    const { where, params } = filterSql(filter, 4);
+  async export(filter: AuditFilter, format: 'ndjson' | 'csv', out: Writable): Promise<number> {
     const line = format === 'csv' ? CSV_LINE : NDJSON_LINE;
+    // COPY takes no parameters: the filter's values, checked by toAuditFilter, go in as quoted literals.
+    const where = filterConditions(filter).map(
+      (c) => `AND ${c.sql.replace('?', () => escapeLiteral(c.value))}`,
+    );
     return this.asWriterRole(async (m) => {
-      const [head]: Array<{ seq: string }> = await m.query(`SELECT seq FROM audit.chain_head`);
-      let after = 0;
-      let count = 0;
-      while (!out.closed()) {
-        const [chunk]: Array<{ rows: number; last: string | null; text: string | null }> = await m.query(
-          `SELECT count(*)::int AS rows, max(seq) AS last, string_agg(line, '' ORDER BY seq) AS text
-             FROM (SELECT seq, ${line} AS line FROM audit.events WHERE seq > $1 AND seq <= $2
-                     ${where.map((w) => `AND ${w}`).join(' ')} ORDER BY seq LIMIT $3) page`,
-          [after, head.seq, EXPORT_CHUNK, ...params],
-        );
-        if (chunk.rows === 0) break;
-        await out.write(chunk.text!);
-        count += chunk.rows;
-        after = Number(chunk.last);
-        if (chunk.rows < EXPORT_CHUNK) break;
-      }
-      return count;
+      const client: PoolClient = await m.queryRunner!.connect();
+      const copy = client.query(
+        new CopyOut(
+          `COPY (SELECT ${line} FROM audit.events
+                  WHERE seq <= (SELECT seq FROM audit.chain_head) ${where.join(' ')} ORDER BY seq)
+             TO STDOUT (FORMAT binary)`,
+        ),
+      );
+      // The transaction may end only once the COPY is over: its connection idle again, or closed.
+      const [piped] = await Promise.allSettled([pipeline(copy, out), once(copy, 'close')]);
+      if (piped.status === 'rejected') throw piped.reason;
+      return copy.rows;
     });
   }
 
