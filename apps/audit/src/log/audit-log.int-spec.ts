@@ -298,6 +298,34 @@ describe('audit service: the chained, append-only log (real broker, real databas
       ]);
       expect(count.n).toBe(1);
     });
+
+    it('U-01: a message whose reason or key would hold a NUL or half a surrogate pair is kept, with U+FFFD in their place, and the chain still verifies', async () => {
+      const key = `${randomUUID()}\u0000`;
+      const message = (value: string, offset: number) => ({
+        topic: Topics.AgreementsTemplates,
+        partition: 0,
+        offset: String(offset),
+        key,
+        value: Buffer.from(value),
+        headers: {},
+        timestamp: String(Date.now()),
+      });
+      // V8's JSON.parse quotes the message in its error, and may cut a surrogate pair in two doing so.
+      const nul = message('ab\u0000c', 900000001);
+      const cutPair = message(`${'\u{1f600}'.repeat(5)}x`, 900000002);
+      const dataSource = audit.app.get(DataSource);
+
+      expect(await dataSource.transaction((m) => appendToLog(m, [nul, cutPair]))).toBe(2);
+
+      const rows = await sql(
+        `SELECT key, invalid_reason, raw FROM audit.events WHERE key = $1 ORDER BY seq`,
+        [key.replace('\u0000', '\ufffd')],
+      );
+      expect(rows.map((r) => r.raw.toString())).toEqual(['ab\u0000c', `${'\u{1f600}'.repeat(5)}x`]);
+      expect(rows[0].invalid_reason).toContain('ab\ufffdc');
+      expect(rows[1].invalid_reason).toContain("'\ufffd'");
+      expect((await get('/v1/audit/verify', auditor)).body).toMatchObject({ ok: true });
+    });
   });
 
   describe('U-02 tamper evidence', () => {

@@ -56,9 +56,13 @@ export function toChainedRow(r: StoredRow): ChainedRow {
   };
 }
 
-/** jsonb and text columns refuse NUL; header bytes are kept as UTF-8 text. */
+/**
+ * jsonb and text columns refuse NUL, and a lone UTF-16 surrogate cannot be stored as it is hashed (a message's
+ * key, a header, or an error message quoting part of a message could hold either): both become U+FFFD.
+ */
 function storableText(s: string): string {
-  return s.includes('\u0000') ? s.split('\u0000').join('\ufffd') : s;
+  const noNul = s.includes('\u0000') ? s.split('\u0000').join('\ufffd') : s;
+  return (noNul as unknown as { toWellFormed(): string }).toWellFormed();
 }
 
 function headerText(headers: InboundMessage['headers']): Record<string, string> {
@@ -101,7 +105,7 @@ export function toEntry(message: InboundMessage, receivedAt: Date): Entry {
     receivedAt: receivedAt.toISOString(),
     envelopeJson: r.envelopeJson,
     raw: r.raw,
-    invalidReason: r.invalidReason,
+    invalidReason: r.invalidReason === null ? null : storableText(r.invalidReason),
   };
   return { row, content: rowContent(row) };
 }
