@@ -326,6 +326,39 @@ describe('audit service: the chained, append-only log (real broker, real databas
       expect(rows[1].invalid_reason).toContain("'\ufffd'");
       expect((await get('/v1/audit/verify', auditor)).body).toMatchObject({ ok: true });
     });
+
+    it('U-01: a chunk that mixes stored and new events appends only the new ones, in order and without a gap in the chain', async () => {
+      const customerTenantId = randomUUID();
+      const stored = events.attested(randomUUID(), customerTenantId);
+      await publish(stored);
+      await waitStored([stored.eventId]);
+      const fresh = [1, 2].map(() => events.relationshipAccepted(randomUUID(), customerTenantId));
+      const message = (e: EventEnvelope<any>, offset: number) => ({
+        topic: TOPIC_OF[e.eventType],
+        partition: 1,
+        offset: String(offset),
+        key: customerTenantId,
+        value: Buffer.from(JSON.stringify(e)),
+        headers: {},
+        timestamp: String(Date.now()),
+      });
+      const dataSource = audit.app.get(DataSource);
+
+      const added = await dataSource.transaction((m) =>
+        appendToLog(m, [
+          message(fresh[0], 910000001),
+          message(stored, 910000002),
+          message(fresh[1], 910000003),
+        ]),
+      );
+
+      expect(added).toBe(2);
+      const rows = await sql(`SELECT event_id FROM audit.events WHERE customer_tenant_id = $1 ORDER BY seq`, [
+        customerTenantId,
+      ]);
+      expect(rows.map((r) => r.event_id)).toEqual([stored.eventId, fresh[0].eventId, fresh[1].eventId]);
+      expect((await get('/v1/audit/verify', auditor)).body).toMatchObject({ ok: true });
+    });
   });
 
   describe('U-02 tamper evidence', () => {
