@@ -359,6 +359,31 @@ describe('audit service: the chained, append-only log (real broker, real databas
       expect(rows.map((r) => r.event_id)).toEqual([stored.eventId, fresh[0].eventId, fresh[1].eventId]);
       expect((await get('/v1/audit/verify', auditor)).body).toMatchObject({ ok: true });
     });
+
+    it('U-01: an event is known by its eventId, a message without one by its place and time: two events at one place and time are both kept', async () => {
+      // Offsets restart when a cluster is rebuilt: a different event can land at a place and millisecond already seen.
+      const customerTenantId = randomUUID();
+      const [first, second] = [1, 2].map(() => events.relationshipAccepted(randomUUID(), customerTenantId));
+      const timestamp = String(Date.now());
+      const at = (value: string) => ({
+        topic: Topics.PartnersRelationships,
+        partition: 2,
+        offset: '920000001',
+        key: customerTenantId,
+        value: Buffer.from(value),
+        headers: {},
+        timestamp,
+      });
+      const dataSource = audit.app.get(DataSource);
+      const append = (value: string) => dataSource.transaction((m) => appendToLog(m, [at(value)]));
+
+      expect(await append(JSON.stringify(first))).toBe(1);
+      expect(await append(JSON.stringify(second))).toBe(1);
+      expect(await append(JSON.stringify(first))).toBe(0);
+      expect(await append('not json')).toBe(1);
+      expect(await append('not json either')).toBe(0);
+      expect(await storedCount([first.eventId, second.eventId])).toBe(2);
+    });
   });
 
   describe('U-02 tamper evidence', () => {

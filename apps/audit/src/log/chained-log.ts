@@ -122,50 +122,56 @@ export function toEntry(message: InboundMessage, receivedAt: Date): Entry {
   };
 }
 
+const eventIdentity = (topic: string, eventId: string) => `e\u0001${topic}\u0001${eventId}`;
+const placeIdentity = (topic: string, partition: number, offset: string, kafkaTimestamp: string) =>
+  `p\u0001${topic}\u0001${partition}\u0001${offset}\u0001${kafkaTimestamp}`;
+
 /** Each event once per topic (by eventId), and a message without one once per place and time. */
-function identities(p: Place): string[] {
-  const place = `p\u0001${p.topic}\u0001${p.partition}\u0001${p.offset}\u0001${p.kafkaTimestamp}`;
-  return p.eventId === null ? [place] : [place, `e\u0001${p.topic}\u0001${p.eventId}`];
+function identity(p: Place): string {
+  return p.eventId === null
+    ? placeIdentity(p.topic, p.partition, p.offset, p.kafkaTimestamp)
+    : eventIdentity(p.topic, p.eventId);
 }
 
 function firstOfEach(entries: Entry[]): Entry[] {
   const seen = new Set<string>();
   return entries.filter(({ place }) => {
-    const ids = identities(place);
-    if (ids.some((id) => seen.has(id))) return false;
-    ids.forEach((id) => seen.add(id));
+    const id = identity(place);
+    if (seen.has(id)) return false;
+    seen.add(id);
     return true;
   });
 }
 
+/** The identities (see identity) of the entries that audit.events holds already. */
 async function alreadyStored(manager: EntityManager, entries: Entry[]): Promise<Set<string>> {
-  const withId = entries.filter((e) => e.place.eventId !== null);
+  const withId = entries.filter((e) => e.place.eventId !== null).map((e) => e.place);
+  const withoutId = entries.filter((e) => e.place.eventId === null).map((e) => e.place);
   const [byId, byPlace]: [Array<{ topic: string; event_id: string }>, StoredRow[]] = await Promise.all([
     manager.query(
       `SELECT e.topic, e.event_id FROM audit.events e
          JOIN unnest($1::text[], $2::text[]) AS u(topic, event_id) USING (topic, event_id)`,
-      [withId.map((e) => e.place.topic), withId.map((e) => e.place.eventId)],
+      [withId.map((p) => p.topic), withId.map((p) => p.eventId)],
     ),
     manager.query(
       `SELECT e.topic, e.partition, e."offset", e.kafka_timestamp FROM audit.events e
          JOIN unnest($1::text[], $2::int[], $3::bigint[], $4::timestamptz[]) AS u(topic, partition, "offset", kafka_timestamp)
-           USING (topic, partition, "offset", kafka_timestamp)`,
+           USING (topic, partition, "offset", kafka_timestamp)
+        WHERE e.event_id IS NULL`,
       [
-        entries.map((e) => e.place.topic),
-        entries.map((e) => e.place.partition),
-        entries.map((e) => e.place.offset),
-        entries.map((e) => e.place.kafkaTimestamp),
+        withoutId.map((p) => p.topic),
+        withoutId.map((p) => p.partition),
+        withoutId.map((p) => p.offset),
+        withoutId.map((p) => p.kafkaTimestamp),
       ],
     ),
   ]);
-  const stored = new Set<string>();
-  for (const r of byId) stored.add(`e\u0001${r.topic}\u0001${r.event_id}`);
-  for (const r of byPlace) {
-    stored.add(
-      `p\u0001${r.topic}\u0001${r.partition}\u0001${r.offset}\u0001${r.kafka_timestamp.toISOString()}`,
-    );
-  }
-  return stored;
+  return new Set([
+    ...byId.map((r) => eventIdentity(r.topic, r.event_id)),
+    ...byPlace.map((r) =>
+      placeIdentity(r.topic, r.partition, String(r.offset), r.kafka_timestamp.toISOString()),
+    ),
+  ]);
 }
 
 interface Head {
@@ -243,7 +249,7 @@ export async function appendToLog(
   if (next === null) {
     await manager.query(`ROLLBACK TO SAVEPOINT append`);
     const stored = await alreadyStored(manager, entries);
-    entries = entries.filter(({ place }) => !identities(place).some((id) => stored.has(id)));
+    entries = entries.filter(({ place }) => !stored.has(identity(place)));
     next = entries.length > 0 ? await insertChained(manager, head, entries) : head;
     if (next === null) throw new Error('audit.events changed under the chain head lock');
   }
