@@ -344,15 +344,22 @@ describe('audit service: the chained, append-only log (real broker, real databas
       });
       const dataSource = audit.app.get(DataSource);
 
-      const added = await dataSource.transaction((m) =>
-        appendToLog(m, [
+      let headLockedUntilCommit: unknown;
+      const added = await dataSource.transaction(async (m) => {
+        const appended = await appendToLog(m, [
           message(fresh[0], 910000001),
           message(stored, 910000002),
           message(fresh[1], 910000003),
-        ]),
-      );
+        ]);
+        // The retry after the stored event rolled back to a savepoint that had moved the head: still locked.
+        headLockedUntilCommit = await sql(`SELECT seq FROM audit.chain_head FOR UPDATE NOWAIT`).catch(
+          (e) => e,
+        );
+        return appended;
+      });
 
       expect(added).toBe(2);
+      expect(String(headLockedUntilCommit)).toMatch(/could not obtain lock/);
       const rows = await sql(`SELECT event_id FROM audit.events WHERE customer_tenant_id = $1 ORDER BY seq`, [
         customerTenantId,
       ]);
