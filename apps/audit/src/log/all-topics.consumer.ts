@@ -15,7 +15,9 @@ export class AllTopicsConsumer implements OnModuleInit {
       // The log's own identities (eventId per topic, else place and time) make each append idempotent, in the same transaction.
       dedupe: false,
       topics: [...ALL_TOPICS, ...DLQ_TOPICS],
-      batchSize: 1000,
+      // A partition's whole fetched batch in one transaction: every chunk pays a commit and round trips while it
+      // holds the chain head, which all appends wait for.
+      batchSize: 5000,
       handleBatch: async (messages, manager) => {
         await appendToLog(manager, messages);
       },
