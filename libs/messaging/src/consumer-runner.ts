@@ -33,6 +33,11 @@ interface CommonSpec {
   dedupe?: boolean;
   /** With `handleBatch`: at most this many messages of a fetched batch per transaction (default 500). */
   batchSize?: number;
+  /**
+   * How much one fetch brings, per partition and in all (kafkajs: 1 MiB and 10 MiB). A fetched batch is at most
+   * one partition's share: a consumer whose every chunk pays a fixed cost may want bigger ones, for more memory.
+   */
+  fetchBytes?: { perPartition?: number; total?: number };
 }
 
 /** Messages are parsed and checked against libs/contracts; invalid ones go to `<topic>.dlq`. */
@@ -105,6 +110,8 @@ export class ConsumerRunner {
       sessionTimeout: 30000,
       heartbeatInterval: 3000,
       maxWaitTimeInMs: 100,
+      maxBytesPerPartition: spec.fetchBytes?.perPartition,
+      maxBytes: spec.fetchBytes?.total,
       retry: { retries: 10 },
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
