@@ -82,7 +82,7 @@ function kafkaTime(timestamp: string, fallback: Date): string {
     : fallback.toISOString();
 }
 
-/** What a redelivery is recognised by: the message's place and time, and its event id (see identities). */
+/** What a redelivery is recognised by: the message's place and time, and its event id (see identity). */
 type Place = Pick<ChainedRow, 'eventId' | 'topic' | 'partition' | 'offset' | 'kafkaTimestamp'>;
 
 interface Entry {
