@@ -127,6 +127,7 @@ async function produce(): Promise<number> {
 function cpuSeconds(pid: number): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime, in clock ticks of 1/100 s (USER_HZ on Linux).
     return (Number(fields[11]) + Number(fields[12])) / 100;
   } catch {
     return 0;
