@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'crypto';
+import { readFileSync } from 'fs';
 import { cpus } from 'os';
 import { Kafka, logLevel, Message } from 'kafkajs';
 import { Client } from 'pg';
@@ -122,6 +123,41 @@ async function produce(): Promise<number> {
   return (Date.now() - started) / 1000;
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc; 0 once it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    // utime and stime, in clock ticks of 1/100 s (USER_HZ on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU seconds used so far by the database's other backends (the service's connections; PostgreSQL
+ * runs on this machine), per backend pid, so that a later snapshot can take the difference.
+ */
+async function backendCpu(pg: Client): Promise<Map<number, number>> {
+  const { rows } = await pg.query(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+  );
+  return new Map(rows.map((r: { pid: number }) => [r.pid, cpuSeconds(r.pid)]));
+}
+
+function cpuSince(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of after) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
+
+/** Busy and total CPU seconds of the whole machine so far (every core), from /proc/stat. */
+function machineCpu(): { busy: number; total: number } {
+  const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return { busy: total - ticks[3] - ticks[4], total };
+}
+
 async function main(): Promise<void> {
   console.log(
     `audit ingest bench: ${fmt(N)} events, ${cpus().length} cores (shared with the broker, PostgreSQL and anything else running)`,
@@ -139,6 +175,11 @@ async function main(): Promise<void> {
     const audit = await startAudit(db.url, groupPrefix);
     const readyAt = Date.now();
     await pg.connect();
+    const headSeq = async () => Number((await pg.query(`SELECT seq FROM audit.chain_head`)).rows[0].seq);
+    const headAtReady = await headSeq();
+    const serviceCpuAtReady = cpuSeconds(audit.process.pid!);
+    const pgCpuAtReady = await backendCpu(pg);
+    const machineAtReady = machineCpu();
     const mine = async () =>
       (
         await pg.query(`SELECT count(*)::int AS n FROM audit.events WHERE envelope->>'producer' = $1`, [
@@ -146,12 +187,17 @@ async function main(): Promise<void> {
         ])
       ).rows[0].n as number;
     for (;;) {
-      const head = Number((await pg.query(`SELECT seq FROM audit.chain_head`)).rows[0].seq);
+      const head = await headSeq();
       if (head >= N && (await mine()) >= N) break;
       if (Date.now() - started > 600000) throw new Error(`only ${head} rows after 10 minutes`);
       await new Promise((r) => setTimeout(r, 100));
     }
     const doneAt = Date.now();
+    const serviceCpu = cpuSeconds(audit.process.pid!) - serviceCpuAtReady;
+    const pgCpu = cpuSince(pgCpuAtReady, await backendCpu(pg));
+    const machine = machineCpu();
+    // Other traffic on the broker is ingested too, and costs the same: CPU is divided by every row appended.
+    const appended = (await headSeq()) - headAtReady;
     const { first, last } = (
       await pg.query(
         `SELECT min(received_at) AS first, max(received_at) AS last FROM audit.events WHERE envelope->>'producer' = $1`,
@@ -164,6 +210,12 @@ async function main(): Promise<void> {
       `ingested ${fmt(N)} events into the chained log: ${fmt(N / windowSeconds)} events/s ` +
         `(first to last arrival ${fmt(windowSeconds, 2)} s; ready to all committed ${fmt((doneAt - readyAt) / 1000, 2)} s, ` +
         `${fmt(N / ((doneAt - readyAt) / 1000))} events/s)`,
+    );
+    const perEvent = (seconds: number) => `${fmt((seconds / appended) * 1e6)} µs/event`;
+    console.log(
+      `CPU from ready to all committed, ${fmt(appended)} rows appended: service ${fmt(serviceCpu, 1)} s (${perEvent(serviceCpu)}), ` +
+        `PostgreSQL backends ${fmt(pgCpu, 1)} s (${perEvent(pgCpu)}); machine busy ` +
+        `${fmt((100 * (machine.busy - machineAtReady.busy)) / (machine.total - machineAtReady.total))}% of ${cpus().length} cores`,
     );
     const verifyStarted = Date.now();
     const res = await fetch(`${audit.url}/v1/audit/verify`, {

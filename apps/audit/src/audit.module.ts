@@ -6,9 +6,14 @@ import { AuditLogController } from './log/audit-log.controller';
 import { AuditReads } from './log/audit-reads';
 import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
 import { ChainedLog1763800000000 } from './migrations/1763800000000-chained-log';
+import { EventIdentity1764100000000 } from './migrations/1764100000000-event-identity';
 
 export const AUDIT_SCHEMA = 'audit';
-export const AUDIT_MIGRATIONS = [Foundation1763700000000, ChainedLog1763800000000];
+export const AUDIT_MIGRATIONS = [
+  Foundation1763700000000,
+  ChainedLog1763800000000,
+  EventIdentity1764100000000,
+];
 
 @Module({})
 export class AuditModule {

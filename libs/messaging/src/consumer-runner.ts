@@ -47,6 +47,11 @@ interface CommonSpec {
    * G-11), so that it overlaps the checks and the transaction's first queries.
    */
   prepareChunk?: () => Promise<unknown>;
+  /**
+   * How much one fetch brings, per partition and in all (kafkajs: 1 MiB and 10 MiB). A fetched batch is at most
+   * one partition's share: a consumer whose every chunk pays a fixed cost may want bigger ones, for more memory.
+   */
+  fetchBytes?: { perPartition?: number; total?: number };
 }
 
 /**
@@ -150,6 +155,8 @@ export class ConsumerRunner {
       sessionTimeout: 30000,
       heartbeatInterval: 3000,
       maxWaitTimeInMs: 100,
+      maxBytesPerPartition: spec.fetchBytes?.perPartition,
+      maxBytes: spec.fetchBytes?.total,
       retry: { retries: 10 },
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, () => {

@@ -3,6 +3,8 @@ import { ALL_TOPICS, DLQ_TOPICS } from '@app/contracts';
 import { Messaging } from '@app/messaging';
 import { appendToLog } from './chained-log';
 
+const MIB = 1024 * 1024;
+
 /** Keeps every message of every topic, the dead-letter topics included, in the chained log (U-01, U-02). */
 @Injectable()
 export class AllTopicsConsumer implements OnModuleInit {
@@ -15,7 +17,10 @@ export class AllTopicsConsumer implements OnModuleInit {
       // The log's own identities (eventId per topic, else place and time) make each append idempotent, in the same transaction.
       dedupe: false,
       topics: [...ALL_TOPICS, ...DLQ_TOPICS],
-      batchSize: 1000,
+      // A partition's whole fetched batch in one transaction, and bigger batches than by default: every chunk pays
+      // a commit and round trips while it holds the chain head, which all appends wait for.
+      batchSize: 10000,
+      fetchBytes: { perPartition: 4 * MIB, total: 16 * MIB },
       handleBatch: async (messages, manager) => {
         await appendToLog(manager, messages);
       },

@@ -122,7 +122,8 @@ export function rowContent(row: ChainedRow): string {
   return `[${fields.join(',')}]`;
 }
 
-export function chainHash(previous: Buffer, sequence: number | string, content: string): Buffer {
+/** `content` as rowContent gives it, or its UTF-8 bytes. */
+export function chainHash(previous: Buffer, sequence: number | string, content: string | Buffer): Buffer {
   return createHash('sha256').update(previous).update(`${sequence}\n`).update(content).digest();
 }
 

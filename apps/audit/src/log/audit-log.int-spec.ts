@@ -299,6 +299,99 @@ describe('audit service: the chained, append-only log (real broker, real databas
       ]);
       expect(count.n).toBe(1);
     });
+
+    it('U-01: a message whose reason or key would hold a NUL or half a surrogate pair is kept, with U+FFFD in their place, and the chain still verifies', async () => {
+      const key = `${randomUUID()}\u0000`;
+      const message = (value: string, offset: number) => ({
+        topic: Topics.AgreementsTemplates,
+        partition: 0,
+        offset: String(offset),
+        key,
+        value: Buffer.from(value),
+        headers: {},
+        timestamp: String(Date.now()),
+      });
+      // V8's JSON.parse quotes the message in its error, and may cut a surrogate pair in two doing so.
+      const nul = message('ab\u0000c', 900000001);
+      const cutPair = message(`${'\u{1f600}'.repeat(5)}x`, 900000002);
+      const dataSource = audit.app.get(DataSource);
+
+      expect(await dataSource.transaction((m) => appendToLog(m, [nul, cutPair]))).toBe(2);
+
+      const rows = await sql(
+        `SELECT key, invalid_reason, raw FROM audit.events WHERE key = $1 ORDER BY seq`,
+        [key.replace('\u0000', '\ufffd')],
+      );
+      expect(rows.map((r) => r.raw.toString())).toEqual(['ab\u0000c', `${'\u{1f600}'.repeat(5)}x`]);
+      expect(rows[0].invalid_reason).toContain('ab\ufffdc');
+      expect(rows[1].invalid_reason).toContain("'\ufffd'");
+      expect((await get('/v1/audit/verify', auditor)).body).toMatchObject({ ok: true });
+    });
+
+    it('U-01: a chunk that mixes stored and new events appends only the new ones, in order and without a gap in the chain', async () => {
+      const customerTenantId = randomUUID();
+      const stored = events.attested(randomUUID(), customerTenantId);
+      await publish(stored);
+      await waitStored([stored.eventId]);
+      const fresh = [1, 2].map(() => events.relationshipAccepted(randomUUID(), customerTenantId));
+      const message = (e: EventEnvelope<any>, offset: number) => ({
+        topic: TOPIC_OF[e.eventType],
+        partition: 1,
+        offset: String(offset),
+        key: customerTenantId,
+        value: Buffer.from(JSON.stringify(e)),
+        headers: {},
+        timestamp: String(Date.now()),
+      });
+      const dataSource = audit.app.get(DataSource);
+
+      let headLockedUntilCommit: unknown;
+      const added = await dataSource.transaction(async (m) => {
+        const appended = await appendToLog(m, [
+          message(fresh[0], 910000001),
+          message(stored, 910000002),
+          message(fresh[1], 910000003),
+        ]);
+        // The retry after the stored event rolled back to a savepoint that had moved the head: still locked.
+        headLockedUntilCommit = await sql(`SELECT seq FROM audit.chain_head FOR UPDATE NOWAIT`).catch(
+          (e) => e,
+        );
+        return appended;
+      });
+
+      expect(added).toBe(2);
+      expect(String(headLockedUntilCommit)).toMatch(/could not obtain lock/);
+      const rows = await sql(`SELECT event_id FROM audit.events WHERE customer_tenant_id = $1 ORDER BY seq`, [
+        customerTenantId,
+      ]);
+      expect(rows.map((r) => r.event_id)).toEqual([stored.eventId, fresh[0].eventId, fresh[1].eventId]);
+      expect((await get('/v1/audit/verify', auditor)).body).toMatchObject({ ok: true });
+    });
+
+    it('U-01: an event is known by its eventId, a message without one by its place and time: two events at one place and time are both kept', async () => {
+      // Offsets restart when a cluster is rebuilt: a different event can land at a place and millisecond already seen.
+      const customerTenantId = randomUUID();
+      const [first, second] = [1, 2].map(() => events.relationshipAccepted(randomUUID(), customerTenantId));
+      const timestamp = String(Date.now());
+      const at = (value: string) => ({
+        topic: Topics.PartnersRelationships,
+        partition: 2,
+        offset: '920000001',
+        key: customerTenantId,
+        value: Buffer.from(value),
+        headers: {},
+        timestamp,
+      });
+      const dataSource = audit.app.get(DataSource);
+      const append = (value: string) => dataSource.transaction((m) => appendToLog(m, [at(value)]));
+
+      expect(await append(JSON.stringify(first))).toBe(1);
+      expect(await append(JSON.stringify(second))).toBe(1);
+      expect(await append(JSON.stringify(first))).toBe(0);
+      expect(await append('not json')).toBe(1);
+      expect(await append('not json either')).toBe(0);
+      expect(await storedCount([first.eventId, second.eventId])).toBe(2);
+    });
   });
 
   describe('U-02 tamper evidence', () => {

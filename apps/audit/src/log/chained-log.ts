@@ -56,9 +56,13 @@ export function toChainedRow(r: StoredRow): ChainedRow {
   };
 }
 
-/** jsonb and text columns refuse NUL; header bytes are kept as UTF-8 text. */
+/**
+ * jsonb and text columns refuse NUL, and a lone UTF-16 surrogate cannot be stored as it is hashed (a message's
+ * key, a header, or an error message quoting part of a message could hold either): both become U+FFFD.
+ */
 function storableText(s: string): string {
-  return s.includes('\u0000') ? s.split('\u0000').join('\ufffd') : s;
+  const noNul = s.includes('\u0000') ? s.split('\u0000').join('\ufffd') : s;
+  return (noNul as unknown as { toWellFormed(): string }).toWellFormed();
 }
 
 function headerText(headers: InboundMessage['headers']): Record<string, string> {
@@ -78,9 +82,17 @@ function kafkaTime(timestamp: string, fallback: Date): string {
     : fallback.toISOString();
 }
 
+/** What a redelivery is recognised by: the message's place and time, and its event id (see identity). */
+type Place = Pick<ChainedRow, 'eventId' | 'topic' | 'partition' | 'offset' | 'kafkaTimestamp'>;
+
 interface Entry {
-  row: ChainedRow;
-  content: string;
+  place: Place;
+  /**
+   * The row's content as the chain hashes it (rowContent), UTF-8. A Buffer keeps it off the JS heap while the
+   * chunk waits for the chain head: a chunk's worth of strings surviving young-generation collections cost more
+   * CPU in the collector than building them did.
+   */
+  content: Buffer;
 }
 
 export function toEntry(message: InboundMessage, receivedAt: Date): Entry {
@@ -101,55 +113,65 @@ export function toEntry(message: InboundMessage, receivedAt: Date): Entry {
     receivedAt: receivedAt.toISOString(),
     envelopeJson: r.envelopeJson,
     raw: r.raw,
-    invalidReason: r.invalidReason,
+    invalidReason: r.invalidReason === null ? null : storableText(r.invalidReason),
   };
-  return { row, content: rowContent(row) };
+  const { eventId, topic, partition, offset, kafkaTimestamp } = row;
+  return {
+    place: { eventId, topic, partition, offset, kafkaTimestamp },
+    content: Buffer.from(rowContent(row)),
+  };
 }
 
+const eventIdentity = (topic: string, eventId: string) => `e\u0001${topic}\u0001${eventId}`;
+const placeIdentity = (topic: string, partition: number, offset: string, kafkaTimestamp: string) =>
+  `p\u0001${topic}\u0001${partition}\u0001${offset}\u0001${kafkaTimestamp}`;
+
 /** Each event once per topic (by eventId), and a message without one once per place and time. */
-function identities(row: ChainedRow): string[] {
-  const place = `p\u0001${row.topic}\u0001${row.partition}\u0001${row.offset}\u0001${row.kafkaTimestamp}`;
-  return row.eventId === null ? [place] : [place, `e\u0001${row.topic}\u0001${row.eventId}`];
+function identity(p: Place): string {
+  return p.eventId === null
+    ? placeIdentity(p.topic, p.partition, p.offset, p.kafkaTimestamp)
+    : eventIdentity(p.topic, p.eventId);
 }
 
 function firstOfEach(entries: Entry[]): Entry[] {
   const seen = new Set<string>();
-  return entries.filter(({ row }) => {
-    const ids = identities(row);
-    if (ids.some((id) => seen.has(id))) return false;
-    ids.forEach((id) => seen.add(id));
+  return entries.filter(({ place }) => {
+    const id = identity(place);
+    if (seen.has(id)) return false;
+    seen.add(id);
     return true;
   });
 }
 
+/** The identities (see identity) of the entries that audit.events holds already. */
 async function alreadyStored(manager: EntityManager, entries: Entry[]): Promise<Set<string>> {
-  const withId = entries.filter((e) => e.row.eventId !== null);
+  const withId = entries.filter((e) => e.place.eventId !== null).map((e) => e.place);
+  const withoutId = entries.filter((e) => e.place.eventId === null).map((e) => e.place);
   const [byId, byPlace]: [Array<{ topic: string; event_id: string }>, StoredRow[]] = await Promise.all([
     manager.query(
       `SELECT e.topic, e.event_id FROM audit.events e
          JOIN unnest($1::text[], $2::text[]) AS u(topic, event_id) USING (topic, event_id)`,
-      [withId.map((e) => e.row.topic), withId.map((e) => e.row.eventId)],
+      [withId.map((p) => p.topic), withId.map((p) => p.eventId)],
     ),
     manager.query(
       `SELECT e.topic, e.partition, e."offset", e.kafka_timestamp FROM audit.events e
          JOIN unnest($1::text[], $2::int[], $3::bigint[], $4::timestamptz[]) AS u(topic, partition, "offset", kafka_timestamp)
-           USING (topic, partition, "offset", kafka_timestamp)`,
+           USING (topic, partition, "offset", kafka_timestamp)
+        WHERE e.event_id IS NULL`,
       [
-        entries.map((e) => e.row.topic),
-        entries.map((e) => e.row.partition),
-        entries.map((e) => e.row.offset),
-        entries.map((e) => e.row.kafkaTimestamp),
+        withoutId.map((p) => p.topic),
+        withoutId.map((p) => p.partition),
+        withoutId.map((p) => p.offset),
+        withoutId.map((p) => p.kafkaTimestamp),
       ],
     ),
   ]);
-  const stored = new Set<string>();
-  for (const r of byId) stored.add(`e\u0001${r.topic}\u0001${r.event_id}`);
-  for (const r of byPlace) {
-    stored.add(
-      `p\u0001${r.topic}\u0001${r.partition}\u0001${r.offset}\u0001${r.kafka_timestamp.toISOString()}`,
-    );
-  }
-  return stored;
+  return new Set([
+    ...byId.map((r) => eventIdentity(r.topic, r.event_id)),
+    ...byPlace.map((r) =>
+      placeIdentity(r.topic, r.partition, String(r.offset), r.kafka_timestamp.toISOString()),
+    ),
+  ]);
 }
 
 interface Head {
@@ -157,48 +179,51 @@ interface Head {
   hash: Buffer;
 }
 
+/*
+ * One statement appends the rows and moves the head. The rows travel as one JSON array whose elements are
+ * [seq, hash as hex, ...the row's content]: the very text the chain hashes, which PostgreSQL parses once (the
+ * envelope and headers come out as jsonb without a second parse). It is sent in jsonb's binary format, a version
+ * byte and the UTF-8 text, so the bytes built here go out as they are. This runs while the chain head is locked,
+ * and every other append waits for it.
+ */
+const INSERT_ROWS = `
+  WITH inserted AS (
+    INSERT INTO audit.events (seq, hash, event_id, event_type, topic, partition, "offset", kafka_timestamp, key,
+        headers, partner_id, customer_tenant_id, order_id, occurred_at, received_at, envelope, raw, invalid_reason)
+    SELECT (r->>0)::bigint, decode(r->>1, 'hex'), r->>2, r->>3, r->>4, (r->>5)::int, (r->>6)::bigint,
+        (r->>7)::timestamptz, r->>8, r->9, r->>10, r->>11, r->>12, (r->>13)::timestamptz, (r->>14)::timestamptz,
+        NULLIF(r->15, 'null'::jsonb), decode(r->>16, 'base64'), r->>17
+    FROM jsonb_array_elements($1::jsonb) AS rows(r)
+    ON CONFLICT DO NOTHING
+    RETURNING 1
+  ), head AS (
+    UPDATE audit.chain_head SET seq = $2, hash = $3
+  )
+  SELECT count(*)::int AS inserted FROM inserted`;
+
+const JSONB_BINARY_VERSION = 1;
+
 async function insertChained(manager: EntityManager, head: Head, entries: Entry[]): Promise<Head | null> {
   let previous = head.hash;
-  const seqs: number[] = [];
-  const hashes: Buffer[] = [];
+  const parts: Buffer[] = [Buffer.from([JSONB_BINARY_VERSION]), Buffer.from('[')];
   entries.forEach((entry, i) => {
     const seq = head.seq + i + 1;
     previous = chainHash(previous, seq, entry.content);
-    seqs.push(seq);
-    hashes.push(previous);
+    // The content is a JSON array itself: the row is it with the sequence and hash put in front.
+    parts.push(
+      Buffer.from(`${i > 0 ? ',' : ''}[${seq},"${previous.toString('hex')}",`),
+      entry.content.subarray(1),
+    );
   });
-  const col = <K extends keyof ChainedRow>(k: K) => entries.map((e) => e.row[k]);
-  const inserted: unknown[] = await manager.query(
-    `INSERT INTO audit.events (seq, event_id, event_type, topic, partition, "offset", kafka_timestamp, key, headers,
-        partner_id, customer_tenant_id, order_id, occurred_at, received_at, envelope, raw, invalid_reason, hash)
-     SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[],
-        $7::timestamptz[], $8::text[], $9::jsonb[], $10::text[], $11::text[], $12::text[], $13::timestamptz[],
-        $14::timestamptz[], $15::jsonb[], $16::bytea[], $17::text[], $18::bytea[])
-     ON CONFLICT DO NOTHING RETURNING seq`,
-    [
-      seqs,
-      col('eventId'),
-      col('eventType'),
-      col('topic'),
-      col('partition'),
-      col('offset'),
-      col('kafkaTimestamp'),
-      col('key'),
-      entries.map((e) => canonicalJson(e.row.headers)),
-      col('partnerId'),
-      col('customerTenantId'),
-      col('orderId'),
-      col('occurredAt'),
-      col('receivedAt'),
-      col('envelopeJson'),
-      col('raw'),
-      col('invalidReason'),
-      hashes,
-    ],
-  );
-  // A row skipped as already stored would leave a gap in the chain: the caller filters and retries.
-  if (inserted.length !== entries.length) return null;
-  return { seq: head.seq + entries.length, hash: previous };
+  parts.push(Buffer.from(']'));
+  const next = { seq: head.seq + entries.length, hash: previous };
+  const [{ inserted }]: Array<{ inserted: number }> = await manager.query(INSERT_ROWS, [
+    Buffer.concat(parts),
+    next.seq,
+    next.hash,
+  ]);
+  // A row skipped as already stored would leave a gap in the chain: the caller rolls back, filters and retries.
+  return inserted === entries.length ? next : null;
 }
 
 /**
@@ -224,12 +249,9 @@ export async function appendToLog(
   if (next === null) {
     await manager.query(`ROLLBACK TO SAVEPOINT append`);
     const stored = await alreadyStored(manager, entries);
-    entries = entries.filter(({ row }) => !identities(row).some((id) => stored.has(id)));
+    entries = entries.filter(({ place }) => !stored.has(identity(place)));
     next = entries.length > 0 ? await insertChained(manager, head, entries) : head;
     if (next === null) throw new Error('audit.events changed under the chain head lock');
-  }
-  if (entries.length > 0) {
-    await manager.query(`UPDATE audit.chain_head SET seq = $1, hash = $2`, [next.seq, next.hash]);
   }
   await manager.query(`RESET ROLE`);
   return entries.length;
