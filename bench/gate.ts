@@ -52,6 +52,8 @@ const percentile = (sorted: number[], p: number) =>
 /** Arrival time of each decision on commerce.orders.decided, by orderId. */
 class DecidedWatcher {
   readonly arrivals = new Map<string, number>();
+  /** When the gate stamped each decision (decidedAt): splits the latency into deciding and sending. */
+  readonly decidedAt = new Map<string, number>();
   private readonly consumer;
   constructor(kafka: Kafka) {
     this.consumer = kafka.consumer({ groupId: `bench-gate-watch-${randomUUID()}`, maxWaitTimeInMs: 5 });
@@ -70,6 +72,9 @@ class DecidedWatcher {
           if (at < 0) continue;
           const id = text.slice(at + 11, text.indexOf('"', at + 11));
           if (!this.arrivals.has(id)) this.arrivals.set(id, now);
+          const stamp = text.indexOf('"decidedAt":"');
+          if (stamp >= 0)
+            this.decidedAt.set(id, Date.parse(text.slice(stamp + 13, text.indexOf('"', stamp + 13))));
         }
       },
     });
@@ -125,14 +130,23 @@ async function offer(
   const done = () => [...due.keys()].every((id) => watcher.arrivals.has(id));
   while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   const latencies: number[] = [];
+  const toDecided: number[] = [];
+  const toArrival: number[] = [];
   let last = started;
   for (const [id, at] of due) {
     const arrived = watcher.arrivals.get(id);
     if (arrived === undefined) continue;
     latencies.push(arrived - at);
     last = Math.max(last, arrived);
+    const decidedAt = watcher.decidedAt.get(id);
+    if (decidedAt !== undefined) {
+      toDecided.push(decidedAt - at);
+      toArrival.push(arrived - decidedAt);
+    }
   }
   latencies.sort((a, b) => a - b);
+  toDecided.sort((a, b) => a - b);
+  toArrival.sort((a, b) => a - b);
   const result = {
     label,
     offered: rate,
@@ -144,7 +158,11 @@ async function offer(
   };
   console.log(
     `${label.padEnd(44)} offered ${String(rate).padStart(5)}/s  decided ${String(result.decided).padStart(6)}/${sent}  ` +
-      `${String(result.perSecond).padStart(5)}/s  p50 ${result.p50} ms  p99 ${result.p99} ms  max ${result.max} ms`,
+      `${String(result.perSecond).padStart(5)}/s  p50 ${result.p50} ms  p99 ${result.p99} ms  max ${result.max} ms` +
+      (toDecided.length > 0
+        ? `  (requested->decidedAt p50/p99 ${percentile(toDecided, 50)}/${percentile(toDecided, 99)} ms,` +
+          ` decidedAt->arrival ${percentile(toArrival, 50)}/${percentile(toArrival, 99)} ms)`
+        : ''),
   );
   return result;
 }
