@@ -23,7 +23,7 @@ export class CatchUp {
   /**
    * @param localPositions what this instance's own consumer has applied and committed (no query):
    *   when it already covers the targets, the database is not asked at all.
-   * @param ends end offsets of several topics in one request (else the admin, topic by topic).
+   * @param ends where end offsets come from (default: the admin, topic by topic).
    */
   constructor(
     private readonly admin: Admin,
@@ -31,22 +31,13 @@ export class CatchUp {
     schema: string,
     private readonly localPositions: (consumer: string) => ReadonlyMap<string, bigint> | undefined = () =>
       undefined,
-    private readonly ends?: EndOffsets,
+    private readonly ends: EndOffsets = new EndOffsets(undefined, admin),
   ) {
     this.positions = `${quoteIdent(schema)}.consumer_positions`;
   }
 
   async endOffsets(topics: readonly string[]): Promise<Map<string, bigint>> {
-    if (this.ends) return this.ends.of(topics);
-    const targets = new Map<string, bigint>();
-    await Promise.all(
-      topics.map(async (topic) => {
-        for (const p of await this.admin.fetchTopicOffsets(topic)) {
-          if (BigInt(p.high) > BigInt(p.low)) targets.set(`${topic}:${p.partition}`, BigInt(p.high));
-        }
-      }),
-    );
-    return targets;
+    return this.ends.of(topics);
   }
 
   async waitFor(

@@ -38,10 +38,12 @@ export class EndOffsets {
   private readonly lows = new Map<string, { at: number; offsets: Map<number, bigint> }>();
   private refreshing?: Promise<void>;
 
+  /** Without `kafka`, every answer comes through the admin. */
   constructor(
-    kafka: Kafka,
+    kafka: Kafka | undefined,
     private readonly admin: Admin,
   ) {
+    if (!kafka) return;
     const symbol = Object.getOwnPropertySymbols(kafka).find(
       (s) => s.description === 'private:Kafka:createCluster',
     );
