@@ -19,6 +19,8 @@ export interface CatchUpResult {
  */
 export class CatchUp {
   private readonly positions: string;
+  /** Per consumer, the group's committed offsets as last read (see knownApplied). */
+  private readonly committed = new Map<string, Map<string, bigint>>();
 
   /**
    * @param localPositions what this instance's own consumer has applied and committed (no query):
@@ -40,6 +42,20 @@ export class CatchUp {
     return this.ends.of(topics);
   }
 
+  /**
+   * What is known, without asking anyone, to be applied by the group of `consumer`, per
+   * `topic:partition` (next offset): this instance's own applied positions, and the group's
+   * committed offsets as last read (they only move forward; a partition that receives nothing
+   * keeps answering from here). A snapshot: what it says was applied was committed before now.
+   */
+  knownApplied(consumer: string): Map<string, bigint> {
+    const known = new Map(this.committed.get(consumer) ?? []);
+    for (const [key, next] of this.localPositions(consumer) ?? []) {
+      if (next > (known.get(key) ?? -1n)) known.set(key, next);
+    }
+    return known;
+  }
+
   async waitFor(
     consumer: string,
     groupId: string,
@@ -50,12 +66,11 @@ export class CatchUp {
     const started = Date.now();
     let committedChecked = false;
     const remaining = new Map(targets);
-    const local = this.localPositions(consumer);
-    const dropLocal = () => {
-      if (local)
-        for (const [key, target] of remaining) if ((local.get(key) ?? -1n) >= target) remaining.delete(key);
+    const dropKnown = () => {
+      const known = this.knownApplied(consumer);
+      for (const [key, target] of remaining) if ((known.get(key) ?? -1n) >= target) remaining.delete(key);
     };
-    dropLocal();
+    dropKnown();
     if (remaining.size === 0) return { caughtUp: true, waitedMs: Date.now() - started };
     for (;;) {
       const rows: Array<{ topic: string; partition: number; next_offset: string }> =
@@ -68,10 +83,11 @@ export class CatchUp {
         const target = remaining.get(key);
         if (target !== undefined && BigInt(row.next_offset) >= target) remaining.delete(key);
       }
-      dropLocal();
+      dropKnown();
       if (remaining.size > 0 && !committedChecked) {
         committedChecked = true;
-        await this.dropCommitted(groupId, remaining);
+        await this.readCommitted(consumer, groupId, remaining);
+        dropKnown();
       }
       const waitedMs = Date.now() - started;
       if (remaining.size === 0) return { caughtUp: true, waitedMs };
@@ -80,14 +96,22 @@ export class CatchUp {
     }
   }
 
-  private async dropCommitted(groupId: string, remaining: Map<string, bigint>): Promise<void> {
+  /** Reads the group's committed offsets of these partitions' topics into the cache. */
+  private async readCommitted(
+    consumer: string,
+    groupId: string,
+    remaining: Map<string, bigint>,
+  ): Promise<void> {
     const topics = [...new Set([...remaining.keys()].map((k) => k.slice(0, k.lastIndexOf(':'))))];
     const committed = await this.admin.fetchOffsets({ groupId, topics });
+    const cache = this.committed.get(consumer) ?? new Map<string, bigint>();
+    this.committed.set(consumer, cache);
     for (const { topic, partitions } of committed) {
       for (const p of partitions) {
+        if (p.offset === '-1') continue;
         const key = `${topic}:${p.partition}`;
-        const target = remaining.get(key);
-        if (target !== undefined && p.offset !== '-1' && BigInt(p.offset) >= target) remaining.delete(key);
+        const offset = BigInt(p.offset);
+        if (offset > (cache.get(key) ?? -1n)) cache.set(key, offset);
       }
     }
   }

@@ -648,6 +648,35 @@ describe('libs/messaging against the real broker and database', () => {
       expect(left[0].n).toBe(0);
     });
 
+    it("remembers the group's committed offsets: a partition that receives nothing more costs no query", async () => {
+      let queries = 0;
+      const counting = {
+        query: (sql: string, params?: unknown[]) => {
+          queries++;
+          return dataSource.query(sql, params);
+        },
+      } as unknown as DataSource;
+      // Another instance's view: nothing applied locally, only the group's commits to go by.
+      const catchUp = new CatchUp(admin, counting, SCHEMA, () => undefined);
+      await eventually(async () =>
+        expect(await catchUp.waitFor('not-this-consumer', runner.groupId, new Map(handled), 0)).toMatchObject(
+          {
+            caughtUp: true,
+          },
+        ),
+      );
+      expect(queries).toBeGreaterThan(0);
+      for (const [key, next] of handled)
+        expect(catchUp.knownApplied('not-this-consumer').get(key)).toBeGreaterThanOrEqual(next);
+      queries = 0;
+      await expect(
+        catchUp.waitFor('not-this-consumer', runner.groupId, new Map(handled), 0),
+      ).resolves.toMatchObject({
+        caughtUp: true,
+      });
+      expect(queries).toBe(0);
+    });
+
     it('knows what it has applied without a query, and catch-up answers from it', async () => {
       expect(handled.size).toBeGreaterThan(0);
       const local = runner.appliedPositions();

@@ -46,8 +46,9 @@ export class OrderDecider {
    * G-11: the orders are judged on the fact topics applied up to their end offsets as of the
    * orders' arrival. `factEnds` are those end offsets when the caller asked for them as the orders
    * arrived (the consumer's prepareChunk); else they are asked for now. The views are loaded while
-   * the offsets are on their way, and used only if what this instance had applied before loading
-   * them already covered the offsets: a fact committed before a statement starts is visible to it.
+   * the offsets are on their way, and used only if what was known applied before loading them (by
+   * this instance, or committed by the group as last read) already covered the offsets: a fact
+   * committed before a statement starts is visible to it.
    * Otherwise the catch-up waits (bounded) and the views are loaded again.
    */
   async decideAndRecord(
@@ -59,7 +60,7 @@ export class OrderDecider {
     for (const r of requests) if (!first.has(r.data.orderId)) first.set(r.data.orderId, r);
     const pending = [...first.values()];
     const orders = pending.map((r) => r.data);
-    const applied = new Map(this.messaging.appliedPositions(FACTS_CONSUMER) ?? []);
+    const applied = this.messaging.catchUp.knownApplied(FACTS_CONSUMER);
     let views = await loadViews(manager, this.schema, orders);
     const targets = await factEnds;
     if (![...targets].every(([key, end]) => (applied.get(key) ?? -1n) >= end)) {
