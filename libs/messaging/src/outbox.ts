@@ -48,13 +48,32 @@ export async function stageEvents(
 ): Promise<OutboxRow[]> {
   const rows = toOutboxRows(messages);
   if (rows.length === 0) return rows;
-  // Arrays, not a VALUES list: six parameters whatever the number of rows, rows in the given order.
-  await manager.query(
-    `INSERT INTO ${quoteIdent(schema)}.outbox (id, topic, key, event_type, payload, headers)
+  const insert = outboxInsert(schema, rows, 1);
+  await manager.query(insert.sql, insert.params);
+  return rows;
+}
+
+/**
+ * The outbox insert of these rows as SQL and parameters (numbered from `firstParam`), for a caller
+ * that writes them in a statement of its own: behind a CTE that decides which of them to keep,
+ * with `keep` a condition on `u.id` (the row's event id). Rows keep their given order.
+ */
+export function outboxInsert(
+  schema: string,
+  rows: readonly OutboxRow[],
+  firstParam: number,
+  keep = 'true',
+): { sql: string; params: unknown[] } {
+  const $ = (k: number) => `$${firstParam + k}`;
+  // Arrays, not a VALUES list: six parameters whatever the number of rows.
+  return {
+    sql: `INSERT INTO ${quoteIdent(schema)}.outbox (id, topic, key, event_type, payload, headers)
      SELECT id, topic, key, event_type, payload, headers
-       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[]) WITH ORDINALITY
-       AS u(id, topic, key, event_type, payload, headers, n) ORDER BY n`,
-    [
+       FROM unnest(${$(0)}::uuid[], ${$(1)}::text[], ${$(2)}::text[], ${$(3)}::text[], ${$(4)}::text[], ${$(5)}::jsonb[])
+         WITH ORDINALITY AS u(id, topic, key, event_type, payload, headers, n)
+      WHERE ${keep}
+      ORDER BY n`,
+    params: [
       rows.map((r) => r.id),
       rows.map((r) => r.topic),
       rows.map((r) => r.key),
@@ -62,8 +81,7 @@ export async function stageEvents(
       rows.map((r) => r.payload),
       rows.map((r) => JSON.stringify(r.headers)),
     ],
-  );
-  return rows;
+  };
 }
 
 /**

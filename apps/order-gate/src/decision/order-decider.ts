@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { buildEnvelope, EventEnvelope, OrderRequestedV1, Topics } from '@app/contracts';
-import { Messaging, OutboxRow } from '@app/messaging';
+import { Messaging, outboxInsert, OutboxRow, toOutboxRows } from '@app/messaging';
 import { Policy } from '../policy/policy';
 import { FACT_TOPICS, FACTS_CONSUMER } from '../projection/facts.consumer';
 import { loadViews } from '../projection/gate-views';
@@ -124,13 +124,26 @@ export class OrderDecider {
         },
       );
     });
+    const rows = toOutboxRows(
+      envelopes.map((envelope) => ({
+        topic: Topics.OrdersDecided,
+        key: envelope.data.customerTenantId.toLowerCase(),
+        envelope,
+      })),
+    );
+    // One statement: the decisions, and the outbox rows of those inserted now (G-10: an order decided
+    // before keeps its decision and gets no second event).
+    const outbox = outboxInsert(this.schema, rows, 13, 'u.id IN (SELECT decision_event_id FROM fresh)');
     const col = <T>(f: (r: EventEnvelope<OrderRequestedV1>, i: number) => T) => requests.map(f);
-    const inserted: Array<{ order_id: string }> = await manager.query(
-      `INSERT INTO ${this.schema}.decisions (order_id, partner_id, customer_tenant_id, kind, outcome, reason,
-          policy_version, acceptance_event_id, request_event_id, decision_event_id, requested_at, decided_at)
-       SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
-                            $8::uuid[], $9::uuid[], $10::uuid[], $11::timestamptz[], $12::timestamptz[])
-       ON CONFLICT (order_id) DO NOTHING RETURNING order_id`,
+    const written: Array<{ id: string }> = await manager.query(
+      `WITH fresh AS (
+         INSERT INTO ${this.schema}.decisions (order_id, partner_id, customer_tenant_id, kind, outcome, reason,
+            policy_version, acceptance_event_id, request_event_id, decision_event_id, requested_at, decided_at)
+         SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
+                              $8::uuid[], $9::uuid[], $10::uuid[], $11::timestamptz[], $12::timestamptz[])
+         ON CONFLICT (order_id) DO NOTHING RETURNING decision_event_id)
+       ${outbox.sql}
+       RETURNING id`,
       [
         col((r) => r.data.orderId),
         col((r) => r.data.partnerId),
@@ -144,16 +157,10 @@ export class OrderDecider {
         col((_, i) => envelopes[i].eventId),
         col((r) => r.data.requestedAt),
         col(() => decidedAt.toISOString()),
+        ...outbox.params,
       ],
     );
-    const fresh = new Set(inserted.map((r) => r.order_id));
-    const messages = envelopes
-      .filter((e) => fresh.has(e.data.orderId))
-      .map((envelope) => ({
-        topic: Topics.OrdersDecided,
-        key: envelope.data.customerTenantId.toLowerCase(),
-        envelope,
-      }));
-    return this.messaging.stage(manager, messages);
+    const fresh = new Set(written.map((r) => r.id));
+    return rows.filter((r) => fresh.has(r.id));
   }
 }
