@@ -3,6 +3,12 @@ import { DataSource } from 'typeorm';
 import { EndOffsets } from './end-offsets';
 import { quoteIdent } from './schema';
 
+/** Whether what is known applied (next offset per `topic:partition`) reaches every target. */
+export function covers(known: ReadonlyMap<string, bigint>, targets: ReadonlyMap<string, bigint>): boolean {
+  for (const [key, target] of targets) if ((known.get(key) ?? -1n) < target) return false;
+  return true;
+}
+
 export interface CatchUpResult {
   caughtUp: boolean;
   waitedMs: number;

@@ -58,7 +58,7 @@ export class EndOffsets {
         return await this.viaCluster(topics);
       } catch (err) {
         this.logger.warn(`end offsets in one request failed, asking the admin: ${errText(err)}`);
-        void this.reconnect();
+        void this.close();
       }
     }
     return this.viaAdmin(topics);
@@ -77,10 +77,6 @@ export class EndOffsets {
       this.cluster.catch(() => (this.cluster = undefined));
     }
     return this.cluster;
-  }
-
-  private async reconnect(): Promise<void> {
-    await this.close();
   }
 
   private async partitionsOf(cluster: KafkaCluster, topics: readonly string[]) {

@@ -89,7 +89,7 @@ export class Messaging implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   /** What this instance's consumer `name` has applied and committed, per `topic:partition` (see ConsumerRunner). */
-  appliedPositions(consumerName: string): ReadonlyMap<string, bigint> | undefined {
+  private appliedPositions(consumerName: string): ReadonlyMap<string, bigint> | undefined {
     return this.runners.find((r) => r.name === consumerName)?.appliedPositions();
   }
 

@@ -146,10 +146,8 @@ export class OutboxRelay {
     }
   }
 
-  private async send(
-    rows: ReadonlyArray<Pick<OutboxRow, 'topic' | 'key' | 'payload' | 'headers'>>,
-  ): Promise<void> {
-    const byTopic = new Map<string, Array<Pick<OutboxRow, 'topic' | 'key' | 'payload' | 'headers'>>>();
+  private async send(rows: readonly Sendable[]): Promise<void> {
+    const byTopic = new Map<string, Sendable[]>();
     for (const row of rows) {
       const list = byTopic.get(row.topic);
       if (list) list.push(row);
@@ -297,6 +295,9 @@ export class OutboxRelay {
     });
   }
 }
+
+/** What a message needs: a claimed row, or a row a consumer just wrote. */
+type Sendable = Pick<OutboxRow, 'topic' | 'key' | 'payload' | 'headers'>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { buildEnvelope, EventEnvelope, OrderRequestedV1, Topics } from '@app/contracts';
-import { Messaging, outboxInsert, OutboxRow, toOutboxRows } from '@app/messaging';
+import { covers, Messaging, outboxInsert, OutboxRow, toOutboxRows } from '@app/messaging';
 import { Policy } from '../policy/policy';
 import { FACT_TOPICS, FACTS_CONSUMER } from '../projection/facts.consumer';
 import { loadViews } from '../projection/gate-views';
@@ -14,9 +14,8 @@ export const CATCH_UP_TIMEOUT_MS = 3000;
 
 /**
  * Decides orders in sets: one catch-up with the fact topics per chunk (G-11), one query loads every
- * view of the chunk, and `decide` runs per order. The
- * decisions (ON CONFLICT DO NOTHING on orderId, G-10) and their outbox rows are written in the caller's
- * transaction, with the processed-event records the consumer runner writes.
+ * view of the chunk, and `decide` runs per order. The decisions (ON CONFLICT DO NOTHING on orderId,
+ * G-10) and their outbox rows are written in one statement, in the caller's transaction.
  */
 @Injectable()
 export class OrderDecider {
@@ -63,7 +62,7 @@ export class OrderDecider {
     const applied = this.messaging.catchUp.knownApplied(FACTS_CONSUMER);
     let views = await loadViews(manager, this.schema, orders);
     const targets = await factEnds;
-    if (![...targets].every(([key, end]) => (applied.get(key) ?? -1n) >= end)) {
+    if (!covers(applied, targets)) {
       await this.catchUpWithFacts(targets);
       views = await loadViews(manager, this.schema, orders);
     }

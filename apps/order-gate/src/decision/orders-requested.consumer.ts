@@ -6,9 +6,9 @@ import { OrderDecider } from './order-decider';
 export const ORDERS_CONSUMER = 'orders';
 
 /**
- * Decides every `OrderRequested` once (G-10). The hot path takes a chunk of a fetched batch in one
- * transaction: the runner's processed-event records, the decisions and their outbox rows commit
- * together, and a redelivered order finds its decision already there. `handle` is the runner's
+ * Decides every `OrderRequested` once (G-10). The hot path takes the batches of one fetch in one
+ * transaction: the decisions and their outbox rows commit together, and a redelivered order finds
+ * its decision already there. `handle` is the runner's
  * one-by-one fallback (a chunk that failed is replayed message by message, so only a bad one is
  * dead-lettered).
  */

@@ -8,8 +8,6 @@ type Querier = Pick<EntityManager, 'query'>;
 const pairKey = (partnerId: string, customerTenantId: string) =>
   `${partnerId.toLowerCase()}|${customerTenantId.toLowerCase()}`;
 
-const iso = (value: Date | string) => (value instanceof Date ? value.toISOString() : value);
-
 /** A timestamptz as Date.prototype.toISOString writes it (UTC, milliseconds). */
 const isoSql = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
@@ -18,7 +16,7 @@ interface TemplateRow {
   agreement_type: AgreementType;
   version_rank: number;
   agreement_link: string;
-  published_at: Date | string;
+  published_at: string;
 }
 
 /** What the one views statement returns, timestamps already in ISO form. */
@@ -50,18 +48,11 @@ const toTemplate = (r: TemplateRow): TemplateInfo => ({
   agreementType: r.agreement_type,
   versionRank: r.version_rank,
   agreementLink: r.agreement_link,
-  publishedAt: iso(r.published_at),
+  publishedAt: r.published_at,
 });
 
-export async function loadTemplates(db: Querier, schema: string): Promise<TemplateInfo[]> {
-  const rows: TemplateRow[] = await db.query(
-    `SELECT template_id, agreement_type, version_rank, agreement_link, published_at FROM ${quoteIdent(schema)}.templates`,
-  );
-  return rows.map(toTemplate);
-}
-
 /**
- * The views of many orders in a few set-based queries: the transacting partners' attestations, the
+ * The views of many orders in one statement: the transacting partners' attestations, the
  * customers' direct acceptances and clouds, the relationships of partners and resellers of record, the
  * reseller links (D-07) and the template catalog. Keyed by orderId.
  */
@@ -69,7 +60,6 @@ export async function loadViews(
   db: Querier,
   schema: string,
   orders: readonly OrderRequestedV1[],
-  templates?: readonly TemplateInfo[],
 ): Promise<Map<string, GateView>> {
   const s = quoteIdent(schema);
   const partners = orders.map((o) => o.partnerId);
@@ -106,14 +96,11 @@ export async function loadViews(
             'provider_partner_id', l.provider_partner_id, 'reseller_partner_id', l.reseller_partner_id)), '[]')
           FROM ${s}.reseller_links l
           WHERE (l.provider_partner_id, l.reseller_partner_id) IN (SELECT * FROM unnest($5::uuid[], $6::uuid[]))),
-       'templates', ${
-         templates
-           ? `'[]'::json`
-           : `(SELECT coalesce(json_agg(json_build_object(
+       'templates', (SELECT coalesce(json_agg(json_build_object(
             'template_id', t.template_id, 'agreement_type', t.agreement_type, 'version_rank', t.version_rank,
             'agreement_link', t.agreement_link, 'published_at', ${isoSql('t.published_at')})), '[]')
-          FROM ${s}.templates t)`
-       }) AS views`,
+          FROM ${s}.templates t)
+       ) AS views`,
     [
       partners,
       customers,
@@ -124,7 +111,7 @@ export async function loadViews(
     ],
   );
   const { attested, direct, clouds, related, links } = row.views;
-  const catalog = templates ?? row.views.templates.map(toTemplate);
+  const catalog = row.views.templates.map(toTemplate);
 
   const attestedByPair = new Map<string, AcceptanceFact[]>();
   for (const r of attested) {
@@ -134,9 +121,9 @@ export async function loadViews(
       source: 'PartnerAttestation',
       agreementType: r.agreement_type,
       templateId: r.template_id,
-      dateAgreed: iso(r.date_agreed),
+      dateAgreed: r.date_agreed,
       eventId: r.event_id,
-      withdrawnAt: r.withdrawn_at ? iso(r.withdrawn_at) : null,
+      withdrawnAt: r.withdrawn_at,
     });
     attestedByPair.set(key, list);
   }
@@ -148,7 +135,7 @@ export async function loadViews(
       source: 'CustomerDirect',
       agreementType: r.agreement_type,
       templateId: r.template_id,
-      dateAgreed: iso(r.date_agreed),
+      dateAgreed: r.date_agreed,
       eventId: r.event_id,
     });
     directByCustomer.set(key, list);
