@@ -7,6 +7,7 @@ import { ATTESTATION_SETTINGS, AttestationSettings, loadAttestationSettings } fr
 import { IdempotentRequests } from './idempotency/idempotent-requests';
 import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
 import { AttestationComplete1763900000000 } from './migrations/1763900000000-attestation-complete';
+import { OutboxLease1764200000000 } from './migrations/1764200000000-outbox-lease';
 import { CustomerAgreementRecordsController } from './records/customer-agreement-records.controller';
 import { AttestationFactsReader } from './relationships/attestation-facts';
 import { PartnersRelationshipsConsumer } from './relationships/partners-relationships.consumer';
@@ -15,7 +16,11 @@ import { TemplatesController } from './templates/templates.controller';
 import { WithdrawAttestationHandler } from './withdraw/withdraw-attestation.handler';
 
 export const ATTESTATION_SCHEMA = 'attestation';
-export const ATTESTATION_MIGRATIONS = [Foundation1763700000000, AttestationComplete1763900000000];
+export const ATTESTATION_MIGRATIONS = [
+  Foundation1763700000000,
+  AttestationComplete1763900000000,
+  OutboxLease1764200000000,
+];
 
 /**
  * Partner Center–compatible attestation: the template catalog, attestations and their withdrawal,

@@ -7,12 +7,14 @@ import { AuditReads } from './log/audit-reads';
 import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
 import { ChainedLog1763800000000 } from './migrations/1763800000000-chained-log';
 import { EventIdentity1764100000000 } from './migrations/1764100000000-event-identity';
+import { OutboxLease1764200000000 } from './migrations/1764200000000-outbox-lease';
 
 export const AUDIT_SCHEMA = 'audit';
 export const AUDIT_MIGRATIONS = [
   Foundation1763700000000,
   ChainedLog1763800000000,
   EventIdentity1764100000000,
+  OutboxLease1764200000000,
 ];
 
 @Module({})

@@ -6,12 +6,17 @@ import { OrdersRequestedConsumer } from './decision/orders-requested.consumer';
 import { GateController } from './gate-api/gate.controller';
 import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
 import { GateComplete1763950000000 } from './migrations/1763950000000-gate-complete';
+import { OutboxLease1764200000000 } from './migrations/1764200000000-outbox-lease';
 import { loadPolicy } from './policy/policy-loader';
 import { FactsConsumer } from './projection/facts.consumer';
 
 export const ORDER_GATE_SCHEMA = 'order_gate';
 
-export const ORDER_GATE_MIGRATIONS = [Foundation1763700000000, GateComplete1763950000000];
+export const ORDER_GATE_MIGRATIONS = [
+  Foundation1763700000000,
+  GateComplete1763950000000,
+  OutboxLease1764200000000,
+];
 
 @Module({})
 export class OrderGateModule {

@@ -7,12 +7,17 @@ import { DirectAcceptanceModule } from './direct-acceptance/direct-acceptance.mo
 import { InvitationsModule } from './invitations/invitations.module';
 import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
 import { Relationships1764000000000 } from './migrations/1764000000000-relationships';
+import { OutboxLease1764200000000 } from './migrations/1764200000000-outbox-lease';
 import { PartnersModule } from './partners/partners.module';
 
 export const RESELLER_RELATIONSHIP_SCHEMA = 'reseller_relationship';
 
 /** In order; scripts/migrate.ts should import this list rather than name each migration. */
-export const RESELLER_RELATIONSHIP_MIGRATIONS = [Foundation1763700000000, Relationships1764000000000];
+export const RESELLER_RELATIONSHIP_MIGRATIONS = [
+  Foundation1763700000000,
+  Relationships1764000000000,
+  OutboxLease1764200000000,
+];
 
 /** Partners, customer tenants, relationship invitations and customers' direct acceptance. */
 @Module({})

@@ -29,4 +29,14 @@ describe('ConsumerRunner', () => {
     );
     expect(consumerConfigFor(spec())).toMatchObject({ maxBytesPerPartition: undefined, maxBytes: undefined });
   });
+
+  it('refuses to run without a transaction a consumer that writes a dedupe record or a position beside its effect', () => {
+    expect(() => consumerConfigFor(spec({ transaction: false }))).toThrow(/dedupe: false/);
+    expect(() =>
+      consumerConfigFor(spec({ transaction: false, dedupe: false, trackPositions: true })),
+    ).toThrow(/trackPositions/);
+    expect(consumerConfigFor(spec({ transaction: false, dedupe: false }))).toMatchObject({
+      groupId: 'group',
+    });
+  });
 });

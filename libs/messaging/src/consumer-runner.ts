@@ -52,6 +52,14 @@ interface CommonSpec {
    * one partition's share: a consumer whose every chunk pays a fixed cost may want bigger ones, for more memory.
    */
   fetchBytes?: { perPartition?: number; total?: number };
+  /**
+   * false: no transaction is opened around the handler, which then gets a manager whose every
+   * query commits by itself. Only for a handler whose effect is one statement, atomic on its own
+   * (the gate writes its decisions and their outbox rows in one): it saves the BEGIN and COMMIT
+   * round trips of every chunk. Needs `dedupe: false` and no `trackPositions`, which would be
+   * separate writes.
+   */
+  transaction?: boolean;
 }
 
 /**
@@ -148,6 +156,10 @@ export class ConsumerRunner {
     private readonly options: ConsumerRunnerOptions,
   ) {
     this.logger = new Logger(`Consumer:${spec.name}`);
+    if (spec.transaction === false && (spec.dedupe !== false || spec.trackPositions))
+      throw new Error(
+        `consumer ${spec.name}: without a transaction there is no dedupe record or position to write with the effect (set dedupe: false, no trackPositions)`,
+      );
     const s = quoteIdent(options.schema);
     this.table = { processed: `${s}.processed_events`, positions: `${s}.consumer_positions` };
     this.consumer = options.kafka.consumer({
@@ -340,7 +352,7 @@ export class ConsumerRunner {
   /** Applies a chunk in one transaction; returns the outbox events to publish once it committed. */
   private async applyChunk(accepted: Accepted[], prepared?: Promise<unknown>): Promise<readonly OutboxRow[]> {
     const messages = accepted.map((a) => a.message);
-    const published = await this.options.dataSource.transaction(async (manager) => {
+    const published = await this.inTransaction(async (manager) => {
       const fresh = await this.firstDeliveries(accepted, manager);
       let result: HandlerResult = undefined;
       if (fresh.length > 0) {
@@ -437,7 +449,7 @@ export class ConsumerRunner {
     message: InboundMessage,
     validated: ValidatedMessage | undefined,
   ): Promise<readonly OutboxRow[]> {
-    const published = await this.options.dataSource.transaction(async (manager) => {
+    const published = await this.inTransaction(async (manager) => {
       let result: HandlerResult = undefined;
       if (await this.isFirstDelivery(message, validated, manager)) {
         if (this.spec.mode === 'validated') result = await this.spec.handle(validated!, manager);
@@ -448,6 +460,12 @@ export class ConsumerRunner {
     });
     this.noteApplied([message]);
     return published;
+  }
+
+  /** Runs an effect in a transaction, or, for a spec that says `transaction: false`, as it is. */
+  private inTransaction<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    const { dataSource } = this.options;
+    return this.spec.transaction === false ? work(dataSource.manager) : dataSource.transaction(work);
   }
 
   /** The last message per partition: what a chunk moves each position to. */

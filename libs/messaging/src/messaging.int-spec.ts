@@ -16,7 +16,7 @@ import { EndOffsets } from './end-offsets';
 import { RejectedMessageError } from './errors';
 import { enqueueEvents, stageEvents } from './outbox';
 import { OutboxRelay } from './outbox-relay';
-import { messagingTablesUp } from './schema';
+import { messagingTablesUp, outboxLeaseUp } from './schema';
 
 const SCHEMA = 'messaging_test';
 
@@ -45,7 +45,7 @@ describe('libs/messaging against the real broker and database', () => {
     dataSource = new DataSource({ type: 'postgres', url: db.url, extra: { max: 10 } });
     await dataSource.initialize();
     await dataSource.query(`CREATE SCHEMA ${SCHEMA}`);
-    for (const sql of messagingTablesUp(SCHEMA)) await dataSource.query(sql);
+    for (const sql of [...messagingTablesUp(SCHEMA), ...outboxLeaseUp(SCHEMA)]) await dataSource.query(sql);
     kafka = testKafka('messaging-int');
     producer = kafka.producer({ maxInFlightRequests: 1 });
     await producer.connect();
@@ -180,79 +180,145 @@ describe('libs/messaging against the real broker and database', () => {
       await recorder.stop();
     });
 
-    it('sends committed rows at once, in their order, and removes them from the outbox', async () => {
-      const key = randomUUID();
-      const envelopes = [templatePublished(), templatePublished(), templatePublished()];
-      const rows = await dataSource.transaction((m) =>
+    const stage = (key: string, envelopes: ReturnType<typeof templatePublished>[], lease = relay.lease) =>
+      dataSource.transaction((m) =>
         stageEvents(
           m,
           SCHEMA,
           envelopes.map((envelope) => ({ topic: Topics.AgreementsTemplates, key, envelope })),
+          lease,
         ),
       );
+    const onTopic = (key: string) => recorder.on(Topics.AgreementsTemplates).filter((m) => m.key === key);
+    const outboxIds = async (key: string) =>
+      (
+        (await dataSource.query(`SELECT id FROM ${SCHEMA}.outbox WHERE key = $1 ORDER BY seq`, [
+          key,
+        ])) as Array<{
+          id: string;
+        }>
+      ).map((r) => r.id);
+
+    it('sends rows written under its lease at once, in their order, then removes them from the outbox', async () => {
+      const key = randomUUID();
+      const rows = await stage(key, [templatePublished(), templatePublished(), templatePublished()]);
       const ids = rows.map((r) => r.id);
+      expect(rows.every((r) => r.leased)).toBe(true);
 
       await relay.publishNow(rows);
 
-      const left = await dataSource.query(`SELECT id FROM ${SCHEMA}.outbox WHERE id = ANY($1)`, [ids]);
-      expect(left).toHaveLength(0);
       const order = await eventually(() => {
-        const mine = recorder.on(Topics.AgreementsTemplates).filter((m) => m.key === key);
+        const mine = onTopic(key);
         expect(mine).toHaveLength(3);
         return mine.map((m) => m.json.eventId);
       });
       expect(order).toEqual(ids);
+      await eventually(async () => expect(await outboxIds(key)).toEqual([]));
     });
 
-    it('leaves a row whose key has an older row waiting to the relay, which keeps the order', async () => {
+    it('writes a row whose key has an older row waiting without the lease, and leaves it to the relay, which keeps the order', async () => {
       const key = randomUUID();
       const [older, newer] = [templatePublished(), templatePublished()];
+      // The older row was written for the relay rounds (no lease), e.g. by an HTTP command.
       await dataSource.transaction((m) =>
-        stageEvents(m, SCHEMA, [{ topic: Topics.AgreementsTemplates, key, envelope: older }]),
+        enqueueEvents(m, SCHEMA, [{ topic: Topics.AgreementsTemplates, key, envelope: older }]),
       );
-      const newerRows = await dataSource.transaction((m) =>
-        stageEvents(m, SCHEMA, [{ topic: Topics.AgreementsTemplates, key, envelope: newer }]),
-      );
+      const newerRows = await stage(key, [newer]);
+      expect(newerRows.map((r) => r.leased)).toEqual([false]);
 
       await relay.publishNow(newerRows);
 
-      const left: Array<{ id: string }> = await dataSource.query(
-        `SELECT id FROM ${SCHEMA}.outbox WHERE key = $1 ORDER BY seq`,
-        [key],
-      );
-      expect(left.map((r) => r.id)).toEqual([older.eventId, newer.eventId]);
-      expect(recorder.on(Topics.AgreementsTemplates).filter((m) => m.key === key)).toHaveLength(0);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await outboxIds(key)).toEqual([older.eventId, newer.eventId]);
+      expect(onTopic(key)).toHaveLength(0);
 
       await relay.drain();
       const order = await eventually(() => {
-        const mine = recorder.on(Topics.AgreementsTemplates).filter((m) => m.key === key);
+        const mine = onTopic(key);
         expect(mine).toHaveLength(2);
         return mine.map((m) => m.json.eventId);
       });
       expect(order).toEqual([older.eventId, newer.eventId]);
     });
 
-    it("never sends a row another relay has claimed: it is that relay's", async () => {
+    it("leases a key's next row to the same owner while its older leased row is not yet deleted: one sender, in order", async () => {
       const key = randomUUID();
-      const envelope = templatePublished();
-      const rows = await dataSource.transaction((m) =>
-        stageEvents(m, SCHEMA, [{ topic: Topics.AgreementsTemplates, key, envelope }]),
-      );
-      const id = rows[0].id;
-      const other = dataSource.createQueryRunner();
-      await other.connect();
-      await other.startTransaction();
-      await other.query(`SELECT id FROM ${SCHEMA}.outbox WHERE id = $1 FOR UPDATE`, [id]);
-      const publishing = relay.publishNow(rows);
-      // The other relay publishes and deletes the row, then commits: publishNow finds nothing to send.
-      await new Promise((r) => setTimeout(r, 200));
-      await other.query(`DELETE FROM ${SCHEMA}.outbox WHERE id = $1`, [id]);
-      await other.commitTransaction();
-      await other.release();
-      await publishing;
+      const first = await stage(key, [templatePublished()]);
+      const second = await stage(key, [templatePublished()]);
+      expect([...first, ...second].map((r) => r.leased)).toEqual([true, true]);
+      // Another owner's live lease on an older row blocks the lease of a newer one.
+      const foreignKey = randomUUID();
+      await stage(foreignKey, [templatePublished()], { owner: randomUUID(), seconds: 30 });
+      expect((await stage(foreignKey, [templatePublished()])).map((r) => r.leased)).toEqual([false]);
 
-      await new Promise((r) => setTimeout(r, 500));
-      expect(recorder.on(Topics.AgreementsTemplates).filter((m) => m.key === key)).toHaveLength(0);
+      await relay.publishNow(first);
+      await relay.publishNow(second);
+      const order = await eventually(() => {
+        const mine = onTopic(key);
+        expect(mine).toHaveLength(2);
+        return mine.map((m) => m.json.eventId);
+      });
+      expect(order).toEqual([first[0].id, second[0].id]);
+    });
+
+    it("never claims a row under another owner's live lease in a round, and takes it once the lease has expired", async () => {
+      const key = randomUUID();
+      const [envelope] = [templatePublished()];
+      // Another instance wrote it under its lease (1 s) and died before sending it.
+      await stage(key, [envelope], { owner: randomUUID(), seconds: 1 });
+
+      await relay.drain();
+      expect(await outboxIds(key)).toEqual([envelope.eventId]);
+      expect(onTopic(key)).toHaveLength(0);
+
+      await new Promise((r) => setTimeout(r, 1100));
+      await relay.drain();
+      await eventually(() => expect(onTopic(key).map((m) => m.json.eventId)).toEqual([envelope.eventId]));
+      expect(await outboxIds(key)).toEqual([]);
+    });
+
+    it('gives the rows of a failed send back to the relay rounds, and hands later rows to them too', async () => {
+      const [key, otherKey] = [randomUUID(), randomUUID()];
+      // The real producer, whose first send fails as if the broker were away.
+      const flaky = {
+        sendBatch: jest
+          .fn()
+          .mockRejectedValueOnce(new Error('broker away'))
+          .mockImplementation((batch: Parameters<Producer['sendBatch']>[0]) => producer.sendBatch(batch)),
+      } as unknown as Producer;
+      const failing = new OutboxRelay(dataSource, flaky, { schema: SCHEMA });
+      const leaseOwners = async (ids: string[]) =>
+        (
+          (await dataSource.query(
+            `SELECT lease_owner FROM ${SCHEMA}.outbox WHERE id = ANY($1) ORDER BY seq`,
+            [ids],
+          )) as Array<{ lease_owner: string | null }>
+        ).map((r) => r.lease_owner);
+      const first = await stage(key, [templatePublished()], failing.lease);
+
+      await failing.publishNow(first);
+
+      expect(await leaseOwners([first[0].id])).toEqual([null]);
+      // A later row of that key is written without the lease: the released row goes first.
+      const second = await stage(key, [templatePublished()], failing.lease);
+      expect(second[0].leased).toBe(false);
+      // A later leased row of another key is handed to the rounds too, though the producer works again.
+      const third = await stage(otherKey, [templatePublished()], failing.lease);
+      expect(third[0].leased).toBe(true);
+      await failing.publishNow(third);
+      expect(await leaseOwners([third[0].id])).toEqual([null]);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(onTopic(key)).toHaveLength(0);
+      expect(onTopic(otherKey)).toHaveLength(0);
+
+      await relay.drain();
+      const order = await eventually(() => {
+        const mine = onTopic(key);
+        expect(mine).toHaveLength(2);
+        expect(onTopic(otherKey)).toHaveLength(1);
+        return mine.map((m) => m.json.eventId);
+      });
+      expect(order).toEqual([first[0].id, second[0].id]);
     });
   });
 
@@ -589,6 +655,7 @@ describe('libs/messaging against the real broker and database', () => {
                 key: m.key!,
                 envelope: templatePublished(m.envelope.eventId as ReturnType<typeof randomUUID>),
               })),
+              relay.lease,
             );
           },
           handle: async () => {
@@ -641,11 +708,13 @@ describe('libs/messaging against the real broker and database', () => {
       // Each chunk was handed the preparation started for it as it arrived.
       expect(preparedSeen).toHaveLength(chunks.length);
       expect(new Set(preparedSeen).size).toBe(preparedSeen.length);
-      const left = await dataSource.query(
-        `SELECT count(*)::int AS n FROM ${SCHEMA}.outbox WHERE topic = $1`,
-        [Topics.OrdersDecided],
-      );
-      expect(left[0].n).toBe(0);
+      await eventually(async () => {
+        const left = await dataSource.query(
+          `SELECT count(*)::int AS n FROM ${SCHEMA}.outbox WHERE topic = $1`,
+          [Topics.OrdersDecided],
+        );
+        expect(left[0].n).toBe(0);
+      });
     });
 
     it("remembers the group's committed offsets: a partition that receives nothing more costs no query", async () => {

@@ -76,11 +76,11 @@ export class Messaging implements OnApplicationBootstrap, BeforeApplicationShutd
   }
 
   /**
-   * Writes events into the outbox like `enqueue` and returns the rows: a consumer handler returns
-   * them to have them sent as soon as its transaction commits.
+   * Writes events into the outbox like `enqueue`, under this instance's relay lease, and returns the
+   * rows: a consumer handler returns them to have them sent as soon as its transaction commits.
    */
   stage(manager: EntityManager, messages: readonly OutboxMessage[]): Promise<OutboxRow[]> {
-    return stageEvents(manager, this.options.schema, messages);
+    return stageEvents(manager, this.options.schema, messages, this.relay.lease);
   }
 
   /** Waits until the given events are on their topics (see OutboxRelay.flush). */

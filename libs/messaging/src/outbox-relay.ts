@@ -1,8 +1,8 @@
+import { randomUUID } from 'crypto';
 import { Logger } from '@nestjs/common';
 import { Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import type { PoolClient, QueryResult } from 'pg';
-import { OutboxRow } from './outbox';
+import { OutboxLease, OutboxRow } from './outbox';
 import { quoteIdent } from './schema';
 
 export interface OutboxRelayOptions {
@@ -11,6 +11,11 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** How often an idle relay looks for rows that nobody woke it for (another instance's, late commits). */
   idleIntervalMs?: number;
+  /**
+   * How long rows written under this relay's lease are its own to send on commit (publishNow): if
+   * this process dies before sending them, any relay sends them once the lease has expired.
+   */
+  leaseSeconds?: number;
 }
 
 interface ClaimedRow {
@@ -35,6 +40,9 @@ interface Waiter {
  * whose key has an older row locked by another relay is left for a later round, which keeps each
  * customer's events in order across instances. Publication is at least once: a crash between
  * send and commit re-sends, and consumers dedupe by eventId.
+ *
+ * Rows written under this relay's `lease` are not claimed by any round while the lease lives:
+ * `publishNow` sends them itself as soon as their transaction commits, then deletes them.
  */
 export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
@@ -47,6 +55,18 @@ export class OutboxRelay {
   private wakeUp?: () => void;
   private woken = false;
   private failures = 0;
+  /** Rows of ours sent on commit, waiting to be deleted (one delete at a time, taking all waiting). */
+  private sentToDelete: string[] = [];
+  private deleting?: Promise<void>;
+  /**
+   * After a send on commit failed, the rows it released wait for the relay rounds; a later row of
+   * the same key must not overtake them, so publishNow releases everything to the rounds until
+   * a round finds nothing left to publish (and a lease it could not release has expired).
+   */
+  private handingOver = false;
+  private handOverUntil = 0;
+  /** Rows written under this lease are this relay's to send (see OutboxLease). */
+  readonly lease: OutboxLease;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -56,6 +76,7 @@ export class OutboxRelay {
     this.table = `${quoteIdent(options.schema)}.outbox`;
     this.batchSize = options.batchSize ?? 500;
     this.idleIntervalMs = options.idleIntervalMs ?? 250;
+    this.lease = { owner: randomUUID(), seconds: options.leaseSeconds ?? 30 };
   }
 
   start(): void {
@@ -68,6 +89,8 @@ export class OutboxRelay {
     this.running = false;
     this.wake();
     await this.loop;
+    await this.deleting;
+    await this.deleteSent();
     for (const waiter of this.waiters) this.settle(waiter, false);
   }
 
@@ -95,54 +118,75 @@ export class OutboxRelay {
 
   /**
    * Publishes these rows now, without waiting for a relay round: for a consumer whose output is on
-   * its latency path (the gate's decisions). The rows are deleted in a transaction held open across
-   * the send, so the relay (SKIP LOCKED) never sends them too, and they come back if the send fails;
-   * what is sent is what the caller wrote, not read back. A row with an older row of its key still
-   * in the outbox is left to the relay, which keeps the key's order. Never throws: whatever is not
-   * published here is the relay's.
+   * its latency path (the gate's decisions). Only rows written under this relay's lease are sent
+   * here, in their order, straight from memory (what the caller wrote, not read back); the others
+   * are the relay rounds', which are woken. Sent rows are deleted afterwards, off the caller's path;
+   * a crash before that re-sends them when the lease expires (at least once, as always). If the
+   * send fails, the rows are released to the relay rounds. Never throws.
    */
   async publishNow(rows: readonly OutboxRow[]): Promise<void> {
     if (rows.length === 0) return;
+    const mine = rows.filter((r) => r.leased);
+    if (mine.length < rows.length) this.wake();
+    if (mine.length === 0) return;
+    if (this.handingOver) return this.release(mine);
     try {
-      const published = await this.publishRows(rows);
-      this.markPublished(published);
-      if (published.length < rows.length) this.wake();
+      await this.send(mine);
     } catch (err) {
       this.logger.warn(
-        `publishing ${rows.length} event(s) now failed, the relay takes them: ${errText(err)}`,
+        `publishing ${mine.length} event(s) now failed, the relay takes them: ${errText(err)}`,
       );
-      this.wake();
+      this.handingOver = true;
+      return this.release(mine);
     }
+    const ids = mine.map((r) => r.id);
+    this.markPublished(ids);
+    this.sentToDelete.push(...ids);
+    this.deleting ??= this.deleteSent();
   }
 
-  private async publishRows(rows: readonly OutboxRow[]): Promise<string[]> {
-    const ids = rows.map((r) => r.id);
-    if (!ids.every((id) => UUID.test(id))) throw new Error('outbox ids are UUIDs');
-    const list = `'{${ids.join(',')}}'::uuid[]`;
-    const runner = this.dataSource.createQueryRunner();
-    const client: PoolClient = await runner.connect();
+  /** Gives leased rows back to the relay rounds (a lease that cannot be released expires). */
+  private async release(rows: readonly OutboxRow[]): Promise<void> {
     try {
-      // One round trip opens the transaction and claims the rows (the ids, checked UUIDs, are written
-      // into the statement so that it can share the round trip). Losing this transaction's commit in
-      // a crash only brings the rows back for the relay to send again (at least once, as always): it
-      // need not wait for the disk, and the next send need not wait for it.
-      const results = (await client.query(
-        `BEGIN; SET LOCAL synchronous_commit = off;
-         DELETE FROM ${this.table} o WHERE o.id = ANY(${list})
-            AND NOT EXISTS (SELECT 1 FROM ${this.table} p
-                             WHERE p.key = o.key AND p.seq < o.seq AND NOT (p.id = ANY(${list})))
-         RETURNING id`,
-      )) as unknown as QueryResult<{ id: string }>[];
-      const claimed = new Set(results[results.length - 1].rows.map((r) => r.id));
-      const mine = rows.filter((r) => claimed.has(r.id));
-      if (mine.length > 0) await this.send(mine);
-      await client.query('COMMIT');
-      return mine.map((r) => r.id);
+      await this.dataSource.query(
+        `UPDATE ${this.table} SET lease_owner = NULL, lease_until = NULL WHERE id = ANY($1::uuid[]) AND lease_owner = $2`,
+        [rows.map((r) => r.id), this.lease.owner],
+      );
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      this.handOverUntil = Date.now() + this.lease.seconds * 1000;
+      this.logger.warn(
+        `could not release ${rows.length} leased event(s), they wait for the lease to expire: ${errText(err)}`,
+      );
+    }
+    this.wake();
+  }
+
+  /**
+   * Deletes the rows sent on commit, all that are waiting in one statement. Losing this commit in a
+   * crash only re-sends them once the lease expires: it need not wait for the disk.
+   */
+  private async deleteSent(): Promise<void> {
+    try {
+      while (this.sentToDelete.length > 0) {
+        const ids = this.sentToDelete.splice(0, this.sentToDelete.length);
+        if (!ids.every((id) => UUID.test(id))) throw new Error('outbox ids are UUIDs');
+        try {
+          // The ids (checked UUIDs) are written into the statement, so that the three share one round trip.
+          await this.dataSource.query(
+            `BEGIN; SET LOCAL synchronous_commit = off;
+             DELETE FROM ${this.table} WHERE id = ANY('{${ids.join(',')}}'::uuid[]); COMMIT`,
+          );
+        } catch (err) {
+          this.sentToDelete.unshift(...ids);
+          this.logger.warn(
+            `could not delete ${ids.length} sent event(s) from the outbox yet: ${errText(err)}`,
+          );
+          if (!this.running) return;
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      }
     } finally {
-      await runner.release();
+      this.deleting = undefined;
     }
   }
 
@@ -188,6 +232,8 @@ export class OutboxRelay {
         continue;
       }
       if (published > 0) continue;
+      // Nothing left for the rounds: what a failed send on commit released has gone out.
+      if (this.handingOver && Date.now() >= this.handOverUntil) this.handingOver = false;
       if (this.waiters.size > 0) await this.checkForeignPublications();
       if (!this.woken) await this.sleep(this.waiters.size > 0 ? 20 : this.idleIntervalMs);
       this.woken = false;
@@ -202,6 +248,7 @@ export class OutboxRelay {
       await runner.startTransaction();
       const claimed: ClaimedRow[] = await runner.query(
         `SELECT seq, id, topic, key, payload, headers FROM ${this.table}
+          WHERE lease_until IS NULL OR lease_until < now()
           ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [this.batchSize],
       );

@@ -18,6 +18,21 @@ export interface OutboxRow {
   /** The envelope as JSON: the message value. */
   payload: string;
   headers: Record<string, string>;
+  /**
+   * Written under the lease of the relay that publishes on commit (see {@link OutboxLease}): that
+   * relay sends it with no claim first. Not leased: the key has an older row still waiting for
+   * another relay, or no lease was asked for; the relay rounds send it.
+   */
+  leased?: boolean;
+}
+
+/**
+ * Rows written under a lease are this owner's to send until `seconds` have passed: relays claim
+ * only rows with no live lease. The owner is one OutboxRelay (`OutboxRelay.lease`).
+ */
+export interface OutboxLease {
+  owner: string;
+  seconds: number;
 }
 
 export function toOutboxRows(messages: readonly OutboxMessage[]): OutboxRow[] {
@@ -39,48 +54,85 @@ export function toOutboxRows(messages: readonly OutboxMessage[]): OutboxRow[] {
 /**
  * Writes events into the outbox inside the caller's transaction, so that the state change and
  * the events it causes commit or fail together. Returns the rows written: a consumer handler
- * returns them to have them sent as soon as its transaction commits (see ConsumerSpec).
+ * returns them to have them sent as soon as its transaction commits (see ConsumerSpec), which
+ * needs them written under that relay's `lease`.
  */
 export async function stageEvents(
   manager: EntityManager,
   schema: string,
   messages: readonly OutboxMessage[],
+  lease?: OutboxLease,
 ): Promise<OutboxRow[]> {
   const rows = toOutboxRows(messages);
   if (rows.length === 0) return rows;
-  const insert = outboxInsert(schema, rows, 1);
-  await manager.query(insert.sql, insert.params);
-  return rows;
+  const insert = outboxInsert(schema, rows, 1, 'true', lease);
+  const written: OutboxWritten[] = await manager.query(`${insert.sql} ${OUTBOX_RETURNING}`, insert.params);
+  return withLeases(rows, written);
+}
+
+/** What `OUTBOX_RETURNING` gives back for each row an outbox insert wrote. */
+export interface OutboxWritten {
+  id: string;
+  leased: boolean;
+}
+
+/** The RETURNING clause of an outbox insert: which rows were written, and which under the lease. */
+export const OUTBOX_RETURNING = 'RETURNING id, lease_owner IS NOT NULL AS leased';
+
+/** The rows that were written (in their order), each marked with whether it got the lease. */
+export function withLeases(rows: readonly OutboxRow[], written: readonly OutboxWritten[]): OutboxRow[] {
+  const leased = new Map(written.map((w) => [w.id, w.leased]));
+  return rows.filter((r) => leased.has(r.id)).map((r) => ({ ...r, leased: leased.get(r.id) === true }));
 }
 
 /**
  * The outbox insert of these rows as SQL and parameters (numbered from `firstParam`), for a caller
  * that writes them in a statement of its own: behind a CTE that decides which of them to keep,
- * with `keep` a condition on `u.id` (the row's event id). Rows keep their given order.
+ * with `keep` a condition on `u.id` (the row's event id). Rows keep their given order. With a
+ * `lease`, a row is written leased to its owner unless its key has an older row that is not that
+ * owner's to send (waiting for the relay rounds, or another owner's): that one must go first, and
+ * the relay rounds keep the key's order. Add {@link OUTBOX_RETURNING} to learn which got the lease.
  */
 export function outboxInsert(
   schema: string,
   rows: readonly OutboxRow[],
   firstParam: number,
   keep = 'true',
+  lease?: OutboxLease,
 ): { sql: string; params: unknown[] } {
   const $ = (k: number) => `$${firstParam + k}`;
-  // Arrays, not a VALUES list: six parameters whatever the number of rows.
-  return {
-    sql: `INSERT INTO ${quoteIdent(schema)}.outbox (id, topic, key, event_type, payload, headers)
-     SELECT id, topic, key, event_type, payload, headers
-       FROM unnest(${$(0)}::uuid[], ${$(1)}::text[], ${$(2)}::text[], ${$(3)}::text[], ${$(4)}::text[], ${$(5)}::jsonb[])
-         WITH ORDINALITY AS u(id, topic, key, event_type, payload, headers, n)
+  const table = `${quoteIdent(schema)}.outbox`;
+  const params: unknown[] = [
+    rows.map((r) => r.id),
+    rows.map((r) => r.topic),
+    rows.map((r) => r.key),
+    rows.map((r) => r.eventType),
+    rows.map((r) => r.payload),
+    rows.map((r) => JSON.stringify(r.headers)),
+  ];
+  // Arrays, not a VALUES list: six parameters (eight with a lease) whatever the number of rows.
+  const source = `unnest(${$(0)}::uuid[], ${$(1)}::text[], ${$(2)}::text[], ${$(3)}::text[], ${$(4)}::text[], ${$(5)}::jsonb[])
+         WITH ORDINALITY AS u(id, topic, key, event_type, payload, headers, n)`;
+  if (!lease) {
+    return {
+      sql: `INSERT INTO ${table} (id, topic, key, event_type, payload, headers)
+     SELECT id, topic, key, event_type, payload, headers FROM ${source}
       WHERE ${keep}
       ORDER BY n`,
-    params: [
-      rows.map((r) => r.id),
-      rows.map((r) => r.topic),
-      rows.map((r) => r.key),
-      rows.map((r) => r.eventType),
-      rows.map((r) => r.payload),
-      rows.map((r) => JSON.stringify(r.headers)),
-    ],
+      params,
+    };
+  }
+  params.push(lease.owner, lease.seconds);
+  return {
+    sql: `INSERT INTO ${table} (id, topic, key, event_type, payload, headers, lease_owner, lease_until)
+     SELECT u.id, u.topic, u.key, u.event_type, u.payload, u.headers, l.owner, l.until FROM ${source}
+       LEFT JOIN LATERAL (
+         SELECT ${$(6)}::uuid AS owner, now() + make_interval(secs => ${$(7)}::int) AS until
+          WHERE NOT EXISTS (SELECT 1 FROM ${table} p WHERE p.key = u.key
+                              AND (p.lease_owner IS DISTINCT FROM ${$(6)}::uuid OR p.lease_until < now()))) l ON true
+      WHERE ${keep}
+      ORDER BY u.n`,
+    params,
   };
 }
 

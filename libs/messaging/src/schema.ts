@@ -37,6 +37,24 @@ export function messagingTablesUp(schema: string): string[] {
   ];
 }
 
+/**
+ * The outbox lease: a consumer that sends its events itself as soon as its transaction commits
+ * (OutboxRelay.publishNow) writes them leased to its relay, until `lease_until`. No relay claims a
+ * row under a live lease, so the send needs no claim round trip first; a lease left behind by a
+ * crash expires, and the row is then any relay's (at least once, as always).
+ */
+export function outboxLeaseUp(schema: string): string[] {
+  const s = quoteIdent(schema);
+  return [
+    `ALTER TABLE ${s}.outbox ADD COLUMN IF NOT EXISTS lease_owner uuid, ADD COLUMN IF NOT EXISTS lease_until timestamptz`,
+  ];
+}
+
+export function outboxLeaseDown(schema: string): string[] {
+  const s = quoteIdent(schema);
+  return [`ALTER TABLE ${s}.outbox DROP COLUMN IF EXISTS lease_owner, DROP COLUMN IF EXISTS lease_until`];
+}
+
 export function messagingTablesDown(schema: string): string[] {
   const s = quoteIdent(schema);
   return [

@@ -1,7 +1,16 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { buildEnvelope, EventEnvelope, OrderRequestedV1, Topics } from '@app/contracts';
-import { covers, Messaging, outboxInsert, OutboxRow, toOutboxRows } from '@app/messaging';
+import {
+  covers,
+  Messaging,
+  OUTBOX_RETURNING,
+  outboxInsert,
+  OutboxRow,
+  OutboxWritten,
+  toOutboxRows,
+  withLeases,
+} from '@app/messaging';
 import { Policy } from '../policy/policy';
 import { FACT_TOPICS, FACTS_CONSUMER } from '../projection/facts.consumer';
 import { loadViews } from '../projection/gate-views';
@@ -15,7 +24,7 @@ export const CATCH_UP_TIMEOUT_MS = 3000;
 /**
  * Decides orders in sets: one catch-up with the fact topics per chunk (G-11), one query loads every
  * view of the chunk, and `decide` runs per order. The decisions (ON CONFLICT DO NOTHING on orderId,
- * G-10) and their outbox rows are written in one statement, in the caller's transaction.
+ * G-10) and their outbox rows are written in one statement, which commits them together.
  */
 @Injectable()
 export class OrderDecider {
@@ -39,7 +48,7 @@ export class OrderDecider {
 
   /**
    * Decides the first delivery of each order and records it; returns the decision events' outbox
-   * rows, which the consumer runner publishes as soon as the transaction commits. An order decided
+   * rows, which the consumer runner publishes as soon as the statement has committed. An order decided
    * before (a redelivery) is left as it was by the insert's ON CONFLICT (G-10).
    *
    * G-11: the orders are judged on the fact topics applied up to their end offsets as of the
@@ -131,10 +140,18 @@ export class OrderDecider {
       })),
     );
     // One statement: the decisions, and the outbox rows of those inserted now (G-10: an order decided
-    // before keeps its decision and gets no second event).
-    const outbox = outboxInsert(this.schema, rows, 13, 'u.id IN (SELECT decision_event_id FROM fresh)');
+    // before keeps its decision and gets no second event), leased to this instance's relay, which
+    // sends them as soon as the statement has committed. Being one statement, it needs no
+    // transaction around it (the orders consumer runs with `transaction: false`).
+    const outbox = outboxInsert(
+      this.schema,
+      rows,
+      13,
+      'u.id IN (SELECT decision_event_id FROM fresh)',
+      this.messaging.relay.lease,
+    );
     const col = <T>(f: (r: EventEnvelope<OrderRequestedV1>, i: number) => T) => requests.map(f);
-    const written: Array<{ id: string }> = await manager.query(
+    const written: OutboxWritten[] = await manager.query(
       `WITH fresh AS (
          INSERT INTO ${this.schema}.decisions (order_id, partner_id, customer_tenant_id, kind, outcome, reason,
             policy_version, acceptance_event_id, request_event_id, decision_event_id, requested_at, decided_at)
@@ -142,7 +159,7 @@ export class OrderDecider {
                               $8::uuid[], $9::uuid[], $10::uuid[], $11::timestamptz[], $12::timestamptz[])
          ON CONFLICT (order_id) DO NOTHING RETURNING decision_event_id)
        ${outbox.sql}
-       RETURNING id`,
+       ${OUTBOX_RETURNING}`,
       [
         col((r) => r.data.orderId),
         col((r) => r.data.partnerId),
@@ -159,7 +176,6 @@ export class OrderDecider {
         ...outbox.params,
       ],
     );
-    const fresh = new Set(written.map((r) => r.id));
-    return rows.filter((r) => fresh.has(r.id));
+    return withLeases(rows, written);
   }
 }

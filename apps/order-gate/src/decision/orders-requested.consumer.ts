@@ -6,9 +6,9 @@ import { OrderDecider } from './order-decider';
 export const ORDERS_CONSUMER = 'orders';
 
 /**
- * Decides every `OrderRequested` once (G-10). The hot path takes the batches of one fetch in one
- * transaction: the decisions and their outbox rows commit together, and a redelivered order finds
- * its decision already there. `handle` is the runner's
+ * Decides every `OrderRequested` once (G-10). The hot path takes the batches of one fetch
+ * together: the decisions and their outbox rows are written in one statement, so they commit
+ * together, and a redelivered order finds its decision already there. `handle` is the runner's
  * one-by-one fallback (a chunk that failed is replayed message by message, so only a bad one is
  * dead-lettered).
  */
@@ -30,6 +30,8 @@ export class OrdersRequestedConsumer implements OnModuleInit {
       // The decision itself is the record: one per orderId, ON CONFLICT DO NOTHING, and an outbox
       // row only for a decision inserted now. A processed-event row would be a second record of it.
       dedupe: false,
+      // ... written in one statement: no BEGIN and COMMIT round trips around it.
+      transaction: false,
       // The fact topics' end offsets (G-11) are asked for as the chunk arrives, and come back while
       // its messages are checked and the views are loaded.
       prepareChunk: () => this.decider.factEnds(),
