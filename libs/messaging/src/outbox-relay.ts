@@ -76,7 +76,7 @@ export class OutboxRelay {
     this.table = `${quoteIdent(options.schema)}.outbox`;
     this.batchSize = options.batchSize ?? 500;
     this.idleIntervalMs = options.idleIntervalMs ?? 250;
-    this.lease = { owner: randomUUID(), seconds: options.leaseSeconds ?? 30 };
+    this.lease = { owner: randomUUID(), seconds: options.leaseSeconds ?? 10 };
   }
 
   start(): void {
