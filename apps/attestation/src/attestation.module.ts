@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ServiceInfrastructureModule } from '@app/messaging';
+import { outboxLeaseMigration, ServiceInfrastructureModule } from '@app/messaging';
 import { ServiceConfig } from '@app/platform';
 import { AttestAgreementHandler } from './attest/attest-agreement.handler';
 import { AttestationsController } from './attest/attestations.controller';
@@ -7,7 +7,6 @@ import { ATTESTATION_SETTINGS, AttestationSettings, loadAttestationSettings } fr
 import { IdempotentRequests } from './idempotency/idempotent-requests';
 import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
 import { AttestationComplete1763900000000 } from './migrations/1763900000000-attestation-complete';
-import { OutboxLease1764200000000 } from './migrations/1764200000000-outbox-lease';
 import { CustomerAgreementRecordsController } from './records/customer-agreement-records.controller';
 import { AttestationFactsReader } from './relationships/attestation-facts';
 import { PartnersRelationshipsConsumer } from './relationships/partners-relationships.consumer';
@@ -19,7 +18,7 @@ export const ATTESTATION_SCHEMA = 'attestation';
 export const ATTESTATION_MIGRATIONS = [
   Foundation1763700000000,
   AttestationComplete1763900000000,
-  OutboxLease1764200000000,
+  outboxLeaseMigration(ATTESTATION_SCHEMA),
 ];
 
 /**

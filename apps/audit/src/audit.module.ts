@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ServiceInfrastructureModule } from '@app/messaging';
+import { outboxLeaseMigration, ServiceInfrastructureModule } from '@app/messaging';
 import { ServiceConfig } from '@app/platform';
 import { AllTopicsConsumer } from './log/all-topics.consumer';
 import { AuditLogController } from './log/audit-log.controller';
@@ -7,14 +7,13 @@ import { AuditReads } from './log/audit-reads';
 import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
 import { ChainedLog1763800000000 } from './migrations/1763800000000-chained-log';
 import { EventIdentity1764100000000 } from './migrations/1764100000000-event-identity';
-import { OutboxLease1764200000000 } from './migrations/1764200000000-outbox-lease';
 
 export const AUDIT_SCHEMA = 'audit';
 export const AUDIT_MIGRATIONS = [
   Foundation1763700000000,
   ChainedLog1763800000000,
   EventIdentity1764100000000,
-  OutboxLease1764200000000,
+  outboxLeaseMigration(AUDIT_SCHEMA),
 ];
 
 @Module({})

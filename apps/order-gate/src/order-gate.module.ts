@@ -1,12 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ServiceInfrastructureModule } from '@app/messaging';
+import { outboxLeaseMigration, ServiceInfrastructureModule } from '@app/messaging';
 import { ServiceConfig } from '@app/platform';
 import { GATE_POLICY, OrderDecider } from './decision/order-decider';
 import { OrdersRequestedConsumer } from './decision/orders-requested.consumer';
 import { GateController } from './gate-api/gate.controller';
 import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
 import { GateComplete1763950000000 } from './migrations/1763950000000-gate-complete';
-import { OutboxLease1764200000000 } from './migrations/1764200000000-outbox-lease';
 import { loadPolicy } from './policy/policy-loader';
 import { FactsConsumer } from './projection/facts.consumer';
 
@@ -15,7 +14,7 @@ export const ORDER_GATE_SCHEMA = 'order_gate';
 export const ORDER_GATE_MIGRATIONS = [
   Foundation1763700000000,
   GateComplete1763950000000,
-  OutboxLease1764200000000,
+  outboxLeaseMigration(ORDER_GATE_SCHEMA),
 ];
 
 @Module({})

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { ServiceInfrastructureModule } from '@app/messaging';
+import { outboxLeaseMigration, ServiceInfrastructureModule } from '@app/messaging';
 import { ServiceConfig } from '@app/platform';
 import { loadRelationshipConfig } from './config';
 import { CustomersModule } from './customers/customers.module';
@@ -7,7 +7,6 @@ import { DirectAcceptanceModule } from './direct-acceptance/direct-acceptance.mo
 import { InvitationsModule } from './invitations/invitations.module';
 import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
 import { Relationships1764000000000 } from './migrations/1764000000000-relationships';
-import { OutboxLease1764200000000 } from './migrations/1764200000000-outbox-lease';
 import { PartnersModule } from './partners/partners.module';
 
 export const RESELLER_RELATIONSHIP_SCHEMA = 'reseller_relationship';
@@ -16,7 +15,7 @@ export const RESELLER_RELATIONSHIP_SCHEMA = 'reseller_relationship';
 export const RESELLER_RELATIONSHIP_MIGRATIONS = [
   Foundation1763700000000,
   Relationships1764000000000,
-  OutboxLease1764200000000,
+  outboxLeaseMigration(RESELLER_RELATIONSHIP_SCHEMA),
 ];
 
 /** Partners, customer tenants, relationship invitations and customers' direct acceptance. */

@@ -349,7 +349,7 @@ export class ConsumerRunner {
     return prepared;
   }
 
-  /** Applies a chunk in one transaction; returns the outbox events to publish once it committed. */
+  /** Applies a chunk in one transaction (see `transaction`); returns the outbox events to publish once it committed. */
   private async applyChunk(accepted: Accepted[], prepared?: Promise<unknown>): Promise<readonly OutboxRow[]> {
     const messages = accepted.map((a) => a.message);
     const published = await this.inTransaction(async (manager) => {

@@ -1,5 +1,5 @@
-import { DataSource } from 'typeorm';
-import { quoteIdent } from './schema';
+import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { outboxLeaseDown, outboxLeaseUp, quoteIdent } from './schema';
 
 /**
  * Runs the service's TypeORM migrations under a PostgreSQL advisory lock, so that several
@@ -21,4 +21,22 @@ export async function runMigrationsLocked(dataSource: DataSource, schema: string
   } finally {
     await runner.release();
   }
+}
+
+/**
+ * The migration that adds the outbox lease (see outboxLeaseUp) to a service's schema: the same
+ * step in every service, each listing it after its own migrations.
+ */
+export function outboxLeaseMigration(schema: string): new () => MigrationInterface {
+  return class OutboxLease1764200000000 implements MigrationInterface {
+    name = 'OutboxLease1764200000000';
+
+    async up(q: QueryRunner): Promise<void> {
+      for (const sql of outboxLeaseUp(schema)) await q.query(sql);
+    }
+
+    async down(q: QueryRunner): Promise<void> {
+      for (const sql of outboxLeaseDown(schema)) await q.query(sql);
+    }
+  };
 }

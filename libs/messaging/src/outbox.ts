@@ -82,7 +82,14 @@ export const OUTBOX_RETURNING = 'RETURNING id, lease_owner IS NOT NULL AS leased
 /** The rows that were written (in their order), each marked with whether it got the lease. */
 export function withLeases(rows: readonly OutboxRow[], written: readonly OutboxWritten[]): OutboxRow[] {
   const leased = new Map(written.map((w) => [w.id, w.leased]));
-  return rows.filter((r) => leased.has(r.id)).map((r) => ({ ...r, leased: leased.get(r.id) === true }));
+  const out: OutboxRow[] = [];
+  for (const row of rows) {
+    const got = leased.get(row.id);
+    if (got === undefined) continue;
+    row.leased = got;
+    out.push(row);
+  }
+  return out;
 }
 
 /**

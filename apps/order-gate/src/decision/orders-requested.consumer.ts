@@ -30,7 +30,7 @@ export class OrdersRequestedConsumer implements OnModuleInit {
       // The decision itself is the record: one per orderId, ON CONFLICT DO NOTHING, and an outbox
       // row only for a decision inserted now. A processed-event row would be a second record of it.
       dedupe: false,
-      // ... written in one statement: no BEGIN and COMMIT round trips around it.
+      // The decisions and their outbox rows go in one statement, atomic by itself: no BEGIN/COMMIT around it.
       transaction: false,
       // The fact topics' end offsets (G-11) are asked for as the chunk arrives, and come back while
       // its messages are checked and the views are loaded.
