@@ -8,6 +8,7 @@ import {
   outboxInsert,
   OutboxRow,
   OutboxWritten,
+  preparedQuery,
   toOutboxRows,
   withLeases,
 } from '@app/messaging';
@@ -42,7 +43,7 @@ export class OrderDecider {
 
   /** What the gate would decide now, with no event and no record (G-12, G-13). */
   async preview(orders: readonly OrderRequestedV1[]): Promise<Map<string, Decision>> {
-    const views = await loadViews(this.dataSource, this.schema, orders);
+    const views = await loadViews(this.dataSource.manager, this.schema, orders);
     return new Map(orders.map((o) => [o.orderId, decide(views.get(o.orderId)!, this.policy, o)]));
   }
 
@@ -142,7 +143,8 @@ export class OrderDecider {
     // One statement: the decisions, and the outbox rows of those inserted now (G-10: an order decided
     // before keeps its decision and gets no second event), leased to this instance's relay, which
     // sends them as soon as the statement has committed. Being one statement, it needs no
-    // transaction around it (the orders consumer runs with `transaction: false`).
+    // transaction around it (the orders consumer runs with `transaction: false`). Its text is fixed
+    // (the rows are array parameters): prepared, so each connection parses it once.
     const outbox = outboxInsert(
       this.schema,
       rows,
@@ -151,7 +153,8 @@ export class OrderDecider {
       this.messaging.relay.lease,
     );
     const col = <T>(f: (r: EventEnvelope<OrderRequestedV1>, i: number) => T) => requests.map(f);
-    const written: OutboxWritten[] = await manager.query(
+    const written = await preparedQuery<OutboxWritten>(
+      manager,
       `WITH fresh AS (
          INSERT INTO ${this.schema}.decisions (order_id, partner_id, customer_tenant_id, kind, outcome, reason,
             policy_version, acceptance_event_id, request_event_id, decision_event_id, requested_at, decided_at)

@@ -102,7 +102,7 @@ export class GateController {
   }
 
   private async previewWithViews(orders: OrderRequestedV1[]) {
-    const views = await loadViews(this.dataSource, 'order_gate', orders);
+    const views = await loadViews(this.dataSource.manager, 'order_gate', orders);
     const decisions = await this.decider.preview(orders);
     return { views, decisions };
   }

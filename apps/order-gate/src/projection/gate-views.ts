@@ -1,9 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { AgreementType, OrderRequestedV1 } from '@app/contracts';
-import { quoteIdent } from '@app/messaging';
+import { preparedQuery, quoteIdent } from '@app/messaging';
 import { AcceptanceFact, GateView, TemplateInfo } from '../decision/decide';
-
-type Querier = Pick<EntityManager, 'query'>;
 
 const pairKey = (partnerId: string, customerTenantId: string) =>
   `${partnerId.toLowerCase()}|${customerTenantId.toLowerCase()}`;
@@ -57,7 +55,7 @@ const toTemplate = (r: TemplateRow): TemplateInfo => ({
  * reseller links (D-07) and the template catalog. Keyed by orderId.
  */
 export async function loadViews(
-  db: Querier,
+  db: EntityManager,
   schema: string,
   orders: readonly OrderRequestedV1[],
 ): Promise<Map<string, GateView>> {
@@ -68,8 +66,10 @@ export async function loadViews(
   const relPartners = [...partners, ...withReseller.map((o) => o.resellerPartnerId!)];
   const relCustomers = [...customers, ...withReseller.map((o) => o.customerTenantId)];
 
-  // One statement, one round trip: every part of every view as a JSON array.
-  const [row]: Array<{ views: ViewRows }> = await db.query(
+  // One statement, one round trip: every part of every view as a JSON array. Prepared: its text is
+  // fixed, so each connection parses it once.
+  const [row] = await preparedQuery<{ views: ViewRows }>(
+    db,
     `SELECT json_build_object(
        'attested', (SELECT coalesce(json_agg(json_build_object(
             'partner_id', a.partner_id, 'customer_tenant_id', a.customer_tenant_id,
