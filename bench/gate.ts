@@ -8,7 +8,7 @@
  * 1,000,000 pairs in the projection, and finally a bare kafkajs consume-and-produce relay in this
  * process on the same topics, as the ceiling. Environment: BENCH_SECONDS (10), BENCH_HIGH_RATE (6000),
  * BENCH_LOW_RATE (1000), BENCH_BIG_PAIRS (1000000), BENCH_SERVICE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
- * for the gate's process), DATABASE_URL and KAFKA_BROKERS as for the services.
+ * for the gate's process, after the flags it is deployed with), DATABASE_URL and KAFKA_BROKERS as for the services.
  */
 import { ChildProcess, spawn } from 'child_process';
 import { createHash, randomBytes, randomUUID } from 'crypto';
@@ -27,6 +27,8 @@ const lowRate = Number(env.BENCH_LOW_RATE ?? 1000);
 const bigPairs = Number(env.BENCH_BIG_PAIRS ?? 1_000_000);
 const port = Number(env.BENCH_PORT ?? 3903);
 const REPO_ROOT = join(__dirname, '..', '..');
+/** The flags the service is launched with (node_flags in scripts/start.sh, and the Dockerfile). */
+const GATE_NODE_FLAGS = ['--min-semi-space-size=16', '--initial-old-space-size=128'];
 const MCA_TEMPLATE = '117a77b0-9360-443b-8795-c6dedc750cf9';
 
 const uuidOf = (text: string) => {
@@ -257,7 +259,7 @@ async function main() {
   const watcher = new DecidedWatcher(kafka);
   const results: PhaseResult[] = [];
   try {
-    const nodeArgs = env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+    const nodeArgs = [...GATE_NODE_FLAGS, ...(env.BENCH_SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
     gate = spawn(process.execPath, [...nodeArgs, join(REPO_ROOT, 'dist/apps/order-gate/src/main.js')], {
       env: {
         ...env,
