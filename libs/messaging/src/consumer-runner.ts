@@ -63,37 +63,30 @@ interface CommonSpec {
 }
 
 /**
- * What a handler may return: the outbox rows it wrote (`Messaging.stage`), to be published as soon
- * as its transaction commits rather than at the relay's next round. Nothing returned: the relay is
- * woken.
+ * What a handler may return: the outbox rows it wrote under the relay's lease (`stageEvents` or
+ * `outboxInsert` with `OutboxRelay.lease`), to be published as soon as its transaction commits
+ * rather than at the relay's next round. Nothing returned: the relay is woken.
  */
 export type HandlerResult = void | readonly OutboxRow[];
 
-/** Messages are parsed and checked against libs/contracts; invalid ones go to `<topic>.dlq`. */
-export interface ValidatedConsumerSpec extends CommonSpec {
-  mode: 'validated';
-  handle(message: ValidatedMessage, manager: EntityManager): Promise<HandlerResult>;
+/** How a consumer applies its messages, `M` being what it receives. */
+interface Handlers<M> {
+  handle(message: M, manager: EntityManager): Promise<HandlerResult>;
   /**
    * Optional: applies a chunk of a fetched batch (one partition, in offset order, first deliveries
    * only) in one transaction. `handle` stays the path for the one-by-one fallback.
    */
-  handleBatch?(
-    messages: ValidatedMessage[],
-    manager: EntityManager,
-    prepared?: Promise<unknown>,
-  ): Promise<HandlerResult>;
+  handleBatch?(messages: M[], manager: EntityManager, prepared?: Promise<unknown>): Promise<HandlerResult>;
+}
+
+/** Messages are parsed and checked against libs/contracts; invalid ones go to `<topic>.dlq`. */
+export interface ValidatedConsumerSpec extends CommonSpec, Handlers<ValidatedMessage> {
+  mode: 'validated';
 }
 
 /** Messages reach the handler as they are, whatever their bytes (the audit keeps everything). */
-export interface RawConsumerSpec extends CommonSpec {
+export interface RawConsumerSpec extends CommonSpec, Handlers<InboundMessage> {
   mode: 'raw';
-  handle(message: InboundMessage, manager: EntityManager): Promise<HandlerResult>;
-  /** Optional, as for validated consumers: a chunk of a fetched batch in one transaction. */
-  handleBatch?(
-    messages: InboundMessage[],
-    manager: EntityManager,
-    prepared?: Promise<unknown>,
-  ): Promise<HandlerResult>;
 }
 
 export type ConsumerSpec = ValidatedConsumerSpec | RawConsumerSpec;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'crypto';
-import { Kafka, Producer } from 'kafkajs';
+import { Admin, Kafka, Producer } from 'kafkajs';
 import { DataSource, EntityManager } from 'typeorm';
 import { buildEnvelope, DLQ_HEADERS, dlqTopicOf, Topics } from '@app/contracts';
 import {
@@ -10,7 +10,7 @@ import {
   testKafka,
   TopicRecorder,
 } from '@app/testing';
-import { ConsumerRunner, ValidatedMessage } from './consumer-runner';
+import { ConsumerRunner, ConsumerRunnerOptions, ConsumerSpec, ValidatedMessage } from './consumer-runner';
 import { CatchUp } from './catch-up';
 import { EndOffsets } from './end-offsets';
 import { RejectedMessageError } from './errors';
@@ -57,6 +57,27 @@ describe('libs/messaging against the real broker and database', () => {
     await dataSource?.destroy();
     await db?.drop();
   });
+
+  /** A runner on the shared database and producer in a new group placed at the end, started and joined. */
+  async function startedRunner(
+    spec: ConsumerSpec,
+    admin: Admin,
+    options: Partial<ConsumerRunnerOptions> = {},
+  ): Promise<ConsumerRunner> {
+    const runner = new ConsumerRunner(spec, {
+      kafka,
+      admin,
+      dataSource,
+      producer,
+      schema: SCHEMA,
+      groupId: `messaging-${spec.name}-${randomUUID()}`,
+      newGroupStart: 'latest',
+      ...options,
+    });
+    await runner.start();
+    await eventually(() => expect(runner.isJoined()).toBe(true), { timeoutMs: 30000 });
+    return runner;
+  }
 
   describe('outbox relay', () => {
     let relay: OutboxRelay;
@@ -341,7 +362,7 @@ describe('libs/messaging against the real broker and database', () => {
         messages: [{ key: randomUUID(), value: JSON.stringify(beforeStart) }],
       });
       recorder = await new TopicRecorder(kafka, [dlqTopicOf(Topics.AgreementsTemplates)]).start();
-      runner = new ConsumerRunner(
+      runner = await startedRunner(
         {
           name: 'templates-test',
           mode: 'validated',
@@ -353,19 +374,9 @@ describe('libs/messaging against the real broker and database', () => {
             applied.push(message);
           },
         },
-        {
-          kafka,
-          admin,
-          dataSource,
-          producer,
-          schema: SCHEMA,
-          groupId: `messaging-test-${randomUUID()}`,
-          newGroupStart: 'latest',
-          maxAttempts: 2,
-        },
+        admin,
+        { maxAttempts: 2 },
       );
-      await runner.start();
-      await eventually(() => expect(runner.isJoined()).toBe(true), { timeoutMs: 30000 });
     });
 
     afterAll(async () => {
@@ -534,7 +545,7 @@ describe('libs/messaging against the real broker and database', () => {
       recorder = await new TopicRecorder(kafka, [dlqTopicOf(Topics.AgreementsTemplates)]).start();
       const write = (m: ValidatedMessage, manager: EntityManager) =>
         manager.query(`INSERT INTO ${TABLE} (key, event_id) VALUES ($1, $2)`, [m.key, m.envelope.eventId]);
-      runner = new ConsumerRunner(
+      runner = await startedRunner(
         {
           name: 'templates-batch-test',
           mode: 'validated',
@@ -556,19 +567,9 @@ describe('libs/messaging against the real broker and database', () => {
             await write(message, manager);
           },
         },
-        {
-          kafka,
-          admin,
-          dataSource,
-          producer,
-          schema: SCHEMA,
-          groupId: `messaging-batch-test-${randomUUID()}`,
-          newGroupStart: 'latest',
-          maxAttempts: 2,
-        },
+        admin,
+        { maxAttempts: 2 },
       );
-      await runner.start();
-      await eventually(() => expect(runner.isJoined()).toBe(true), { timeoutMs: 30000 });
     });
 
     afterAll(async () => {
@@ -635,7 +636,7 @@ describe('libs/messaging against the real broker and database', () => {
       recorder = await new TopicRecorder(kafka, [Topics.OrdersDecided]).start();
       // Not started: outputs reach the topic only through publishNow on commit.
       relay = new OutboxRelay(dataSource, producer, { schema: SCHEMA });
-      runner = new ConsumerRunner(
+      runner = await startedRunner(
         {
           name: 'templates-merged-test',
           mode: 'validated',
@@ -663,19 +664,9 @@ describe('libs/messaging against the real broker and database', () => {
             throw new Error('the merged path should not fall back here');
           },
         },
-        {
-          kafka,
-          admin,
-          dataSource,
-          producer,
-          schema: SCHEMA,
-          groupId: `messaging-merged-test-${randomUUID()}`,
-          newGroupStart: 'latest',
-          publishNow: (rows) => relay.publishNow(rows),
-        },
+        admin,
+        { publishNow: (rows) => relay.publishNow(rows) },
       );
-      await runner.start();
-      await eventually(() => expect(runner.isJoined()).toBe(true), { timeoutMs: 30000 });
     });
 
     afterAll(async () => {

@@ -5,7 +5,7 @@ import { CatchUp } from './catch-up';
 import { ConsumerRunner, ConsumerSpec } from './consumer-runner';
 import { EndOffsets } from './end-offsets';
 import { createKafka } from './kafka';
-import { enqueueEvents, OutboxMessage, OutboxRow, stageEvents } from './outbox';
+import { enqueueEvents, OutboxMessage } from './outbox';
 import { OutboxRelay } from './outbox-relay';
 
 export interface MessagingOptions {
@@ -73,14 +73,6 @@ export class Messaging implements OnApplicationBootstrap, BeforeApplicationShutd
   /** Writes events into the outbox within the caller's transaction. */
   enqueue(manager: EntityManager, messages: readonly OutboxMessage[]): Promise<string[]> {
     return enqueueEvents(manager, this.options.schema, messages);
-  }
-
-  /**
-   * Writes events into the outbox like `enqueue`, under this instance's relay lease, and returns the
-   * rows: a consumer handler returns them to have them sent as soon as its transaction commits.
-   */
-  stage(manager: EntityManager, messages: readonly OutboxMessage[]): Promise<OutboxRow[]> {
-    return stageEvents(manager, this.options.schema, messages, this.relay.lease);
   }
 
   /** Waits until the given events are on their topics (see OutboxRelay.flush). */
