@@ -18,6 +18,7 @@ import {
   testKafka,
   TopicRecorder,
   uniqueGroupPrefix,
+  operatorBearer,
 } from '@app/testing';
 import { AttestationModule } from '../apps/attestation/src/attestation.module';
 import { AuditModule } from '../apps/audit/src/audit.module';
@@ -206,7 +207,7 @@ describe('one fact end to end: attestation → gate → audit (real broker, real
       messages: [{ key: customerTenantId, value: JSON.stringify(order) }],
     });
 
-    const auditor = await bearer({ tenantId: randomUUID(), roles: ['Auditor'] });
+    const auditor = await operatorBearer(['Auditor']);
     const trail = await eventually(
       async () => {
         const res = await audit
@@ -290,7 +291,7 @@ describe('bad input on a topic: dead-lettered, kept by the audit, and the consum
     expect(dead.headers['dlq-reason']).toMatch(/not valid JSON/);
     expect(dead.headers['dlq-source-topic']).toBe(Topics.OrdersRequested);
 
-    const auditor = await bearer({ tenantId: randomUUID(), roles: ['Auditor'] });
+    const auditor = await operatorBearer(['Auditor']);
     await eventually(async () => {
       const res = await audit
         .http()

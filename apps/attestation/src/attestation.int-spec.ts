@@ -13,6 +13,7 @@ import {
   testKafka,
   TopicRecorder,
   uniqueGroupPrefix,
+  operatorBearer,
 } from '@app/testing';
 import { AttestationModule } from './attestation.module';
 import {
@@ -682,7 +683,7 @@ describe('attestation service (real database and broker)', () => {
   });
 
   it('A-04, A-14: a PlatformAdmin publishes a template version; AgreementTemplatePublished is on agreements.templates and the version is attestable', async () => {
-    const admin = await bearer({ tenantId: randomUUID(), roles: ['PlatformAdmin'] });
+    const admin = await operatorBearer(['PlatformAdmin']);
     const templateId = randomUUID();
     const versionRank = 100 + Math.floor(Math.random() * 100000);
     const body = {

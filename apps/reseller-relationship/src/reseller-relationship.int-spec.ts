@@ -15,6 +15,7 @@ import {
   testKafka,
   TopicRecorder,
   uniqueGroupPrefix,
+  operatorBearer,
 } from '@app/testing';
 import { signInvitationToken } from './invitations/invitation-token';
 import { InvitationTokens } from './invitations/invitation-tokens';
@@ -122,7 +123,7 @@ describe('reseller-relationship service (real broker, real database)', () => {
   async function register(id: string, partnerType: string, cloud = 'Public') {
     return http()
       .post('/v1/partners')
-      .set('Authorization', await partner(randomUUID(), ['PlatformAdmin']))
+      .set('Authorization', await operatorBearer(['PlatformAdmin']))
       .send({ id, name: `Partner ${partnerType}`, partnerType, cloud });
   }
 
@@ -914,7 +915,7 @@ describe('reseller-relationship service (real broker, real database)', () => {
       const provider = randomUUID();
       const reseller = randomUUID();
       const correlationId = `contract-${randomUUID()}`;
-      const admin = await partner(randomUUID(), ['PlatformAdmin']);
+      const admin = await operatorBearer(['PlatformAdmin']);
       const providerToken = await partner(provider);
       for (const [id, partnerType] of [
         [provider, 'IndirectProvider'],

@@ -9,6 +9,12 @@ import { kafkaBrokers } from './infra';
 /** Only for tests: long enough for the platform's rule, and never used outside them. */
 export const TEST_JWT_SECRET = 'test-only-hs256-secret-0123456789abcdef';
 
+/**
+ * The operator's tenant in tests (OPERATOR_TENANT_IDS, S-03): only tokens from it hold `Auditor` and
+ * `PlatformAdmin`. `startService` configures it; mint operator tokens with `operatorBearer`.
+ */
+export const OPERATOR_TENANT_ID = '00000000-0000-4000-8000-0000000000a1';
+
 export interface RunningService {
   app: INestApplication;
   url: string;
@@ -39,6 +45,7 @@ export async function startService(
     {
       JWT_SECRET: TEST_JWT_SECRET,
       LOG_LEVEL: 'warn',
+      OPERATOR_TENANT_IDS: OPERATOR_TENANT_ID,
       ...options.env,
       KAFKA_BROKERS: kafkaBrokers().join(','),
       DATABASE_URL: options.databaseUrl,
@@ -73,4 +80,9 @@ export function bearer({ tenantId, roles, userId }: TokenFor): Promise<string> {
   return signHs256Token(TEST_JWT_SECRET, { tid: tenantId, oid: userId ?? randomUUID(), roles }).then(
     (t) => `Bearer ${t}`,
   );
+}
+
+/** A token of the operator's tenant with the given operator roles (`Auditor`, `PlatformAdmin`). */
+export function operatorBearer(roles: string[]): Promise<string> {
+  return bearer({ tenantId: OPERATOR_TENANT_ID, roles });
 }

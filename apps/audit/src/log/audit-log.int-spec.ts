@@ -14,6 +14,7 @@ import {
   TestDatabase,
   testKafka,
   uniqueGroupPrefix,
+  operatorBearer,
 } from '@app/testing';
 import { AuditModule } from '../audit.module';
 import { chainHash, ChainedRow, rowContent } from './audit-chain';
@@ -167,7 +168,7 @@ describe('audit service: the chained, append-only log (real broker, real databas
     producer = await connectedProducer(kafka);
     superuser = new Client({ connectionString: db.url });
     await superuser.connect();
-    auditor = await bearer({ tenantId: randomUUID(), roles: ['Auditor'] });
+    auditor = await operatorBearer(['Auditor']);
   });
 
   afterAll(async () => {
