@@ -234,7 +234,7 @@ async function seedRelationships(): Promise<{ partners: string[]; customers: Arr
       };
       return {
         key: partnerId,
-        value: JSON.stringify(buildEnvelope('PartnerRegistered', data, { producer: 'bench' })),
+        value: JSON.stringify(buildEnvelope('PartnerRegistered', data, { producer: 'reseller-relationship' })),
       };
     });
     for (const partnerId of partners) {
@@ -250,7 +250,7 @@ async function seedRelationships(): Promise<{ partners: string[]; customers: Arr
         };
         messages.push({
           key: customerTenantId,
-          value: JSON.stringify(buildEnvelope('CustomerTenantCreated', data, { producer: 'bench' })),
+          value: JSON.stringify(buildEnvelope('CustomerTenantCreated', data, { producer: 'reseller-relationship' })),
         });
       }
     }

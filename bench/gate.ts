@@ -123,7 +123,7 @@ async function offer(
       due.set(data.orderId, dueAt);
       messages.push({
         key: data.customerTenantId,
-        value: JSON.stringify(buildEnvelope('OrderRequested', data, { producer: 'bench' })),
+        value: JSON.stringify(buildEnvelope('OrderRequested', data, { producer: 'commerce-platform' })),
       });
     }
     sent += count;
@@ -191,7 +191,7 @@ async function startBareRelay(kafka: Kafka) {
         const data = { ...request.data, reason: 'AcceptanceConfirmed', decidedAt: new Date().toISOString() };
         return {
           key: m.key,
-          value: JSON.stringify(buildEnvelope('OrderApproved', data, { producer: 'bench-relay' })),
+          value: JSON.stringify(buildEnvelope('OrderApproved', data, { producer: 'order-gate' })),
         };
       });
       if (messages.length > 0) await producer.send({ topic: Topics.OrdersDecided, acks: -1, messages });

@@ -33,7 +33,7 @@ function order(partnerId: string, customerTenantId: string) {
     requestedAt: new Date().toISOString(),
     lineItems: [{ offerId: 'CFQ7TTC0LH18:0001', quantity: 10 }],
   };
-  return buildEnvelope('OrderRequested', data, { producer: 'commerce-platform (demo)' });
+  return buildEnvelope('OrderRequested', data, { producer: 'commerce-platform' });
 }
 
 async function main(): Promise<void> {
@@ -75,7 +75,7 @@ async function main(): Promise<void> {
   await producer.connect();
   const relationship = (eventType: string, key: string, data: object) => ({
     key,
-    value: JSON.stringify(buildEnvelope(eventType, data, { producer: 'reseller-relationship (demo)' })),
+    value: JSON.stringify(buildEnvelope(eventType, data, { producer: 'reseller-relationship' })),
   });
   const registered: PartnerRegisteredV1 = {
     partnerId: partner,

@@ -17,6 +17,7 @@ import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 import { defaultConverters, ISchemaConverters } from 'class-validator-jsonschema/build/defaultConverters';
 import { EnvelopeDto } from './envelope';
 import { EVENT_REGISTRY, EventDefinition } from './registry';
+import { TOPIC_WRITERS } from './topic-access';
 import { ALL_TOPICS, DLQ_HEADERS, dlqTopicOf, EVENT_HEADERS, Topic, Topics } from './topics';
 import { GUID_PATTERN } from './validators';
 
@@ -28,14 +29,7 @@ const typeMetadataStorage: TypeMetadataStorage = defaultMetadataStorage;
 const SCHEMA_REF_PREFIX = '#/components/schemas/';
 const KAFKA_BINDING_VERSION = '0.4.0';
 
-/** Who writes each topic (CONTRACT.md, Topics); a `.dlq` topic is written by any consumer of its source. */
-const TOPIC_PRODUCERS: Readonly<Record<Topic, readonly string[]>> = {
-  [Topics.OrdersRequested]: ['commerce-platform'],
-  [Topics.OrdersDecided]: ['order-gate'],
-  [Topics.AgreementsAcceptance]: ['attestation', 'reseller-relationship'],
-  [Topics.AgreementsTemplates]: ['attestation'],
-  [Topics.PartnersRelationships]: ['reseller-relationship'],
-};
+/** A `.dlq` topic is written by any consumer of its source (the source topics' writers: TOPIC_WRITERS). */
 const DLQ_PRODUCERS: readonly string[] = ['any-consumer'];
 
 /** The envelope field each event header repeats (outbox.ts writes them). */
@@ -80,7 +74,7 @@ export function buildAsyncApiDocument(): Record<string, unknown> {
   const operations: Record<string, JsonSchema> = {};
   for (const topic of ALL_TOPICS) {
     const ids = definitions.filter((d) => d.topic === topic).map(messageIdOf);
-    addChannel(channels, operations, topic, TOPIC_PRODUCERS[topic], ids, describeTopic(topic));
+    addChannel(channels, operations, topic, TOPIC_WRITERS[topic], ids, describeTopic(topic));
     const dlq = dlqTopicOf(topic);
     addChannel(channels, operations, dlq, DLQ_PRODUCERS, [DEAD_LETTER_MESSAGE_ID], describeDlq(topic));
   }
@@ -139,7 +133,7 @@ function addChannel(
 }
 
 function describeTopic(topic: Topic): string {
-  return `Written by ${TOPIC_PRODUCERS[topic].join(', ')}. Partitioned by the customerTenantId.`;
+  return `Written by ${TOPIC_WRITERS[topic].join(', ')}. Partitioned by the customerTenantId.`;
 }
 
 function describeDlq(topic: Topic): string {

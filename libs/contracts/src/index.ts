@@ -7,4 +7,5 @@ export * from './events/acceptance';
 export * from './events/templates';
 export * from './events/relationships';
 export * from './registry';
+export * from './topic-access';
 export * from './asyncapi';

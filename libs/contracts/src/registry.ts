@@ -16,6 +16,7 @@ import {
   ResellerRelationshipTerminatedV1,
 } from './events/relationships';
 import { AgreementTemplatePublishedV1 } from './events/templates';
+import { isWriterOf, TOPIC_WRITERS } from './topic-access';
 import { DLQ_SUFFIX, Topic, Topics } from './topics';
 import { compileValidityCheck, ValidityCheck } from './validity-check';
 
@@ -125,7 +126,10 @@ export function eventTypesOn(topic: string): readonly EventType[] {
 }
 
 export interface ValidateEventOptions {
-  /** The topic the message was read from (or is about to be written to); a `.dlq` topic stands for its source. */
+  /**
+   * The topic the message was read from (or is about to be written to); a `.dlq` topic stands for its source.
+   * With a topic, the envelope's `producer` must also be one of the topic's writers (S-04).
+   */
   topic?: string;
 }
 
@@ -170,6 +174,9 @@ function checkEvent(raw: unknown, opts: ValidateEventOptions): EventValidationRe
   if (!travelsOn(definition, opts.topic)) {
     return refuse(`${definition.eventType} belongs on topic ${definition.topic}, not on ${opts.topic}`);
   }
+  if (!writtenByItsWriter(definition, envelope.producer, opts.topic)) {
+    return refuse(describeForeignProducer(envelope.producer, definition.topic));
+  }
 
   const dataErrors = validateSync(plainToInstance(definition.dataClass, envelope.data), VALIDATOR_OPTIONS);
   if (dataErrors.length > 0) return refuse(formatValidationErrors(dataErrors, 'data'));
@@ -181,6 +188,20 @@ function travelsOn(definition: EventDefinition, topic: string | undefined): bool
   if (topic === undefined) return true;
   const sourceTopic = topic.endsWith(DLQ_SUFFIX) ? topic.slice(0, -DLQ_SUFFIX.length) : topic;
   return sourceTopic === definition.topic;
+}
+
+/* Consumers trust a fact for the topic it arrived on; only the topic's writers may put it there (S-04). */
+function writtenByItsWriter(
+  definition: EventDefinition,
+  producer: unknown,
+  topic: string | undefined,
+): boolean {
+  return topic === undefined || isWriterOf(definition.topic, producer);
+}
+
+function describeForeignProducer(producer: string, topic: Topic): string {
+  const named = TYPE_NAME.test(producer) ? `producer ${producer}` : 'the producer';
+  return `${named} is not a writer of ${topic} (writers: ${TOPIC_WRITERS[topic].join(', ')})`;
 }
 
 const ENVELOPE_CHECK = compileValidityCheck(EnvelopeDto);
@@ -196,6 +217,7 @@ function passesAtOnce(raw: Record<string, unknown>, opts: ValidateEventOptions):
     if (!ENVELOPE_CHECK?.(raw)) return false;
     const definition = findEventDefinition(raw.eventType as string, raw.eventVersion as number);
     if (!definition || !travelsOn(definition, opts.topic)) return false;
+    if (!writtenByItsWriter(definition, raw.producer, opts.topic)) return false;
     return DATA_CHECKS.get(definition)?.(raw.data as object) ?? false;
   } catch {
     return false;

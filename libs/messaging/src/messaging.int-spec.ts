@@ -31,7 +31,7 @@ function templatePublished(templateId = randomUUID()) {
       agreementLink: 'https://aka.ms/customeragreement',
       publishedAt: new Date().toISOString(),
     },
-    { producer: 'messaging-test' },
+    { producer: 'attestation' },
   );
 }
 

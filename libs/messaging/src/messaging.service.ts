@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import { Admin, Kafka, Partitioners, Producer } from 'kafkajs';
 import { DataSource, EntityManager } from 'typeorm';
+import { consumedTopics, Principal } from '@app/contracts';
 import { CatchUp } from './catch-up';
 import { ConsumerRunner, ConsumerSpec } from './consumer-runner';
 import { EndOffsets } from './end-offsets';
@@ -85,8 +86,17 @@ export class Messaging implements OnApplicationBootstrap, BeforeApplicationShutd
     return this.runners.find((r) => r.name === consumerName)?.appliedPositions();
   }
 
+  /**
+   * A consumer reads exactly the topics libs/contracts/src/topic-access.json declares for it: the
+   * secured broker's ACLs are built from that file, so a consumer it does not list could not read.
+   */
   registerConsumer(spec: ConsumerSpec): ConsumerRunner {
     if (this.started) throw new Error(`consumer ${spec.name} registered after start`);
+    const declared = consumedTopics(this.options.service as Principal, spec.name);
+    if ([...declared].sort().join() !== [...spec.topics].sort().join())
+      throw new Error(
+        `consumer ${spec.name} of ${this.options.service} reads ${spec.topics.join(', ')}, but topic-access.json declares ${declared.join(', ')}`,
+      );
     const runner = new ConsumerRunner(spec, {
       kafka: this.kafka,
       admin: this.admin,

@@ -3,7 +3,17 @@ import { IncomingMessage, request } from 'http';
 import { Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { ALL_TOPICS, buildEnvelope, DLQ_HEADERS, dlqTopicOf, EventEnvelope, Topics } from '@app/contracts';
+import {
+  ALL_TOPICS,
+  buildEnvelope,
+  DLQ_HEADERS,
+  dlqTopicOf,
+  EVENT_TOPIC,
+  EventEnvelope,
+  EventType,
+  Topics,
+  TOPIC_WRITERS,
+} from '@app/contracts';
 import {
   bearer,
   connectedProducer,
@@ -22,8 +32,8 @@ import { appendToLog } from './chained-log';
 
 const MCA_TEMPLATE = '117a77b0-9360-443b-8795-c6dedc750cf9';
 const now = () => new Date().toISOString();
-const env = (type: string, data: object, occurredAt?: Date) =>
-  buildEnvelope(type, data, { producer: 'audit-int-spec', occurredAt });
+const env = (type: EventType, data: object, occurredAt?: Date) =>
+  buildEnvelope(type, data, { producer: TOPIC_WRITERS[EVENT_TOPIC[type]][0], occurredAt });
 
 const events = {
   attested: (partnerId: string, customerTenantId: string) =>
