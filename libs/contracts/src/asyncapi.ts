@@ -18,7 +18,7 @@ import { defaultConverters, ISchemaConverters } from 'class-validator-jsonschema
 import { EnvelopeDto } from './envelope';
 import { EVENT_REGISTRY, EventDefinition } from './registry';
 import { TOPIC_WRITERS } from './topic-access';
-import { ALL_TOPICS, DLQ_HEADERS, dlqTopicOf, EVENT_HEADERS, Topic, Topics } from './topics';
+import { ALL_TOPICS, DLQ_HEADERS, dlqTopicOf, EVENT_HEADERS, Topic } from './topics';
 import { GUID_PATTERN } from './validators';
 
 type JsonSchema = { [keyword: string]: unknown };
