@@ -24,6 +24,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { buildEnvelope, CustomerTenantCreatedV1, PartnerRegisteredV1, Topics } from '@app/contracts';
 import { signHs256Token } from '@app/platform/auth/dev-token';
+import { kafkaSecurityFromEnv } from '@app/platform/config';
 
 const MCA_TEMPLATE = '117a77b0-9360-443b-8795-c6dedc750cf9';
 const PARTNERS = 20;
@@ -219,7 +220,12 @@ function report(label: string, r: PhaseResult): void {
 }
 
 async function seedRelationships(): Promise<{ partners: string[]; customers: Array<[string, string]> }> {
-  const kafka = new Kafka({ clientId: 'bench-attestation', brokers, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'bench-attestation',
+    brokers,
+    logLevel: logLevel.NOTHING,
+    ...kafkaSecurityFromEnv(),
+  });
   const producer = kafka.producer();
   await producer.connect();
   const partners = Array.from({ length: PARTNERS }, () => randomUUID());
@@ -234,7 +240,9 @@ async function seedRelationships(): Promise<{ partners: string[]; customers: Arr
       };
       return {
         key: partnerId,
-        value: JSON.stringify(buildEnvelope('PartnerRegistered', data, { producer: 'reseller-relationship' })),
+        value: JSON.stringify(
+          buildEnvelope('PartnerRegistered', data, { producer: 'reseller-relationship' }),
+        ),
       };
     });
     for (const partnerId of partners) {
@@ -250,7 +258,9 @@ async function seedRelationships(): Promise<{ partners: string[]; customers: Arr
         };
         messages.push({
           key: customerTenantId,
-          value: JSON.stringify(buildEnvelope('CustomerTenantCreated', data, { producer: 'reseller-relationship' })),
+          value: JSON.stringify(
+            buildEnvelope('CustomerTenantCreated', data, { producer: 'reseller-relationship' }),
+          ),
         });
       }
     }

@@ -3,6 +3,7 @@ import { readFileSync } from 'fs';
 import { cpus } from 'os';
 import { Kafka, logLevel, Message } from 'kafkajs';
 import { Client } from 'pg';
+import { kafkaSecurityFromEnv } from '@app/platform/config';
 import { buildEnvelope, EVENT_TOPIC, EventEnvelope, EventType, Topics, TOPIC_WRITERS } from '@app/contracts';
 import { fmt, freshDatabase, KAFKA_BROKERS, startAudit } from './audit-bench-kit';
 
@@ -98,6 +99,7 @@ async function produce(): Promise<number> {
     clientId: 'bench-audit',
     brokers: KAFKA_BROKERS.split(','),
     logLevel: logLevel.ERROR,
+    ...kafkaSecurityFromEnv(),
   });
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();

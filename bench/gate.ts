@@ -15,6 +15,7 @@ import { createHash, randomBytes, randomUUID } from 'crypto';
 import http from 'http';
 import { join } from 'path';
 import { Kafka, logLevel, Producer } from 'kafkajs';
+import { kafkaSecurityFromEnv } from '@app/platform/config';
 import { Client } from 'pg';
 import { buildEnvelope, OrderRequestedV1, Topics } from '@app/contracts';
 
@@ -256,7 +257,12 @@ async function main() {
   u.pathname = `/${dbName}`;
   const dbUrl = u.toString();
   let gate: ChildProcess | undefined;
-  const kafka = new Kafka({ clientId: 'bench-gate', brokers, logLevel: logLevel.ERROR });
+  const kafka = new Kafka({
+    clientId: 'bench-gate',
+    brokers,
+    logLevel: logLevel.ERROR,
+    ...kafkaSecurityFromEnv(),
+  });
   const producer = kafka.producer();
   const watcher = new DecidedWatcher(kafka);
   const results: PhaseResult[] = [];

@@ -8,6 +8,7 @@ import {
   Topics,
 } from '@app/contracts';
 import { signHs256Token } from '@app/platform/auth/dev-token';
+import { kafkaSecurityFromEnv } from '@app/platform/config';
 import { localJwtSecret } from './local-secret';
 
 /**
@@ -47,6 +48,7 @@ async function main(): Promise<void> {
     clientId: 'demo',
     brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
     logLevel: logLevel.NOTHING,
+    ...kafkaSecurityFromEnv(),
   });
   const groupId = `demo-${randomUUID()}`;
   const admin = kafka.admin();

@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { Kafka, logLevel, LogEntry } from 'kafkajs';
+import type { KafkaSecurity } from '@app/platform';
 
 const logger = new Logger('kafkajs');
 
@@ -12,10 +13,12 @@ function logCreator() {
   };
 }
 
-export function createKafka(brokers: readonly string[], clientId: string): Kafka {
+/** A service's Kafka client; `security` (KAFKA_SSL, KAFKA_SASL_*) as loadConfig read it. */
+export function createKafka(brokers: readonly string[], clientId: string, security?: KafkaSecurity): Kafka {
   return new Kafka({
     clientId,
     brokers: [...brokers],
+    ...security,
     logLevel: logLevel.WARN,
     logCreator,
     retry: { initialRetryTime: 100, retries: 8 },

@@ -2,6 +2,7 @@ import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap }
 import { Admin, Kafka, Partitioners, Producer } from 'kafkajs';
 import { DataSource, EntityManager } from 'typeorm';
 import { consumedTopics, Principal } from '@app/contracts';
+import type { KafkaSecurity } from '@app/platform';
 import { CatchUp } from './catch-up';
 import { ConsumerRunner, ConsumerSpec } from './consumer-runner';
 import { EndOffsets } from './end-offsets';
@@ -15,6 +16,8 @@ export interface MessagingOptions {
   /** The service name: the Kafka client id and part of every consumer group id. */
   service: string;
   brokers: readonly string[];
+  /** SSL and SASL (KAFKA_SSL, KAFKA_SASL_*); absent for a plain broker. */
+  security?: KafkaSecurity;
   /** Group ids are `<groupPrefix>.<service>.<consumer name>`. */
   groupPrefix: string;
   newGroupStart?: 'earliest' | 'latest';
@@ -47,7 +50,7 @@ export class Messaging implements OnApplicationBootstrap, BeforeApplicationShutd
     readonly options: MessagingOptions,
     private readonly dataSource: DataSource,
   ) {
-    this.kafka = createKafka(options.brokers, options.service);
+    this.kafka = createKafka(options.brokers, options.service, options.security);
     // One request in flight keeps each partition in order across retries; a retry that duplicates
     // a message is harmless because every consumer dedupes by eventId. (kafkajs's idempotent mode
     // needs unlimited retries, which would let a dead broker hang the relay and shutdown.)

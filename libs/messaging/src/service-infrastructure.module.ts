@@ -82,6 +82,7 @@ export class ServiceInfrastructureModule {
           schema: options.schema,
           service: config.service,
           brokers: config.kafkaBrokers,
+          security: config.kafkaSecurity,
           groupPrefix: config.kafkaGroupPrefix,
           newGroupStart: newGroupStartFrom(),
         }),

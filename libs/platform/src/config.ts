@@ -1,5 +1,6 @@
 import type { LogLevel } from '@nestjs/common';
 import { createPublicKey } from 'node:crypto';
+import { KafkaSecurity, readKafkaSecurity } from './kafka-security';
 
 export type ServiceName = 'attestation' | 'reseller-relationship' | 'order-gate' | 'audit';
 
@@ -15,6 +16,8 @@ export interface ServiceConfig {
   readonly service: ServiceName;
   readonly port: number;
   readonly kafkaBrokers: readonly string[];
+  /** SSL and SASL for every Kafka client; undefined for a plain broker. */
+  readonly kafkaSecurity?: KafkaSecurity;
   readonly databaseUrl: string;
   readonly jwt: JwtConfig;
   readonly kafkaGroupPrefix: string;
@@ -39,6 +42,14 @@ export const MIN_JWT_SECRET_LENGTH = 32;
 export interface ConfigProblem {
   readonly variable: string;
   readonly expected: string;
+}
+
+/** A Kafka client outside the services (launcher, benches, tools, tests): the same variables and checks. */
+export function kafkaSecurityFromEnv(env: Env = process.env): KafkaSecurity | undefined {
+  const problems: ConfigProblem[] = [];
+  const security = readKafkaSecurity(env, (variable, expected) => problems.push({ variable, expected }));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return security;
 }
 
 /** The environment cannot run the service. The message names each bad variable, never its value. */
@@ -86,6 +97,8 @@ export function loadConfig(env: Env = process.env, opts: { service: ServiceName 
     problem('KAFKA_BROKERS', 'must be a comma-separated list of host:port (e.g. 127.0.0.1:9092)');
   }
 
+  const kafkaSecurity = readKafkaSecurity(env, problem);
+
   const databaseUrl = valueOf(env, 'DATABASE_URL') ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   if (!isPostgresUrl(databaseUrl)) {
     problem('DATABASE_URL', 'must be a postgres:// or postgresql:// URL (e.g. postgres://user@host:5432/db)');
@@ -108,6 +121,7 @@ export function loadConfig(env: Env = process.env, opts: { service: ServiceName 
     service: opts.service,
     port: portText === undefined ? defaultPort : Number(portText),
     kafkaBrokers: Object.freeze(kafkaBrokers),
+    kafkaSecurity,
     databaseUrl,
     jwt: Object.freeze(jwt),
     kafkaGroupPrefix,

@@ -4,6 +4,7 @@ export * from './auth/jwt-verifier';
 export * from './auth/principal';
 export * from './bootstrap';
 export * from './config';
+export * from './kafka-security';
 export * from './errors/api-error';
 export * from './errors/api-exception.filter';
 export * from './errors/error-codes';

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
+import { kafkaSecurityFromEnv } from '@app/platform/config';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
 const STARTED_MARKER = join(REPO_ROOT, '.cache', 'kafka-started-by-tests');
@@ -36,6 +37,7 @@ export async function kafkaAnswers(brokers = kafkaBrokers()): Promise<boolean> {
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1000,
     retry: { retries: 0 },
+    ...kafkaSecurityFromEnv(),
   }).admin();
   try {
     await admin.connect();

@@ -1,5 +1,6 @@
 import { randomUUID } from 'crypto';
 import { Consumer, IHeaders, Kafka, logLevel, Producer } from 'kafkajs';
+import { kafkaSecurityFromEnv } from '@app/platform/config';
 import { kafkaBrokers } from './infra';
 
 export interface RecordedMessage {
@@ -13,7 +14,12 @@ export interface RecordedMessage {
 }
 
 export function testKafka(clientId = 'tests'): Kafka {
-  return new Kafka({ clientId, brokers: kafkaBrokers(), logLevel: logLevel.ERROR });
+  return new Kafka({
+    clientId,
+    brokers: kafkaBrokers(),
+    logLevel: logLevel.ERROR,
+    ...kafkaSecurityFromEnv(),
+  });
 }
 
 function headersToStrings(headers: IHeaders | undefined): Record<string, string> {

@@ -28,6 +28,23 @@ export interface StartServiceOptions {
   /** Consumer groups are `<prefix>.<service>.<consumer>`: a fresh prefix isolates a test's groups. */
   groupPrefix: string;
   env?: Record<string, string>;
+  /** Another broker than the harness's (KAFKA_BROKERS): the secured one of the S-04 test. */
+  brokers?: readonly string[];
+}
+
+/* A suite run against a secured broker hands its Kafka login to every service it starts. */
+const KAFKA_SECURITY_VARIABLES = [
+  'KAFKA_SSL',
+  'KAFKA_SSL_CA_FILE',
+  'KAFKA_SASL_MECHANISM',
+  'KAFKA_SASL_USERNAME',
+  'KAFKA_SASL_PASSWORD',
+];
+
+function kafkaSecurityVariables(): Record<string, string> {
+  return Object.fromEntries(
+    KAFKA_SECURITY_VARIABLES.flatMap((v) => (process.env[v] ? [[v, process.env[v]!]] : [])),
+  );
 }
 
 /**
@@ -46,8 +63,9 @@ export async function startService(
       JWT_SECRET: TEST_JWT_SECRET,
       LOG_LEVEL: 'warn',
       OPERATOR_TENANT_IDS: OPERATOR_TENANT_ID,
+      ...kafkaSecurityVariables(),
       ...options.env,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
+      KAFKA_BROKERS: (options.brokers ?? kafkaBrokers()).join(','),
       DATABASE_URL: options.databaseUrl,
       KAFKA_GROUP_PREFIX: options.groupPrefix,
     },

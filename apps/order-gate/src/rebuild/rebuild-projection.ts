@@ -2,18 +2,26 @@
  * npm run gate:rebuild — rebuilds the order gate's projection from the fact topics, from the beginning,
  * into a scratch schema of the same database, and compares it with the live `order_gate` tables: prints
  * "identical" or the rows that differ (exit code 1). The scratch schema is dropped afterwards.
- * Environment: DATABASE_URL and KAFKA_BROKERS, as for the service.
+ * Environment: DATABASE_URL, KAFKA_BROKERS and the Kafka security variables (KAFKA_SSL, KAFKA_SASL_*), as for
+ * the service; on a secured broker it reads as the order-gate principal, in a group of its own under
+ * KAFKA_GROUP_PREFIX.
  */
 import { randomBytes, randomUUID } from 'crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { KnownEventEnvelope, parseAndValidate } from '@app/contracts';
+import { kafkaSecurityFromEnv } from '@app/platform/config';
 import { applyWrites } from '../projection/apply-writes';
 import { evolve } from '../projection/evolve';
 import { FACT_TOPICS } from '../projection/facts.consumer';
 import { PROJECTION_CONTENT, projectionTablesUp } from '../projection/projection-schema';
 
-export async function rebuildInto(dataSource: DataSource, kafka: Kafka, schema: string): Promise<number> {
+export async function rebuildInto(
+  dataSource: DataSource,
+  kafka: Kafka,
+  schema: string,
+  groupPrefix = 'acceptance-gate',
+): Promise<number> {
   await dataSource.query(`CREATE SCHEMA "${schema}"`);
   for (const sql of projectionTablesUp(schema, true)) await dataSource.query(sql);
   const admin = kafka.admin();
@@ -23,7 +31,11 @@ export async function rebuildInto(dataSource: DataSource, kafka: Kafka, schema: 
     for (const p of await admin.fetchTopicOffsets(topic))
       if (BigInt(p.high) > BigInt(p.low)) ends.set(`${topic}:${p.partition}`, BigInt(p.high));
   await admin.disconnect();
-  const consumer = kafka.consumer({ groupId: `gate-rebuild-${randomUUID()}`, maxWaitTimeInMs: 100 });
+  // Under the gate's own group prefix: on a secured broker the order-gate principal may use only those groups.
+  const consumer = kafka.consumer({
+    groupId: `${groupPrefix}.order-gate.rebuild-${randomUUID()}`,
+    maxWaitTimeInMs: 100,
+  });
   await consumer.connect();
   await consumer.subscribe({ topics: [...FACT_TOPICS], fromBeginning: true });
   let applied = 0;
@@ -85,8 +97,13 @@ async function main(): Promise<void> {
   const dataSource = await new DataSource({ type: 'postgres', url, logging: ['error'] }).initialize();
   const schema = `order_gate_rebuild_${randomBytes(4).toString('hex')}`;
   try {
-    const kafka = new Kafka({ clientId: 'order-gate-rebuild', brokers, logLevel: logLevel.ERROR });
-    const applied = await rebuildInto(dataSource, kafka, schema);
+    const kafka = new Kafka({
+      clientId: 'order-gate-rebuild',
+      brokers,
+      logLevel: logLevel.ERROR,
+      ...kafkaSecurityFromEnv(),
+    });
+    const applied = await rebuildInto(dataSource, kafka, schema, process.env.KAFKA_GROUP_PREFIX || undefined);
     const diff = await diffProjections(dataSource, 'order_gate', schema);
     console.log(`rebuilt from ${applied} fact message(s) into ${schema}`);
     if (diff.length === 0) console.log('identical');
