@@ -8,10 +8,19 @@
  *       passes (exit 1). With --pid, gives up at once (exit 2) when that process is gone.
  *   node deploy/local/kafka-admin.js create-topics [--topics-file f.json] [--brokers host:port,...]
  *       Creates every topic of deploy/kafka/topics.json that does not exist yet, then checks that each
- *       one exists with the expected partition count. Idempotent.
+ *       one exists with the expected partition count, and sets the "config" of topics.json on topics
+ *       whose config differs (a broker that already has them: S-06's retention of fact topics).
+ *       Idempotent.
+ *   node deploy/local/kafka-admin.js create-acls [--group-prefix acceptance-gate] [--brokers ...]
+ *       On a secured broker (StandardAuthorizer): the ACLs of libs/contracts/src/topic-access.json, one
+ *       principal per service (S-04). Each writes only the topics it is a writer of, plus the .dlq
+ *       topics of what it consumes; reads only what its consumers read; and uses only the consumer
+ *       groups <group-prefix>.<principal>.*. ACLs of those principals that the file no longer implies
+ *       are deleted. Needs a super user's login.
  *   node deploy/local/kafka-admin.js list-topics [--brokers host:port,...]
  *
- * Brokers: --brokers, else KAFKA_BROKERS, else 127.0.0.1:9092.
+ * Brokers: --brokers, else KAFKA_BROKERS, else 127.0.0.1:9092. Login: KAFKA_SSL, KAFKA_SSL_CA_FILE and
+ * KAFKA_SASL_* (kafka-security.js), as for the services.
  * Plain CommonJS on purpose: it runs before (and without) the TypeScript build.
  */
 'use strict';
@@ -19,8 +28,11 @@
 const path = require('path');
 const fs = require('fs');
 
+const { readKafkaSecurity } = require('./kafka-security');
+
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const DEFAULT_TOPICS_FILE = path.join(REPO_ROOT, 'deploy', 'kafka', 'topics.json');
+const TOPIC_ACCESS_FILE = path.join(REPO_ROOT, 'libs', 'contracts', 'src', 'topic-access.json');
 
 function loadKafkajs() {
   try {
@@ -72,9 +84,16 @@ function positiveInt(value, name) {
   return n;
 }
 
+function securityFromEnv() {
+  const { security, problems } = readKafkaSecurity(process.env);
+  if (problems.length > 0) fail(problems.map((p) => `${p.variable} ${p.expected}`).join('; '), 78);
+  return security;
+}
+
 function makeKafka(brokers, { quick } = {}) {
   const { Kafka, logLevel } = loadKafkajs();
   return new Kafka({
+    ...securityFromEnv(),
     clientId: 'acceptance-gate-kafka-admin',
     brokers,
     logLevel: logLevel.NOTHING,
@@ -232,10 +251,174 @@ async function cmdCreateTopics(opts) {
       }
     }
 
+    const aligned = await alignTopicConfigs(admin, wanted);
+
     const created = missing.map((t) => t.name);
     process.stdout.write(
       `kafka-admin: ${wanted.length} topic(s) present with the expected partitions` +
         (created.length > 0 ? `; created ${created.length}: ${created.join(', ')}` : '; none created') +
+        (aligned.length > 0 ? `; config set on ${aligned.join(', ')}` : '') +
+        '\n',
+    );
+    return 0;
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+/**
+ * Sets the "config" of topics.json on every topic whose config on the broker differs: topics created
+ * before a setting was added (the fact topics' unlimited retention, S-06) get it at the next start.
+ * AlterConfigs replaces the topic's overrides with exactly the listed ones. Returns the topics changed.
+ */
+async function alignTopicConfigs(admin, wanted) {
+  const { ConfigResourceTypes } = loadKafkajs();
+  const withConfig = wanted.filter((t) => t.configEntries.length > 0);
+  if (withConfig.length === 0) return [];
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: withConfig.map((t) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name: t.name,
+      configNames: t.configEntries.map((e) => e.name),
+    })),
+  });
+  const stale = withConfig.filter((t) => {
+    const found = resources.find((r) => r.resourceName === t.name);
+    const actual = new Map((found ? found.configEntries : []).map((c) => [c.configName, c.configValue]));
+    return t.configEntries.some((e) => actual.get(e.name) !== e.value);
+  });
+  if (stale.length === 0) return [];
+  await admin.alterConfigs({
+    validateOnly: false,
+    resources: stale.map((t) => ({
+      type: ConfigResourceTypes.TOPIC,
+      name: t.name,
+      configEntries: t.configEntries,
+    })),
+  });
+  return stale.map((t) => t.name);
+}
+
+function readTopicAccess(file) {
+  let parsed;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    fail(`cannot read topic access from ${file}: ${err.message}`);
+  }
+  if (!parsed || typeof parsed.writers !== 'object' || typeof parsed.consumers !== 'object') {
+    fail(
+      `${file} must look like { "writers": { topic: [principal] }, "consumers": { principal: { name: [topic] } } }`,
+    );
+  }
+  return parsed;
+}
+
+/** The ACLs topic-access.json implies, as kafkajs AclEntry objects. */
+function aclsFor(access, groupPrefix) {
+  const { AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = loadKafkajs();
+  const grants = new Map(); // principal -> Set of "type|pattern|name|operation"
+  const grant = (principal, resourceType, patternType, name, operation) => {
+    if (!grants.has(principal)) grants.set(principal, new Set());
+    grants.get(principal).add([resourceType, patternType, name, operation].join('|'));
+  };
+  for (const [topic, writers] of Object.entries(access.writers)) {
+    for (const principal of writers)
+      grant(principal, AclResourceTypes.TOPIC, ResourcePatternTypes.LITERAL, topic, AclOperationTypes.WRITE);
+  }
+  for (const [principal, consumers] of Object.entries(access.consumers)) {
+    grant(
+      principal,
+      AclResourceTypes.GROUP,
+      ResourcePatternTypes.PREFIXED,
+      `${groupPrefix}.${principal}.`,
+      AclOperationTypes.READ,
+    );
+    for (const topics of Object.values(consumers)) {
+      for (const topic of topics) {
+        grant(principal, AclResourceTypes.TOPIC, ResourcePatternTypes.LITERAL, topic, AclOperationTypes.READ);
+        // What a consumer cannot accept goes to <topic>.dlq; a .dlq topic has no dead-letter topic of its own.
+        if (!topic.endsWith('.dlq'))
+          grant(
+            principal,
+            AclResourceTypes.TOPIC,
+            ResourcePatternTypes.LITERAL,
+            `${topic}.dlq`,
+            AclOperationTypes.WRITE,
+          );
+      }
+    }
+  }
+  const acl = [];
+  for (const [principal, keys] of grants) {
+    for (const key of keys) {
+      const [resourceType, resourcePatternType, resourceName, operation] = key.split('|');
+      acl.push({
+        principal: `User:${principal}`,
+        host: '*',
+        resourceType: Number(resourceType),
+        resourcePatternType: Number(resourcePatternType),
+        resourceName,
+        operation: Number(operation),
+        permissionType: AclPermissionTypes.ALLOW,
+      });
+    }
+  }
+  return acl;
+}
+
+const aclKey = (a) =>
+  [
+    a.principal,
+    a.host,
+    a.resourceType,
+    a.resourcePatternType,
+    a.resourceName,
+    a.operation,
+    a.permissionType,
+  ].join('|');
+
+async function cmdCreateAcls(opts) {
+  const { AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = loadKafkajs();
+  const access = readTopicAccess(path.resolve(opts['access-file'] || TOPIC_ACCESS_FILE));
+  const groupPrefix = opts['group-prefix'] || process.env.KAFKA_GROUP_PREFIX || 'acceptance-gate';
+  const wanted = aclsFor(access, groupPrefix);
+  const principals = new Set(wanted.map((a) => a.principal));
+  const admin = makeKafka(brokersFrom(opts)).admin();
+  await admin.connect();
+  try {
+    await admin.createAcls({ acl: wanted });
+    const { resources } = await admin.describeAcls({
+      resourceType: AclResourceTypes.ANY,
+      resourcePatternType: ResourcePatternTypes.ANY,
+      operation: AclOperationTypes.ANY,
+      permissionType: AclPermissionTypes.ANY,
+    });
+    const wantedKeys = new Set(wanted.map(aclKey));
+    const extra = [];
+    for (const resource of resources) {
+      for (const a of resource.acls) {
+        const entry = { ...a, ...resource, acls: undefined };
+        if (principals.has(a.principal) && !wantedKeys.has(aclKey(entry))) extra.push(entry);
+      }
+    }
+    if (extra.length > 0) {
+      await admin.deleteAcls({
+        filters: extra.map((e) => ({
+          resourceType: e.resourceType,
+          resourceName: e.resourceName,
+          resourcePatternType: e.resourcePatternType,
+          principal: e.principal,
+          host: e.host,
+          operation: e.operation,
+          permissionType: e.permissionType,
+        })),
+      });
+    }
+    process.stdout.write(
+      `kafka-admin: ${wanted.length} ACL(s) for ${principals.size} principal(s), groups ${groupPrefix}.<principal>.*` +
+        (extra.length > 0 ? `; ${extra.length} stale ACL(s) deleted` : '') +
         '\n',
     );
     return 0;
@@ -258,9 +441,10 @@ async function cmdListTopics(opts) {
   }
 }
 
-const USAGE = `usage: kafka-admin.js <wait|create-topics|list-topics> [options]
+const USAGE = `usage: kafka-admin.js <wait|create-topics|create-acls|list-topics> [options]
   wait           [--timeout-ms N] [--pid P] [--brokers host:port,...]
   create-topics  [--topics-file deploy/kafka/topics.json] [--brokers host:port,...]
+  create-acls    [--group-prefix acceptance-gate] [--access-file libs/contracts/src/topic-access.json] [--brokers ...]
   list-topics    [--brokers host:port,...]
 `;
 
@@ -271,6 +455,8 @@ async function main() {
       return cmdWait(opts);
     case 'create-topics':
       return cmdCreateTopics(opts);
+    case 'create-acls':
+      return cmdCreateAcls(opts);
     case 'list-topics':
       return cmdListTopics(opts);
     case undefined:

@@ -9,18 +9,31 @@
 #   bash deploy/local/kafka.sh status    exit 0 when a broker answers, 1 when ours runs but does not
 #                                        answer, 3 when nothing runs
 #   bash deploy/local/kafka.sh logs [-f] [-n LINES]
-#   bash deploy/local/kafka.sh topics    (re)create the topics of deploy/kafka/topics.json
+#   bash deploy/local/kafka.sh topics    (re)create the topics of deploy/kafka/topics.json, set their config
+#   bash deploy/local/kafka.sh env PRINCIPAL --secured
+#                                        prints the shell exports that log a client in as PRINCIPAL
+#
+# --secured (after the command, or KAFKA_SECURED=1): a second, separate broker with real security
+# (S-04), in its own cache dir and on its own ports, so it runs beside the plain one: a SASL/SCRAM-SHA-512
+# listener (SASL_PLAINTEXT: loopback only, no TLS), KRaft's StandardAuthorizer with
+# allow.everyone.if.no.acl.found=false, the super user `admin` for this script, and one SCRAM principal
+# per service and for the commerce platform (attestation, reseller-relationship, order-gate, audit,
+# commerce-platform), their passwords generated into <cache>/credentials/ (never committed). After
+# start it sets the ACLs of libs/contracts/src/topic-access.json (kafka-admin.js create-acls).
 #
 # Needs: Java 11+ (java on PATH or JAVA_HOME), Maven (first run only), Node and the repo's
 # node_modules (kafkajs, for readiness checks and topic creation).
 #
 # Environment:
-#   KAFKA_CACHE_DIR       where jars, config, data, pid and log live   (<repo>/.cache/kafka)
+#   KAFKA_CACHE_DIR       where jars, config, data, pid and log live   (<repo>/.cache/kafka;
+#                         secured: <repo>/.cache/kafka-secured)
+#   KAFKA_LIB_DIR         the jars                                      (<cache>/lib; secured: the plain one's)
 #   KAFKA_HEAP_OPTS       JVM heap                                      (-Xms256m -Xmx512m)
 #   KAFKA_JVM_PERFORMANCE_OPTS  GC and JVM flags                        (G1, as kafka-run-class.sh)
 #   KAFKA_OPTS            extra JVM flags
-#   KAFKA_PORT            broker (PLAINTEXT) port on 127.0.0.1          (9092)
-#   KAFKA_CONTROLLER_PORT controller (KRaft quorum) port on 127.0.0.1   (9093)
+#   KAFKA_PORT            broker port on 127.0.0.1                      (9092; secured: 9094)
+#   KAFKA_CONTROLLER_PORT controller (KRaft quorum) port on 127.0.0.1   (9093; secured: 9095)
+#   KAFKA_GROUP_PREFIX    secured: the services' consumer groups, for the ACLs  (acceptance-gate)
 #   KAFKA_START_TIMEOUT_MS how long start waits for the broker to answer (90000)
 #   KAFKA_STOP_TIMEOUT_S  how long stop waits after SIGTERM before SIGKILL (30)
 #
@@ -37,10 +50,29 @@ LOG4J_CONFIG="$SCRIPT_DIR/log4j.properties"
 ADMIN_JS="$SCRIPT_DIR/kafka-admin.js"
 TOPICS_FILE="$REPO_ROOT/deploy/kafka/topics.json"
 
-CACHE_DIR="${KAFKA_CACHE_DIR:-$REPO_ROOT/.cache/kafka}"
+SECURED=0
+case "${KAFKA_SECURED:-}" in 1 | true | yes) SECURED=1 ;; esac
+for arg in "$@"; do [[ "$arg" == "--secured" ]] && SECURED=1; done
+
+if ((SECURED)); then
+  CACHE_DIR="${KAFKA_CACHE_DIR:-$REPO_ROOT/.cache/kafka-secured}"
+  DEFAULT_PORT=9094
+  DEFAULT_CONTROLLER_PORT=9095
+  DEFAULT_LIB_DIR="$REPO_ROOT/.cache/kafka/lib"
+else
+  CACHE_DIR="${KAFKA_CACHE_DIR:-$REPO_ROOT/.cache/kafka}"
+  DEFAULT_PORT=9092
+  DEFAULT_CONTROLLER_PORT=9093
+  DEFAULT_LIB_DIR=""
+fi
 mkdir -p "$CACHE_DIR"
 CACHE_DIR="$(cd "$CACHE_DIR" && pwd -P)"
-LIB_DIR="$CACHE_DIR/lib"
+LIB_DIR="${KAFKA_LIB_DIR:-${DEFAULT_LIB_DIR:-$CACHE_DIR/lib}}"
+CREDENTIALS_DIR="$CACHE_DIR/credentials"
+# The super user this script logs in as, and one principal per writer/reader of topic-access.json.
+ADMIN_PRINCIPAL="admin"
+SERVICE_PRINCIPALS=(attestation reseller-relationship order-gate audit commerce-platform)
+GROUP_PREFIX="${KAFKA_GROUP_PREFIX:-acceptance-gate}"
 LIB_MARKER="$LIB_DIR/.kafka-version"
 DATA_DIR="$CACHE_DIR/data"
 CONFIG_FILE="$CACHE_DIR/server.properties"
@@ -50,8 +82,8 @@ LOG_FILE="$CACHE_DIR/kafka.log"
 LOCK_FILE="$CACHE_DIR/.lock"
 
 HOST="127.0.0.1"
-PORT="${KAFKA_PORT:-9092}"
-CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+PORT="${KAFKA_PORT:-$DEFAULT_PORT}"
+CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$DEFAULT_CONTROLLER_PORT}"
 BOOTSTRAP="$HOST:$PORT"
 START_TIMEOUT_MS="${KAFKA_START_TIMEOUT_MS:-90000}"
 STOP_TIMEOUT_S="${KAFKA_STOP_TIMEOUT_S:-30}"
@@ -109,12 +141,35 @@ require_node() {
     die "the 'kafkajs' package is missing from $REPO_ROOT/node_modules: run 'npm install' (or 'npm ci') in $REPO_ROOT first"
 }
 
+password_file() { echo "$CREDENTIALS_DIR/$1.password"; }
+
+# The secured broker's passwords: generated once, readable by this user only, never printed.
+ensure_credentials() {
+  mkdir -p "$CREDENTIALS_DIR"
+  chmod 700 "$CREDENTIALS_DIR"
+  local principal file
+  for principal in "$ADMIN_PRINCIPAL" "${SERVICE_PRINCIPALS[@]}"; do
+    file="$(password_file "$principal")"
+    [[ -s "$file" ]] && continue
+    (umask 077 && node -e "process.stdout.write(require('crypto').randomBytes(24).toString('hex'))" >"$file")
+  done
+}
+
+as_admin() { # runs a command with the super user's login in its environment (secured mode)
+  if ((SECURED)); then
+    KAFKA_SSL='' KAFKA_SSL_CA_FILE='' KAFKA_SASL_MECHANISM=scram-sha-512 KAFKA_SASL_USERNAME="$ADMIN_PRINCIPAL" \
+      KAFKA_SASL_PASSWORD="$(cat "$(password_file "$ADMIN_PRINCIPAL")")" "$@"
+  else
+    "$@"
+  fi
+}
+
 admin() { # kafka-admin.js command args... (always against our host:port)
-  node "$ADMIN_JS" "$@" --brokers "$BOOTSTRAP"
+  as_admin node "$ADMIN_JS" "$@" --brokers "$BOOTSTRAP"
 }
 
 broker_answers() { # quick check, no output
-  node "$ADMIN_JS" wait --timeout-ms 1500 --brokers "$BOOTSTRAP" >/dev/null 2>&1
+  as_admin node "$ADMIN_JS" wait --timeout-ms 1500 --brokers "$BOOTSTRAP" >/dev/null 2>&1
 }
 
 process_cmdline() { # pid -> its full command line (space-separated), empty when gone
@@ -192,19 +247,53 @@ ensure_jars() {
   say "fetched $(find "$LIB_DIR" -name '*.jar' | wc -l | tr -d ' ') jars in $(elapsed_s "$started")s"
 }
 
+listeners_config() {
+  if ((SECURED)); then
+    local admin_password
+    admin_password="$(cat "$(password_file "$ADMIN_PRINCIPAL")")"
+    cat <<EOF
+# Secured (S-04): clients log in with SASL/SCRAM-SHA-512 on the BROKER listener. SASL_PLAINTEXT, not
+# SASL_SSL: the listener is on loopback only, so nothing crosses a network in the clear. The broker
+# reaches its own controller as the super user over SASL/PLAIN (KRaft controllers cannot use SCRAM).
+listeners=BROKER://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
+advertised.listeners=BROKER://$HOST:$PORT
+inter.broker.listener.name=BROKER
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:SASL_PLAINTEXT,BROKER:SASL_PLAINTEXT
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+sasl.mechanism.controller.protocol=PLAIN
+listener.name.broker.sasl.enabled.mechanisms=SCRAM-SHA-512
+listener.name.broker.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="$ADMIN_PRINCIPAL" password="$admin_password";
+listener.name.controller.sasl.enabled.mechanisms=PLAIN
+listener.name.controller.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username="$ADMIN_PRINCIPAL" password="$admin_password" user_$ADMIN_PRINCIPAL="$admin_password";
+
+# Nothing is allowed that an ACL does not allow; only the super user may do everything.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:$ADMIN_PRINCIPAL
+EOF
+  else
+    cat <<EOF
+listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://$HOST:$PORT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+EOF
+  fi
+}
+
 write_config() {
   mkdir -p "$DATA_DIR"
+  (umask 077 && : >"$CONFIG_FILE")
   cat >"$CONFIG_FILE" <<EOF
 # Generated by deploy/local/kafka.sh on every start: edit the script, not this file.
 # Single-node KRaft: this one process is both the broker and the (only) controller.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$HOST:$CONTROLLER_PORT
-listeners=PLAINTEXT://$HOST:$PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$HOST:$PORT
-inter.broker.listener.name=PLAINTEXT
-controller.listener.names=CONTROLLER
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+$(listeners_config)
 
 log.dirs=$DATA_DIR
 
@@ -256,7 +345,14 @@ format_storage() {
     printf '%s\n' "$cluster_id" >"$CLUSTER_ID_FILE"
   fi
   say "formatting $DATA_DIR for cluster $cluster_id (first run only)"
-  if ! out="$(java_tool kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG_FILE" 2>&1)"; then
+  local scram=() principal
+  if ((SECURED)); then
+    # The SCRAM users go into the cluster's bootstrap metadata (KIP-900), before the broker first starts.
+    for principal in "$ADMIN_PRINCIPAL" "${SERVICE_PRINCIPALS[@]}"; do
+      scram+=(--add-scram "SCRAM-SHA-512=[name=$principal,password=$(cat "$(password_file "$principal")")]")
+    done
+  fi
+  if ! out="$(java_tool kafka.tools.StorageTool format -t "$cluster_id" -c "$CONFIG_FILE" ${scram[@]+"${scram[@]}"} 2>&1)"; then
     printf '%s\n' "$out" >&2
     die "formatting $DATA_DIR failed"
   fi
@@ -309,8 +405,18 @@ wait_and_create_topics() { # pid started_ms
     die "something answers on $BOOTSTRAP but the process we started ($pid) is not running"
   fi
   say "broker answers on $BOOTSTRAP after $(elapsed_s "$started")s (pid $pid)"
+  ensure_topics_and_acls
+}
+
+# Creates the missing topics and sets their config (S-06: an existing broker's fact topics get their
+# unlimited retention too); on the secured broker, then the ACLs.
+ensure_topics_and_acls() {
   admin create-topics --topics-file "$TOPICS_FILE" | sed 's/^kafka-admin: /kafka: /' ||
     die "creating the topics failed"
+  if ((SECURED)); then
+    admin create-acls --group-prefix "$GROUP_PREFIX" | sed 's/^kafka-admin: /kafka: /' ||
+      die "setting the ACLs failed"
+  fi
 }
 
 cmd_start() {
@@ -321,7 +427,8 @@ cmd_start() {
 
   if pid="$(our_pid)"; then
     if broker_answers; then
-      say "already running (pid $pid) and answering on $BOOTSTRAP: nothing to do"
+      say "already running (pid $pid) and answering on $BOOTSTRAP"
+      ensure_topics_and_acls
       return 0
     fi
     say "the broker (pid $pid) is running but not answering yet; waiting for it"
@@ -331,7 +438,8 @@ cmd_start() {
 
   if port_open "$PORT"; then
     if broker_answers; then
-      say "a Kafka broker not started by this script already answers on $BOOTSTRAP: nothing to do"
+      say "a Kafka broker not started by this script already answers on $BOOTSTRAP"
+      ensure_topics_and_acls
       return 0
     fi
     die "$BOOTSTRAP is taken by something that is not a Kafka broker; free the port or set KAFKA_PORT"
@@ -342,6 +450,11 @@ cmd_start() {
 
   require_java
   ensure_jars
+  if ((SECURED)); then
+    [[ -f "$DATA_DIR/meta.properties" && ! -s "$(password_file "$ADMIN_PRINCIPAL")" ]] &&
+      die "$DATA_DIR was formatted with passwords that $CREDENTIALS_DIR no longer has: remove $DATA_DIR and $CLUSTER_ID_FILE to start afresh"
+    ensure_credentials
+  fi
   write_config
   format_storage
   pid="$(launch_broker)"
@@ -432,16 +545,32 @@ cmd_logs() {
 cmd_topics() {
   require_node
   broker_answers || die "no broker answers on $BOOTSTRAP"
-  admin create-topics --topics-file "$TOPICS_FILE" | sed 's/^kafka-admin: /kafka: /'
+  ensure_topics_and_acls
+}
+
+# Prints the exports that log a shell's clients in as one principal of the secured broker; the
+# password is read from its file when they run, so it never appears in the output.
+cmd_env() {
+  local principal="${1:-}"
+  ((SECURED)) || die "env: only for the secured broker (add --secured)"
+  [[ -n "$principal" && -s "$(password_file "$principal")" ]] ||
+    die "env: name a principal with a password in $CREDENTIALS_DIR (${SERVICE_PRINCIPALS[*]} $ADMIN_PRINCIPAL)"
+  printf 'export KAFKA_BROKERS=%s\n' "$BOOTSTRAP"
+  printf 'export KAFKA_SASL_MECHANISM=scram-sha-512\n'
+  printf 'export KAFKA_SASL_USERNAME=%s\n' "$principal"
+  printf 'export KAFKA_SASL_PASSWORD="$(cat %q)"\n' "$(password_file "$principal")"
+  printf 'export KAFKA_GROUP_PREFIX=%s\n' "$GROUP_PREFIX"
 }
 
 usage() {
-  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 main() {
-  local cmd="${1:-}"
+  local cmd="${1:-}" args=() arg
   [[ $# -gt 0 ]] && shift
+  for arg in "$@"; do [[ "$arg" != "--secured" ]] && args+=("$arg"); done
+  set -- ${args[@]+"${args[@]}"}
   case "$cmd" in
     start) cmd_start ;;
     stop) cmd_stop ;;
@@ -453,6 +582,7 @@ main() {
     status) cmd_status ;;
     logs) cmd_logs "$@" ;;
     topics) cmd_topics ;;
+    env) cmd_env "$@" ;;
     -h | --help | help) usage ;;
     *)
       usage >&2

@@ -68,14 +68,15 @@ export function readKafkaSecurity(env: Env, problem: Problem): KafkaSecurity | u
   }
 
   if (!ssl && !sasl) return undefined;
-  return Object.freeze({
+  return {
     ...(ssl ? { ssl: ca === undefined ? (true as const) : { ca: [ca] } } : {}),
     ...(sasl ? { sasl } : {}),
-  });
+  };
 }
 
 function saslOf(mechanism: KafkaSaslMechanism, username: string, password: string): KafkaSasl {
   const sasl = { mechanism, username } as KafkaSasl;
   Object.defineProperty(sasl, 'password', { value: password, enumerable: false });
-  return Object.freeze(sasl);
+  // Not frozen: kafkajs keeps its authentication state on this object.
+  return sasl;
 }

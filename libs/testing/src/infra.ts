@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, rmSync, writeFileSync } from 'fs';
 import { join, resolve } from 'path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { kafkaSecurityFromEnv } from '@app/platform/config';
+// A relative path: jest's globalSetup loads this file without the @app/* module mapping.
+import { kafkaSecurityFromEnv } from '../../platform/src/config';
 
 export const REPO_ROOT = resolve(__dirname, '../../..');
 const STARTED_MARKER = join(REPO_ROOT, '.cache', 'kafka-started-by-tests');
