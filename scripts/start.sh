@@ -9,6 +9,8 @@ run_dir="$root/.cache/run"
 mkdir -p "$run_dir"
 
 say() { printf 'start: %s\n' "$*"; }
+# KAFKA_SECURED=1 (as for deploy/local/kafka.sh): the secured local broker instead of the plain one.
+secured() { case "${KAFKA_SECURED:-}" in 1 | true | yes) return 0 ;; *) return 1 ;; esac; }
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
@@ -63,8 +65,13 @@ for svc in "${services[@]}"; do
     say "$svc already running (pid $(cat "$pid_file"))"
     continue
   fi
+  # KAFKA_SECURED=1: the secured local broker, each service logged in as its own principal (S-04).
+  login=""
+  if [ -z "${KAFKA_BROKERS:-}" ] && secured; then
+    login="$(bash deploy/local/kafka.sh env "$svc" --secured)"
+  fi
   # shellcheck disable=SC2086 # the flags are words
-  nohup node ${node_flags[$svc]:-} dist/apps/"$svc"/src/main.js >"$run_dir/$svc.log" 2>&1 &
+  (eval "$login" && exec nohup node ${node_flags[$svc]:-} dist/apps/"$svc"/src/main.js) >"$run_dir/$svc.log" 2>&1 &
   echo $! >"$pid_file"
   say "$svc starting (pid $!, log .cache/run/$svc.log)"
 done
@@ -92,6 +99,6 @@ echo "The acceptance gate is up:"
 for svc in attestation reseller-relationship order-gate audit; do
   printf '  %-22s http://127.0.0.1:%s   (API docs: http://127.0.0.1:%s/docs)\n' "$svc" "${ports[$svc]}" "${ports[$svc]}"
 done
-echo "  kafka                  127.0.0.1:9092"
+if secured; then echo "  kafka (secured)        127.0.0.1:9094"; else echo "  kafka                  127.0.0.1:9092"; fi
 echo
 echo "Try it: npm run demo      Stop everything: npm stop"
