@@ -81,7 +81,11 @@ export class AttestationsController {
     description:
       'Role other than AdminAgent or SalesAgent (610003, A-05); indirect reseller (610105, A-06); partner not registered (610108, A-17); no active reseller relationship with the customer (610110, A-17).',
   })
-  @ApiResponse({ status: 404, description: 'Customer tenant unknown (610109, A-17).' })
+  @ApiResponse({
+    status: 404,
+    description:
+      'Customer tenant unknown (610109, A-17), answered only once every partner and customer fact published before the request is read (else 503, 610122).',
+  })
   @ApiResponse({
     status: 422,
     description:
