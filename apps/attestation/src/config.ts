@@ -7,11 +7,16 @@ export interface AttestationSettings {
    * as told by `partners.relationships` (ATTESTATION_REQUIRE_RELATIONSHIP, default true).
    */
   readonly requireRelationship: boolean;
-  /** A-17: how long an attestation waits for `partners.relationships` to be applied before refusing. */
+  /**
+   * A-17: how long an attestation that would be refused for lack of a partner, customer or
+   * relationship waits for `partners.relationships` to be applied; past it the answer is 503 with
+   * Retry-After, never the refusal (ATTESTATION_RELATIONSHIP_CATCH_UP_MS).
+   */
   readonly relationshipCatchUpMs: number;
 }
 
-export const DEFAULT_RELATIONSHIP_CATCH_UP_MS = 2000;
+/** Long enough to read a backlog of tens of thousands of relationship facts; short of a client's HTTP timeout. */
+export const DEFAULT_RELATIONSHIP_CATCH_UP_MS = 10000;
 const MAX_RELATIONSHIP_CATCH_UP_MS = 30000;
 
 type Env = Record<string, string | undefined>;

@@ -1,8 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
+import { Cloud } from '@app/contracts';
 import { ApiError } from '@app/platform';
-
-const INVITATION_FLOW =
-  'To work with an existing customer, ask it for a reseller relationship: GET /v1/customers/relationshiprequests gives an invitation URL to send it by your own means.';
 
 /**
  * The reseller-relationship service's errors: Partner Center's number where it has one (600002),
@@ -17,14 +15,6 @@ export const RelationshipErrors = {
       'The change is stored but could not be confirmed as published in time; it will be published shortly. Retrying the same request is safe.',
       {},
       true,
-    ),
-  customerTenantExists: () =>
-    new ApiError(
-      HttpStatus.CONFLICT,
-      610201,
-      'CustomerTenantExists',
-      `A customer tenant with this id already exists and cannot be created again. ${INVITATION_FLOW}`,
-      { field: 'id' },
     ),
   partnerAlreadyRegistered: () =>
     new ApiError(
@@ -89,7 +79,7 @@ export const RelationshipErrors = {
       'No such invitation exists. Ask the partner for a new invitation link.',
       { field: 'token' },
     ),
-  customerProfileRequired: (missing: string[]) =>
+  customerProfileRequired: (missing: readonly string[]) =>
     new ApiError(
       HttpStatus.UNPROCESSABLE_ENTITY,
       610210,
@@ -144,6 +134,46 @@ export const RelationshipErrors = {
       'NoActiveRelationship',
       'You have no active reseller relationship with this customer. Create the customer (POST /v1/customers) or ask it for a relationship (GET /v1/customers/relationshiprequests).',
       { field: 'customerTenantId' },
+    ),
+  customerIdAssignedBySystem: () =>
+    new ApiError(
+      HttpStatus.BAD_REQUEST,
+      610217,
+      'CustomerIdNotAccepted',
+      'Customer ids are assigned by the system; to work with an existing tenant send it an invitation (GET /v1/customers/relationshiprequests). Send the body without "id": the new customer\'s id is in the answer.',
+      { field: 'id' },
+    ),
+  cloudDiffersFromPartner: (partnerCloud: Cloud, party: 'your' | "the inviting partner's") =>
+    new ApiError(
+      HttpStatus.BAD_REQUEST,
+      610218,
+      'CloudDiffersFromPartner',
+      `A new customer tenant is in ${party} registered cloud, ${partnerCloud} (S-01): "cloud" cannot name another. Omit it, or send ${partnerCloud}.`,
+      { field: 'cloud', partnerCloud },
+    ),
+  partnerNotRegistered: () =>
+    new ApiError(
+      HttpStatus.FORBIDDEN,
+      610219,
+      'PartnerNotRegistered',
+      'Your partner tenant is not registered, so the cloud of a customer you create cannot be decided. Ask the platform administrator to register it (POST /v1/partners), then retry.',
+      { field: 'tid' },
+    ),
+  requestIdReused: () =>
+    new ApiError(
+      HttpStatus.UNPROCESSABLE_ENTITY,
+      610220,
+      'RequestIdReused',
+      'This MS-RequestId was already used for a different customer. Send a new MS-RequestId for each new customer; reuse it only to retry the same request.',
+      { header: 'MS-RequestId' },
+    ),
+  invitingPartnerNotRegistered: () =>
+    new ApiError(
+      HttpStatus.UNPROCESSABLE_ENTITY,
+      610221,
+      'InvitingPartnerNotRegistered',
+      'The partner that sent this invitation is not registered, so the cloud of your tenant cannot be decided. Ask the partner for a new invitation once it is registered.',
+      { field: 'token' },
     ),
   dateAgreedInFuture: () =>
     new ApiError(

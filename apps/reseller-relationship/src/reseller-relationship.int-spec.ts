@@ -72,20 +72,34 @@ describe('reseller-relationship service (real broker, real database)', () => {
       return found[0];
     });
 
-  async function createCustomer(partnerId: string, overrides: Record<string, unknown> = {}) {
-    return http()
+  const registered = new Set<string>();
+
+  /** Registers the partner once, through the real path (S-03); its cloud is its customers' (S-01). */
+  async function ensureRegistered(partnerId: string, cloud = 'Public') {
+    if (registered.has(partnerId)) return;
+    expect((await register(partnerId, 'DirectBill', cloud)).status).toBe(201);
+  }
+
+  async function createCustomer(
+    partnerId: string,
+    overrides: Record<string, unknown> = {},
+    requestId?: string,
+  ) {
+    await ensureRegistered(partnerId);
+    const req = http()
       .post('/v1/customers')
-      .set('Authorization', await partner(partnerId))
-      .send({
-        companyProfile: { companyName: 'Fabrikam' },
-        primaryContact: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@fabrikam.example' },
-        cloud: 'Public',
-        country: 'US',
-        ...overrides,
-      });
+      .set('Authorization', await partner(partnerId));
+    if (requestId) req.set('MS-RequestId', requestId);
+    return req.send({
+      companyProfile: { companyName: 'Fabrikam' },
+      primaryContact: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@fabrikam.example' },
+      country: 'US',
+      ...overrides,
+    });
   }
 
   async function invite(partnerId: string) {
+    await ensureRegistered(partnerId);
     const res = await http()
       .get('/v1/customers/relationshiprequests')
       .set('Authorization', await partner(partnerId));
@@ -121,10 +135,12 @@ describe('reseller-relationship service (real broker, real database)', () => {
   }
 
   async function register(id: string, partnerType: string, cloud = 'Public') {
-    return http()
+    const res = await http()
       .post('/v1/partners')
       .set('Authorization', await operatorBearer(['PlatformAdmin']))
       .send({ id, name: `Partner ${partnerType}`, partnerType, cloud });
+    if (res.status === 201) registered.add(id);
+    return res;
   }
 
   async function relationshipOf(partnerId: string, customerTenantId: string) {
@@ -166,44 +182,32 @@ describe('reseller-relationship service (real broker, real database)', () => {
       expect((await status(partnerId, res.body.id)).body).toEqual({ isSigned: false });
     });
 
-    it('D-01: uses the id given, lower-cased, and a retry by the same partner answers the same customer and publishes nothing twice', async () => {
+    it('D-01: a retry with the same MS-RequestId answers the same customer and publishes nothing twice; the same request id for another customer is refused', async () => {
       const partnerId = randomUUID();
-      const id = randomUUID();
-      const first = await createCustomer(partnerId, { id: id.toUpperCase() });
-      const retry = await createCustomer(partnerId, { id });
+      const requestId = `create-${randomUUID()}`;
+      const first = await createCustomer(partnerId, {}, requestId);
+      const retry = await createCustomer(partnerId, {}, requestId);
 
       expect(first.status).toBe(201);
-      expect(first.body.id).toBe(id);
       expect(retry.status).toBe(201);
       expect(retry.body).toEqual(first.body);
+      const other = await createCustomer(
+        partnerId,
+        { companyProfile: { companyName: 'Contoso' } },
+        requestId,
+      );
+      expect(other.status).toBe(422);
+      expect(other.body).toMatchObject({ code: 610220, errorName: 'RequestIdReused' });
+      const id = first.body.id;
       await terminate(partnerId, id, 'marker');
       await oneRecorded(RELATIONSHIPS, 'ResellerRelationshipTerminated', (d) => d.customerTenantId === id);
-      expect(recorded(RELATIONSHIPS, 'CustomerTenantCreated', (d) => d.customerTenantId === id)).toHaveLength(
+      expect(recorded(RELATIONSHIPS, 'CustomerTenantCreated', (d) => d.partnerId === partnerId)).toHaveLength(
         1,
       );
     });
 
-    it('D-01: another partner cannot take over an existing tenant: 409 pointing to the invitation flow, and nothing changes', async () => {
-      const owner = randomUUID();
-      const intruder = randomUUID();
-      const id = (await createCustomer(owner)).body.id;
-
-      const res = await createCustomer(intruder, { id, companyProfile: { companyName: 'Contoso' } });
-
-      expect(res.status).toBe(409);
-      expect(res.body).toMatchObject({ code: 610201, errorName: 'CustomerTenantExists', isRetryable: false });
-      expect(res.body.description).toContain('GET /v1/customers/relationshiprequests');
-      expect(await relationshipOf(intruder, id)).toBeUndefined();
-      const [row] = await dataSource().query(
-        `SELECT company_name, created_by_partner_id FROM reseller_relationship.customers WHERE id = $1`,
-        [id],
-      );
-      expect(row).toEqual({ company_name: 'Fabrikam', created_by_partner_id: owner });
-    });
-
     it('D-01: refuses an invalid body field by field, and a customer token', async () => {
       const bad = await createCustomer(randomUUID(), {
-        id: 'not-a-guid',
         cloud: 'Mars',
         country: 'XX',
         primaryContact: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada-at-fabrikam' },
@@ -211,7 +215,7 @@ describe('reseller-relationship service (real broker, real database)', () => {
       expect(bad.status).toBe(400);
       expect(bad.body).toMatchObject({ code: 610001, errorName: 'InvalidRequestBody' });
       expect(bad.body.parameters.fields.split(',').sort()).toEqual(
-        ['cloud', 'country', 'id', 'primaryContact.email'].sort(),
+        ['cloud', 'country', 'primaryContact.email'].sort(),
       );
       expect(bad.body.description).not.toContain('ada-at-fabrikam');
 
@@ -455,7 +459,7 @@ describe('reseller-relationship service (real broker, real database)', () => {
       expect(noSigner.body.parameters.fields).toBe('signer');
     });
 
-    it('D-03: an unknown tenant must give its cloud and country; a known one keeps the recorded ones', async () => {
+    it('D-03: an unknown tenant must give its country; a known one keeps the recorded cloud and country', async () => {
       const creator = randomUUID();
       const inviter = randomUUID();
       const known = (await createCustomer(creator, { country: 'NL' })).body.id;
@@ -464,7 +468,7 @@ describe('reseller-relationship service (real broker, real database)', () => {
         acceptCustomerAgreement: false,
       });
       expect(missing.status).toBe(422);
-      expect(missing.body).toMatchObject({ code: 610210, parameters: { fields: 'cloud,country' } });
+      expect(missing.body).toMatchObject({ code: 610210, parameters: { fields: 'country' } });
 
       const contradicting = await accept((await invite(inviter)).token, known, {
         acceptCustomerAgreement: false,
@@ -483,6 +487,7 @@ describe('reseller-relationship service (real broker, real database)', () => {
     it('D-03, A-07: a national-cloud customer cannot accept the agreement with the invitation; the refusal changes nothing', async () => {
       const partnerId = randomUUID();
       const customerTenantId = randomUUID();
+      await ensureRegistered(partnerId, 'UsGovernment');
       const invitation = await invite(partnerId);
       const body = { acceptCustomerAgreement: true, signer, cloud: 'UsGovernment', country: 'US' };
 
@@ -594,7 +599,8 @@ describe('reseller-relationship service (real broker, real database)', () => {
 
     it('D-04, A-07: a customer in a national cloud is refused', async () => {
       const partnerId = randomUUID();
-      const id = (await createCustomer(partnerId, { cloud: 'China21Vianet', country: 'CN' })).body.id;
+      await ensureRegistered(partnerId, 'China21Vianet');
+      const id = (await createCustomer(partnerId, { country: 'CN' })).body.id;
       const res = await acceptDirectly(id);
       expect(res.status).toBe(422);
       expect(res.body).toMatchObject({ code: 610215, parameters: { cloud: 'China21Vianet' } });
@@ -860,23 +866,28 @@ describe('reseller-relationship service (real broker, real database)', () => {
   });
 
   describe('the outbox: a 2xx means the event is on its topic', () => {
-    it('answers 503 (retryable) when publication is not confirmed in time; the event still goes out and a retry is safe', async () => {
+    it('answers 503 (retryable) when publication is not confirmed in time; the event still goes out and a retry with the same MS-RequestId is safe', async () => {
       const partnerId = randomUUID();
-      const id = randomUUID();
+      const requestId = `pending-${randomUUID()}`;
+      await ensureRegistered(partnerId);
       jest.spyOn(service.app.get(Messaging), 'flush').mockResolvedValueOnce(false);
 
-      const pending = await createCustomer(partnerId, { id });
+      const pending = await createCustomer(partnerId, {}, requestId);
       expect(pending.status).toBe(503);
       expect(pending.body).toMatchObject({
         code: 610200,
         errorName: 'PublicationPending',
         isRetryable: true,
       });
-      await oneRecorded(RELATIONSHIPS, 'CustomerTenantCreated', (d) => d.customerTenantId === id);
+      const created = await oneRecorded(
+        RELATIONSHIPS,
+        'CustomerTenantCreated',
+        (d) => d.partnerId === partnerId,
+      );
 
-      const retry = await createCustomer(partnerId, { id });
+      const retry = await createCustomer(partnerId, {}, requestId);
       expect(retry.status).toBe(201);
-      expect(retry.body.id).toBe(id);
+      expect(retry.body.id).toBe(created.json.data.customerTenantId);
     });
   });
 
@@ -946,7 +957,6 @@ describe('reseller-relationship service (real broker, real database)', () => {
             email: 'ada@fabrikam.example',
             phoneNumber: '+1 555 0100',
           },
-          cloud: 'Public',
           country: 'US',
         })
         .expect(201);

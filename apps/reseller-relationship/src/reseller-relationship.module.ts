@@ -7,6 +7,7 @@ import { DirectAcceptanceModule } from './direct-acceptance/direct-acceptance.mo
 import { InvitationsModule } from './invitations/invitations.module';
 import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
 import { Relationships1764000000000 } from './migrations/1764000000000-relationships';
+import { CustomerRequestIds1764300000000 } from './migrations/1764300000000-customer-request-ids';
 import { PartnersModule } from './partners/partners.module';
 
 export const RESELLER_RELATIONSHIP_SCHEMA = 'reseller_relationship';
@@ -16,6 +17,7 @@ export const RESELLER_RELATIONSHIP_MIGRATIONS = [
   Foundation1763700000000,
   Relationships1764000000000,
   outboxLeaseMigration(RESELLER_RELATIONSHIP_SCHEMA),
+  CustomerRequestIds1764300000000,
 ];
 
 /** Partners, customer tenants, relationship invitations and customers' direct acceptance. */

@@ -7,7 +7,7 @@ import { ATTESTATION_SETTINGS, AttestationSettings } from '../config';
 import { HttpAnswer, IdempotentRequests, requestFingerprint } from '../idempotency/idempotent-requests';
 import { AttestationFactsReader } from '../relationships/attestation-facts';
 import { AttestAgreementDto } from './attest-agreement.dto';
-import { refusalError } from './attestation-errors';
+import { AttestationErrors, refusalError } from './attestation-errors';
 import { ATTESTATION_COLUMNS, AttestationRow, contactOf, toAttestationResponse } from './attestation-record';
 import { AttestationRequest, isExactRepeat, judgeAttestation, mayBeLag } from './attestation-rules';
 
@@ -49,7 +49,8 @@ export async function currentAttestation(
 
 /**
  * A-01..A-13: judges the attestation against the catalog and the relationship copy (catching up on
- * `partners.relationships` before refusing for lack of a relationship, A-17), then records it and
+ * `partners.relationships` before refusing for lack of a relationship, and answering 503 rather than
+ * refusing when it cannot catch up in time, A-17), then records it and
  * its AgreementAttested event in one transaction, superseding the current one (A-08), and answers
  * only once the event is on its topic, so the gate can already see what the caller was told (G-11).
  */
@@ -93,8 +94,12 @@ export class AttestAgreementHandler {
     };
     let refusal = judgeAttestation(request, await this.facts.read(templateId, partnerId, customerTenantId));
     if (mayBeLag(refusal)) {
-      await this.facts.catchUp(this.settings.relationshipCatchUpMs);
+      const waitMs = this.settings.relationshipCatchUpMs;
+      const caughtUp = await this.facts.catchUp(partnerId, customerTenantId, waitMs);
       refusal = judgeAttestation(request, await this.facts.read(templateId, partnerId, customerTenantId));
+      // A-17: a customer this service has not read yet is not refused; the caller is told to come back.
+      if (!caughtUp && mayBeLag(refusal))
+        throw AttestationErrors.relationshipFactsPending(Math.max(1, Math.ceil(waitMs / 1000)));
     }
     if (refusal) throw refusalError(refusal);
 

@@ -178,6 +178,15 @@ export const AttestationErrors = {
       'size must be a whole number from 1 to 500; omit it for pages of 100.',
       { field: 'size' },
     ),
+  relationshipFactsPending: (retryAfterSeconds: number) =>
+    new ApiError(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      610122,
+      'RelationshipFactsPending',
+      `This service has not yet read every partner and customer fact published before your request, so it cannot tell yet whether the customer exists and is related to you (A-17). Nothing was recorded. Retry in ${retryAfterSeconds} s, with the same MS-RequestId.`,
+      { retryAfterSeconds: String(retryAfterSeconds) },
+      true,
+    ),
   templateNotFoundById: () =>
     new ApiError(
       HttpStatus.NOT_FOUND,

@@ -10,7 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
-import { CorrelationId, CurrentPrincipal, Principal, RequestId, Roles } from '@app/platform';
+import { ApiError, CorrelationId, CurrentPrincipal, Principal, RequestId, Roles } from '@app/platform';
 import { HttpAnswer } from '../idempotency/idempotent-requests';
 import { agreementTypeFilter } from './agreement-type-filter';
 import {
@@ -81,7 +81,11 @@ export class AttestationsController {
     description:
       'Role other than AdminAgent or SalesAgent (610003, A-05); indirect reseller (610105, A-06); partner not registered (610108, A-17); no active reseller relationship with the customer (610110, A-17).',
   })
-  @ApiResponse({ status: 404, description: 'Customer tenant unknown (610109, A-17).' })
+  @ApiResponse({
+    status: 404,
+    description:
+      'Customer tenant unknown (610109, A-17), answered only once every partner and customer fact published before the request is read (else 503, 610122).',
+  })
   @ApiResponse({
     status: 422,
     description:
@@ -89,7 +93,8 @@ export class AttestationsController {
   })
   @ApiResponse({
     status: 503,
-    description: 'Stored but not yet confirmed published (610104); retry with the same MS-RequestId.',
+    description:
+      'Stored but not yet confirmed published (610104); or the partner and customer facts published before the request are not read yet (610122, A-17: never a 404 or 403 for a customer created a moment ago), with Retry-After. Retry with the same MS-RequestId.',
   })
   async create(
     @Param('customerTenantId', customerTenantIdPipe) customerTenantId: string,
@@ -99,14 +104,20 @@ export class AttestationsController {
     @RequestId() requestId: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
-    const answer = await this.attest.execute({
-      partnerId: principal.tenantId,
-      userId: principal.userId,
-      customerTenantId,
-      correlationId,
-      requestId,
-      body,
-    });
+    const answer = await this.attest
+      .execute({
+        partnerId: principal.tenantId,
+        userId: principal.userId,
+        customerTenantId,
+        correlationId,
+        requestId,
+        body,
+      })
+      .catch((err: unknown) => {
+        const retryAfter = err instanceof ApiError ? err.parameters.retryAfterSeconds : undefined;
+        if (retryAfter !== undefined) res.setHeader('Retry-After', retryAfter);
+        throw err;
+      });
     sendAnswer(res, answer);
   }
 

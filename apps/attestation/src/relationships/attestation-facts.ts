@@ -4,6 +4,7 @@ import { Topics } from '@app/contracts';
 import { Messaging } from '@app/messaging';
 import { AttestationFacts } from '../attest/attestation-rules';
 import { RELATIONSHIPS_CONSUMER } from './partners-relationships.consumer';
+import { targetsForKeys } from './relationship-partitions';
 
 interface FactsRow {
   template: { agreement_type: string; retired_from: string | null } | null;
@@ -13,9 +14,13 @@ interface FactsRow {
 }
 
 /** Reads, in one round trip, what the catalog and the relationship copy say about one attestation. */
+/** Partitions are rarely added to a topic; when they are, keys move, and this is how long it may take to notice. */
+const PARTITION_COUNT_MAX_AGE_MS = 60_000;
+
 @Injectable()
 export class AttestationFactsReader {
   private readonly logger = new Logger(AttestationFactsReader.name);
+  private readonly partitionCounts = new Map<string, { at: number; count: number }>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -49,12 +54,19 @@ export class AttestationFactsReader {
   }
 
   /**
-   * A-17: waits (bounded) until every message that is on `partners.relationships` now has been
-   * applied here, so a customer created or related a moment ago is known. The same technique as the
-   * gate's G-11.
+   * A-17: waits (bounded by `timeoutMs`) until this service has applied every fact that was on
+   * `partners.relationships` when asked, in the partitions where the partner's and the customer's
+   * facts are: a fact the reseller-relationship service acknowledged with its 2xx is there, so a
+   * customer created or related a moment ago is then known. False when it could not be sure in time.
    */
-  async catchUp(timeoutMs: number): Promise<boolean> {
-    const targets = await this.messaging.catchUp.endOffsets([Topics.PartnersRelationships]);
+  async catchUp(partnerId: string, customerTenantId: string, timeoutMs: number): Promise<boolean> {
+    const topic = Topics.PartnersRelationships;
+    const [ends, count] = await Promise.all([
+      this.messaging.catchUp.endOffsets([topic]),
+      this.partitionCount(topic),
+    ]);
+    const targets =
+      count === undefined ? ends : targetsForKeys(ends, topic, count, [partnerId, customerTenantId]);
     const result = await this.messaging.catchUp.waitFor(
       RELATIONSHIPS_CONSUMER,
       this.messaging.groupIdFor(RELATIONSHIPS_CONSUMER),
@@ -62,9 +74,28 @@ export class AttestationFactsReader {
       timeoutMs,
     );
     if (!result.caughtUp)
-      this.logger.warn(
-        `partners.relationships not caught up after ${result.waitedMs} ms; answering with what is known`,
-      );
+      this.logger.warn(`partners.relationships not caught up after ${result.waitedMs} ms; answering 503`);
     return result.caughtUp;
+  }
+
+  /**
+   * The topic's partition count, asked of the broker at most once a minute; undefined when it cannot be
+   * asked (then every partition is waited for).
+   */
+  private async partitionCount(topic: string): Promise<number | undefined> {
+    const cached = this.partitionCounts.get(topic);
+    if (cached && Date.now() - cached.at < PARTITION_COUNT_MAX_AGE_MS) return cached.count;
+    try {
+      const { topics } = await this.messaging.admin.fetchTopicMetadata({ topics: [topic] });
+      const count = topics[0]?.partitions.length;
+      if (!count) return undefined;
+      this.partitionCounts.set(topic, { at: Date.now(), count });
+      return count;
+    } catch (err) {
+      this.logger.warn(
+        `partition count of ${topic} not known (${(err as Error).message}); waiting for every partition`,
+      );
+      return cached?.count;
+    }
   }
 }

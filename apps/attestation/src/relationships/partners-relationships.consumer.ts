@@ -2,6 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { KnownEventEnvelope, Topics } from '@app/contracts';
 import { Messaging } from '@app/messaging';
+import { relationshipWrites } from './relationship-writes';
 
 export const RELATIONSHIPS_CONSUMER = 'relationships';
 
@@ -21,75 +22,66 @@ export class PartnersRelationshipsConsumer implements OnModuleInit {
       topics: [Topics.PartnersRelationships],
       trackPositions: true,
       handle: async ({ envelope }, manager) =>
-        applyRelationshipEvent(envelope as KnownEventEnvelope, manager),
+        applyRelationshipEvents([envelope as KnownEventEnvelope], manager),
+      // A-17 under backlog: the chunks of every partition of a fetch in one transaction (each
+      // partition still in offset order) and three statements, so tens of thousands of queued facts
+      // are read in seconds.
+      mergePartitions: true,
+      handleBatch: async (messages, manager) =>
+        applyRelationshipEvents(
+          messages.map((m) => m.envelope as KnownEventEnvelope),
+          manager,
+        ),
     });
   }
 }
 
-export async function applyRelationshipEvent(
-  event: KnownEventEnvelope,
+/**
+ * Applies facts of `partners.relationships` (in topic order per key) to this service's copy: one
+ * statement per table, whatever the number of facts (A-17 under backlog).
+ */
+export async function applyRelationshipEvents(
+  events: readonly KnownEventEnvelope[],
   manager: EntityManager,
 ): Promise<void> {
-  switch (event.eventType) {
-    case 'PartnerRegistered': {
-      const { partnerId, partnerType, cloud, name } = event.data;
-      await manager.query(
-        `INSERT INTO attestation.partners (partner_id, partner_type, cloud, name, registered_event_id)
-         VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (partner_id) DO UPDATE
-           SET partner_type = EXCLUDED.partner_type, cloud = EXCLUDED.cloud, name = EXCLUDED.name,
-               registered_event_id = EXCLUDED.registered_event_id`,
-        [partnerId, partnerType, cloud, name, event.eventId],
-      );
-      return;
-    }
-    case 'CustomerTenantCreated': {
-      const { customerTenantId, partnerId, cloud, country } = event.data;
-      await upsertCustomer(manager, customerTenantId, cloud, country);
-      await setRelationship(manager, partnerId, customerTenantId, true, event.occurredAt);
-      return;
-    }
-    case 'ResellerRelationshipAccepted': {
-      const { customerTenantId, partnerId, cloud, country, acceptedAt } = event.data;
-      await upsertCustomer(manager, customerTenantId, cloud, country);
-      await setRelationship(manager, partnerId, customerTenantId, true, acceptedAt);
-      return;
-    }
-    case 'ResellerRelationshipTerminated': {
-      const { customerTenantId, partnerId, terminatedAt } = event.data;
-      await setRelationship(manager, partnerId, customerTenantId, false, terminatedAt);
-      return;
-    }
-    default:
-      // Invitations requested and indirect resellers linked do not bear on attestation.
-      return;
-  }
-}
-
-async function upsertCustomer(
-  manager: EntityManager,
-  id: string,
-  cloud: string,
-  country: string,
-): Promise<void> {
-  await manager.query(
-    `INSERT INTO attestation.customers (customer_tenant_id, cloud, country) VALUES ($1, $2, $3)
-     ON CONFLICT (customer_tenant_id) DO UPDATE SET cloud = EXCLUDED.cloud, country = EXCLUDED.country`,
-    [id, cloud, country],
-  );
-}
-
-async function setRelationship(
-  manager: EntityManager,
-  partnerId: string,
-  customerTenantId: string,
-  active: boolean,
-  asOf: string,
-): Promise<void> {
-  await manager.query(
-    `INSERT INTO attestation.relationships (partner_id, customer_tenant_id, active, as_of) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (partner_id, customer_tenant_id) DO UPDATE SET active = EXCLUDED.active, as_of = EXCLUDED.as_of
-       WHERE attestation.relationships.as_of <= EXCLUDED.as_of`,
-    [partnerId, customerTenantId, active, asOf],
-  );
+  const { partners, customers, relationships } = relationshipWrites(events);
+  if (partners.length > 0)
+    await manager.query(
+      `INSERT INTO attestation.partners (partner_id, partner_type, cloud, name, registered_event_id)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[])
+       ON CONFLICT (partner_id) DO UPDATE
+         SET partner_type = EXCLUDED.partner_type, cloud = EXCLUDED.cloud, name = EXCLUDED.name,
+             registered_event_id = EXCLUDED.registered_event_id`,
+      [
+        partners.map((p) => p.partnerId),
+        partners.map((p) => p.partnerType),
+        partners.map((p) => p.cloud),
+        partners.map((p) => p.name),
+        partners.map((p) => p.registeredEventId),
+      ],
+    );
+  if (customers.length > 0)
+    await manager.query(
+      `INSERT INTO attestation.customers (customer_tenant_id, cloud, country)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
+       ON CONFLICT (customer_tenant_id) DO UPDATE SET cloud = EXCLUDED.cloud, country = EXCLUDED.country`,
+      [
+        customers.map((c) => c.customerTenantId),
+        customers.map((c) => c.cloud),
+        customers.map((c) => c.country),
+      ],
+    );
+  if (relationships.length > 0)
+    await manager.query(
+      `INSERT INTO attestation.relationships (partner_id, customer_tenant_id, active, as_of)
+       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::boolean[], $4::timestamptz[])
+       ON CONFLICT (partner_id, customer_tenant_id) DO UPDATE SET active = EXCLUDED.active, as_of = EXCLUDED.as_of
+         WHERE attestation.relationships.as_of <= EXCLUDED.as_of`,
+      [
+        relationships.map((r) => r.partnerId),
+        relationships.map((r) => r.customerTenantId),
+        relationships.map((r) => r.active),
+        relationships.map((r) => r.asOf),
+      ],
+    );
 }

@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'util';
 import { Cloud } from '@app/contracts';
 import { OutboxTransaction, outboxEvent } from '../outbox-transaction';
 import { RelationshipErrors } from '../relationship-errors';
+import { partnerCloud } from './customer-tenants';
 import { CreateCustomerDto, CustomerDto, PrimaryContactDto } from './customers.dto';
 
 interface CustomerRow {
@@ -24,38 +25,51 @@ const contactOf = (c: PrimaryContactDto): PrimaryContactDto => ({
 });
 
 /**
- * D-01: a partner creates a customer tenant, which establishes their relationship. An id that exists
- * already is never taken over: another partner (or the same one with other facts) gets 409 and is
- * pointed to the invitation flow (D-02). The same partner sending the same customer again (a retry)
- * gets the stored customer and nothing is published twice.
+ * D-01: a partner creates a customer tenant, which establishes their relationship. The id is generated
+ * here (S-02: a caller cannot claim a tenant; an existing one is reached by invitation, D-02), and the
+ * customer is in the creating partner's registered cloud (S-01: a cloud is never the caller's word).
+ * With an MS-RequestId, the same partner resending the same customer gets the stored one and nothing
+ * is published twice; the same request id for another customer is refused.
  */
 @Injectable()
 export class CreateCustomerHandler {
   constructor(private readonly outbox: OutboxTransaction) {}
 
-  execute(partnerId: string, body: CreateCustomerDto, correlationId: string): Promise<CustomerDto> {
-    const id = body.id?.toLowerCase() ?? randomUUID();
+  execute(
+    partnerId: string,
+    body: CreateCustomerDto,
+    correlationId: string,
+    requestId?: string,
+  ): Promise<CustomerDto> {
+    if (body.id !== undefined) throw RelationshipErrors.customerIdAssignedBySystem();
     const country = body.country.toUpperCase();
     const contact = contactOf(body.primaryContact);
+    const companyName = body.companyProfile.companyName;
     return this.outbox.run(async (manager) => {
+      const cloud = await partnerCloud(manager, partnerId);
+      if (cloud === undefined) throw RelationshipErrors.partnerNotRegistered();
+      if (body.cloud !== undefined && body.cloud !== cloud)
+        throw RelationshipErrors.cloudDiffersFromPartner(cloud, 'your');
+      const id = randomUUID();
       const inserted: CustomerRow[] = await manager.query(
-        `INSERT INTO reseller_relationship.customers (id, company_name, primary_contact, cloud, country, created_by_partner_id)
-         VALUES ($1, $2, $3::jsonb, $4, $5, $6) ON CONFLICT (id) DO NOTHING RETURNING *`,
-        [id, body.companyProfile.companyName, JSON.stringify(contact), body.cloud, country, partnerId],
+        `INSERT INTO reseller_relationship.customers
+           (id, company_name, primary_contact, cloud, country, created_by_partner_id, request_id)
+         VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7)
+         ON CONFLICT (created_by_partner_id, request_id) WHERE request_id IS NOT NULL DO NOTHING
+         RETURNING *`,
+        [id, companyName, JSON.stringify(contact), cloud, country, partnerId, requestId ?? null],
       );
       if (inserted.length === 0) {
-        const [existing]: CustomerRow[] = await manager.query(
-          `SELECT * FROM reseller_relationship.customers WHERE id = $1`,
-          [id],
+        const [earlier]: CustomerRow[] = await manager.query(
+          `SELECT * FROM reseller_relationship.customers WHERE created_by_partner_id = $1 AND request_id = $2`,
+          [partnerId, requestId],
         );
         const retry =
-          existing.created_by_partner_id === partnerId &&
-          existing.company_name === body.companyProfile.companyName &&
-          existing.cloud === body.cloud &&
-          existing.country === country &&
-          isDeepStrictEqual(existing.primary_contact, contact);
-        if (!retry) throw RelationshipErrors.customerTenantExists();
-        return { result: toDto(existing), events: [] };
+          earlier.company_name === companyName &&
+          earlier.country === country &&
+          isDeepStrictEqual(earlier.primary_contact, contact);
+        if (!retry) throw RelationshipErrors.requestIdReused();
+        return { result: toDto(earlier), events: [] };
       }
       const row = inserted[0];
       await manager.query(
@@ -63,13 +77,7 @@ export class CreateCustomerHandler {
          VALUES ($1, $2, 'Active', 'CustomerCreated', $3)`,
         [partnerId, id, row.created_at],
       );
-      const data = {
-        customerTenantId: id,
-        partnerId,
-        companyName: body.companyProfile.companyName,
-        cloud: body.cloud,
-        country,
-      };
+      const data = { customerTenantId: id, partnerId, companyName, cloud, country };
       return { result: toDto(row), events: [outboxEvent('CustomerTenantCreated', data, id, correlationId)] };
     });
   }

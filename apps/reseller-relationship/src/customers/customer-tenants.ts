@@ -1,34 +1,65 @@
 import { EntityManager } from 'typeorm';
 import { Cloud } from '@app/contracts';
 import { RelationshipErrors } from '../relationship-errors';
-import { CustomerProfile, resolveCustomerProfile } from './customer-profile';
+import { CustomerProfile, ProfileRejection, resolveCustomerProfile } from './customer-profile';
+
+/**
+ * How a customer tenant comes to act itself, which decides the cloud of a tenant not known yet (S-01):
+ * through a partner's invitation it takes that partner's registered cloud (undefined when the
+ * partner is not registered); alone (a direct acceptance, D-04) it is in the public cloud, the only
+ * one where a customer accepts the agreement directly (A-07).
+ */
+export type TenantArrival = { via: 'invitation'; partnerCloud: Cloud | undefined } | { via: 'direct' };
 
 /**
  * The customer tenant acting itself (invitation or direct acceptance), locked for the rest of the
- * transaction; a tenant not known yet is recorded with the cloud and country it gives.
+ * transaction. A tenant not known yet is recorded with the country it gives and the cloud its
+ * arrival decides; a known one keeps its cloud and country.
  */
 export async function lockCustomerTenant(
   manager: EntityManager,
   customerTenantId: string,
   given: { cloud?: Cloud; country?: string },
+  arrival: TenantArrival,
 ): Promise<CustomerProfile> {
   const known = await selectForUpdate(manager, customerTenantId);
-  const resolution = resolveCustomerProfile(known, given);
-  if (!resolution.ok) {
-    const { rejection } = resolution;
-    throw rejection.kind === 'Missing'
-      ? RelationshipErrors.customerProfileRequired(rejection.fields)
-      : RelationshipErrors.customerProfileMismatch(rejection.field);
-  }
+  const newTenantCloud = arrival.via === 'direct' ? 'Public' : arrival.partnerCloud;
+  const resolution = resolveCustomerProfile(known, given, newTenantCloud);
+  if (!resolution.ok) throw profileError(resolution.rejection, arrival);
   if (resolution.isNew) {
     await manager.query(
       `INSERT INTO reseller_relationship.customers (id, cloud, country) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
       [customerTenantId, resolution.profile.cloud, resolution.profile.country],
     );
     // Another request may have recorded it meanwhile: what is recorded wins, and must agree.
-    return lockCustomerTenant(manager, customerTenantId, resolution.profile);
+    return lockCustomerTenant(manager, customerTenantId, resolution.profile, arrival);
   }
   return resolution.profile;
+}
+
+function profileError(rejection: ProfileRejection, arrival: TenantArrival) {
+  switch (rejection.kind) {
+    case 'Missing':
+      return RelationshipErrors.customerProfileRequired(rejection.fields);
+    case 'Mismatch':
+      return RelationshipErrors.customerProfileMismatch(rejection.field);
+    case 'CloudDiffers':
+      // Alone, a tenant is in the public cloud: any other is a national cloud, where direct acceptance does not exist.
+      return arrival.via === 'direct'
+        ? RelationshipErrors.nationalCloudNotSupported(rejection.given)
+        : RelationshipErrors.cloudDiffersFromPartner(rejection.decided, "the inviting partner's");
+    case 'CloudUndecided':
+      return RelationshipErrors.invitingPartnerNotRegistered();
+  }
+}
+
+/** The registered cloud of a partner, or undefined for a tenant that is not a registered partner. */
+export async function partnerCloud(manager: EntityManager, partnerId: string): Promise<Cloud | undefined> {
+  const [row]: Array<{ cloud: Cloud }> = await manager.query(
+    `SELECT cloud FROM reseller_relationship.partners WHERE id = $1`,
+    [partnerId],
+  );
+  return row?.cloud;
 }
 
 async function selectForUpdate(

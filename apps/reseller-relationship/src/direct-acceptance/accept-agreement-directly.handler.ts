@@ -26,7 +26,7 @@ export class AcceptAgreementDirectlyHandler {
     const templateId = body.templateId.toLowerCase();
     const dateAgreed = new Date(body.dateAgreed);
     return this.outbox.run(async (manager) => {
-      const customer = await lockCustomerTenant(manager, customerTenantId, body);
+      const customer = await lockCustomerTenant(manager, customerTenantId, body, { via: 'direct' });
       await assertCustomerCanAccept(manager, customer, templateId, dateAgreed, now);
       const candidate = { customerTenantId, templateId, dateAgreed, signer: body.signer };
       const existing = await findSameDirectAcceptance(manager, candidate);

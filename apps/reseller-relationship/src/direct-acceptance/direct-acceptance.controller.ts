@@ -29,7 +29,7 @@ export class DirectAcceptanceController {
   @ApiOperation({
     summary:
       'The customer accepts the Microsoft Customer Agreement directly (D-04). Emits CustomerAgreementAccepted.',
-    description: `${CUSTOMER_TOKEN_NOTE} The path id must equal the token's tid. Not in national clouds (A-07). Sending the same acceptance again answers the stored one.`,
+    description: `${CUSTOMER_TOKEN_NOTE} The path id must equal the token's tid. Not in national clouds (A-07). A tenant known here keeps its cloud (S-01); one not known yet is recorded in the Public cloud. Sending the same acceptance again answers the stored one.`,
   })
   @ApiResponse({ status: 201, type: CustomerAgreementDto })
   @ApiResponse({ status: 400, description: 'Invalid body (610001) or dateAgreed in the future (600002).' })
@@ -40,7 +40,7 @@ export class DirectAcceptanceController {
   @ApiResponse({
     status: 422,
     description:
-      'Unknown template (610213), not a Customer Agreement (610214), national cloud (610215), unknown tenant without cloud and country (610210) or contradicting them (610211).',
+      'Unknown template (610213), not a Customer Agreement (610214), national cloud (610215), unknown tenant without its country (610210), a known tenant contradicting its recorded cloud or country (610211: they never change, S-01).',
   })
   @ApiResponse({ status: 503, description: 'Stored but not yet confirmed published (610200, retryable).' })
   acceptDirectly(

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Cloud } from '@app/contracts';
 import { OutboxMessage } from '@app/messaging';
-import { lockCustomerTenant } from '../customers/customer-tenants';
+import { lockCustomerTenant, partnerCloud } from '../customers/customer-tenants';
 import {
   assertCustomerCanAccept,
   latestCustomerAgreementTemplateId,
@@ -26,7 +26,9 @@ interface InvitationRow {
 
 /**
  * D-03: the customer accepts a partner's invitation, which establishes (or re-establishes) their
- * relationship, and may accept the Microsoft Customer Agreement in the same step. A forged, expired or
+ * relationship, and may accept the Microsoft Customer Agreement in the same step. A tenant known here
+ * keeps its cloud; a new one takes the inviting partner's registered cloud (S-01), and the
+ * ResellerRelationshipAccepted event carries the cloud so decided. A forged, expired or
  * used token is refused and changes nothing. The token is single use: the same customer accepting it
  * again gets the first answer and nothing is published twice; any other customer is refused.
  */
@@ -57,7 +59,10 @@ export class AcceptInvitationHandler {
         return { result: await this.earlierAnswer(manager, invitation), events: [] };
       }
 
-      const customer = await lockCustomerTenant(manager, customerTenantId, body);
+      const customer = await lockCustomerTenant(manager, customerTenantId, body, {
+        via: 'invitation',
+        partnerCloud: await partnerCloud(manager, invitation.partner_id),
+      });
       const events: OutboxMessage[] = [];
       const acceptedAt = now.toISOString();
       const accepted = {

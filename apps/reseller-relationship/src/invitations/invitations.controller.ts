@@ -39,17 +39,21 @@ export class InvitationsController {
   @ApiOperation({
     summary:
       'The customer accepts the invitation (D-03), and may accept the Microsoft Customer Agreement in the same step. Emits ResellerRelationshipAccepted (and CustomerAgreementAccepted).',
-    description: `${CUSTOMER_TOKEN_NOTE} Accepting the same invitation again answers the first acceptance.`,
+    description: `${CUSTOMER_TOKEN_NOTE} Accepting the same invitation again answers the first acceptance. A tenant known here keeps its cloud; a new one takes the inviting partner's registered cloud (S-01).`,
   })
   @ApiResponse({ status: 200, type: InvitationAcceptanceDto })
-  @ApiResponse({ status: 400, description: 'Invalid body (610001) or a forged or malformed token (610206).' })
+  @ApiResponse({
+    status: 400,
+    description:
+      "Invalid body (610001), a forged or malformed token (610206), or a new tenant naming another cloud than the inviting partner's (610218, S-01).",
+  })
   @ApiResponse({ status: 403, description: 'A partner token (610003).' })
   @ApiResponse({ status: 404, description: 'No such invitation (610209).' })
   @ApiResponse({ status: 409, description: 'The invitation was used by another customer (610208).' })
   @ApiResponse({
     status: 422,
     description:
-      'Expired (610207); unknown tenant without cloud and country (610210) or contradicting them (610211); Customer Agreement refused (610213, 610214, 610215).',
+      'Expired (610207); unknown tenant without its country (610210); a known tenant contradicting its recorded cloud or country (610211: they never change, S-01); inviting partner not registered (610221); Customer Agreement refused (610213, 610214, 610215).',
   })
   @ApiResponse({ status: 503, description: 'Stored but not yet confirmed published (610200, retryable).' })
   acceptInvitation(

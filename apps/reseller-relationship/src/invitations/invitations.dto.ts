@@ -59,13 +59,18 @@ export class AcceptInvitationDto {
 
   @ApiPropertyOptional({
     enum: CLOUDS,
-    description: 'Only for a tenant this service does not know yet; else it must agree with the record.',
+    description:
+      "Never decides anything (S-01): a tenant known here keeps its recorded cloud (another is refused, 422, 610211); a new tenant takes the inviting partner's registered cloud (another is refused, 400, 610218).",
   })
   @IsOptional()
   @IsIn(CLOUDS)
   cloud?: Cloud;
 
-  @ApiPropertyOptional({ example: 'US', description: 'ISO 3166-1 alpha-2; as for cloud.' })
+  @ApiPropertyOptional({
+    example: 'US',
+    description:
+      'ISO 3166-1 alpha-2. Required for a tenant not known here; else it must agree with the record.',
+  })
   @IsOptional()
   @IsISO31661Alpha2()
   country?: string;
