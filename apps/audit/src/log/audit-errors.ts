@@ -41,4 +41,11 @@ export const AuditErrors = {
       'The log holds no request or decision for this order that you may read. Check the orderId; a partner sees only its own orders.',
       { orderId },
     ),
+  checkpointNotFound: () =>
+    new ApiError(
+      HttpStatus.NOT_FOUND,
+      610406,
+      'CheckpointNotFound',
+      'No checkpoint signed with the configured key is stored yet. The service signs one when it starts.',
+    ),
 };
