@@ -48,7 +48,10 @@ export class AuditCheckpoints implements OnApplicationBootstrap, BeforeApplicati
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.sign();
+    // A log that no longer extends its checkpoints is still kept and served: verify says where it broke.
+    await this.sign().catch((error: Error) =>
+      this.logger.error(`could not sign a checkpoint: ${error.message}`),
+    );
     this.timer = setInterval(() => {
       this.sign().catch((error: Error) => this.logger.error(`could not sign a checkpoint: ${error.message}`));
     }, this.config.checkpointIntervalMs);
@@ -62,7 +65,11 @@ export class AuditCheckpoints implements OnApplicationBootstrap, BeforeApplicati
     );
   }
 
-  /** Signs the chain head as it stands, unless the last checkpoint signed here already has it. */
+  /**
+   * Signs the chain head as it stands, unless the latest checkpoint already has it. It refuses to vouch
+   * for a log that no longer extends the latest checkpoint (a head moved back, or a row at the
+   * checkpoint's sequence whose hash changed, as a recomputed chain's does): verify reports those.
+   */
   sign(): Promise<Checkpoint> {
     const next = this.signing.then(() => this.signNow());
     this.signing = next.catch(() => undefined);
@@ -74,8 +81,27 @@ export class AuditCheckpoints implements OnApplicationBootstrap, BeforeApplicati
       `SELECT seq, hash FROM audit.chain_head`,
     );
     const sequence = Number(head.seq);
-    const last = this.lastSigned;
-    if (last && last.sequence === sequence && last.hash === head.hash.toString('hex')) return last;
+    const hash = head.hash.toString('hex');
+    const previous = await this.latest();
+    if (previous !== null) {
+      if (previous.sequence === sequence && previous.hash === hash) return previous;
+      if (sequence < previous.sequence) {
+        throw new Error(
+          `not signing: the chain head (${sequence}) is behind the latest signed checkpoint (${previous.sequence})`,
+        );
+      }
+      if (previous.sequence > 0) {
+        const [row]: Array<{ hash: Buffer }> = await this.dataSource.query(
+          `SELECT hash FROM audit.events WHERE seq = $1`,
+          [previous.sequence],
+        );
+        if (row?.hash.toString('hex') !== previous.hash) {
+          throw new Error(
+            `not signing: the log no longer holds the hash of the latest signed checkpoint at ${previous.sequence}`,
+          );
+        }
+      }
+    }
     const checkpoint = signCheckpoint({ sequence, hash: head.hash }, new Date(), this.config);
     await this.dataSource.query(
       `INSERT INTO audit.checkpoints (seq, hash, at, key_id, signature) VALUES ($1, $2, $3, $4, $5)`,

@@ -137,6 +137,8 @@ describe('U-07: verify checks the log against the latest signed checkpoint (real
       firstBrokenSequence: head - 1,
       checkpoint: { sequence: head },
     });
+    // Nor will the service sign the moved head, which would hide it.
+    await expect(sign()).rejects.toThrow(/behind the latest signed checkpoint/);
   });
 
   it('U-07: a deleted tail, with the head moved back onto what is left, is found at the first missing row', async () => {
@@ -182,6 +184,10 @@ describe('U-07: verify checks the log against the latest signed checkpoint (real
       firstBrokenSequence: head,
       checkpoint: { sequence: head },
     });
+    // Rows appended on top are not signed into a new checkpoint that would vouch for the recomputed chain.
+    await append(1);
+    await expect(sign()).rejects.toThrow(/no longer holds the hash of the latest signed checkpoint/);
+    expect(await verify()).toMatchObject({ ok: false, firstBrokenSequence: head });
   });
 
   it('U-07: the service signs the head when it stops', async () => {
