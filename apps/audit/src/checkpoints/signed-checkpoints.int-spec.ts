@@ -6,6 +6,7 @@ import { InboundMessage } from '@app/messaging';
 import {
   bearer,
   createTestDatabase,
+  eventually,
   operatorBearer,
   RunningService,
   startService,
@@ -188,6 +189,30 @@ describe('U-07: verify checks the log against the latest signed checkpoint (real
     await append(1);
     await expect(sign()).rejects.toThrow(/no longer holds the hash of the latest signed checkpoint/);
     expect(await verify()).toMatchObject({ ok: false, firstBrokenSequence: head });
+  });
+
+  it('U-07: the service signs the head at every interval while the log grows (AUDIT_CHECKPOINT_INTERVAL_MS)', async () => {
+    const other = await createTestDatabase('audit_checkpoint_interval');
+    const ticking = await startService(
+      'audit',
+      (c) => AuditModule.forRoot(c, { ...process.env, AUDIT_CHECKPOINT_INTERVAL_MS: '200' }),
+      { databaseUrl: other.url, groupPrefix: uniqueGroupPrefix('audit-interval') },
+    );
+    try {
+      await ticking.app.get(AllTopicsConsumer).runner!.stop();
+      const dataSource = ticking.app.get(DataSource);
+      for (const round of [1, 2]) {
+        await dataSource.transaction((m) => appendToLog(m, [message(round)]));
+        const [head] = await dataSource.query(`SELECT seq::int AS seq FROM audit.chain_head`);
+        await eventually(async () => {
+          const res = await ticking.http().get('/v1/audit/checkpoints/latest').set('Authorization', auditor);
+          expect(res.body.sequence).toBe(head.seq);
+        });
+      }
+    } finally {
+      await ticking.close();
+      await other.drop();
+    }
   });
 
   it('U-07: the service signs the head when it stops', async () => {
