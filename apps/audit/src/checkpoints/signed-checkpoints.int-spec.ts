@@ -191,6 +191,42 @@ describe('U-07: verify checks the log against the latest signed checkpoint (real
     expect(await verify()).toMatchObject({ ok: false, firstBrokenSequence: head });
   });
 
+  it('U-07: a checkpoint the auditor kept still finds a cut log after the stored checkpoints were wiped and the service restarted', async () => {
+    const head = await append(5);
+    await sign();
+    const kept = (await audit.http().get('/v1/audit/checkpoints/latest').set('Authorization', auditor)).body;
+    await tamper(
+      [`DELETE FROM audit.events WHERE seq > $1`, [head - 3]],
+      [
+        `UPDATE audit.chain_head SET seq = $1, hash = (SELECT hash FROM audit.events WHERE seq = $1)`,
+        [head - 3],
+      ],
+      [`DELETE FROM audit.checkpoints`],
+    );
+    await audit.close();
+    audit = await startService('audit', (c) => AuditModule.forRoot(c), {
+      databaseUrl: db.url,
+      groupPrefix: uniqueGroupPrefix('audit-checkpoints'),
+    });
+    await audit.app.get(AllTopicsConsumer).runner!.stop();
+    // The database alone is fooled: the restarted service signed the cut head.
+    expect(await verify()).toMatchObject({ ok: true, checkpoint: { sequence: head - 3 } });
+
+    const { sequence, hash, at, keyId, signature } = kept;
+    const against = (checkpoint: object) =>
+      audit.http().get('/v1/audit/verify').query(checkpoint).set('Authorization', auditor);
+    const res = await against({ sequence, hash, at, keyId, signature });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({
+      ok: false,
+      firstBrokenSequence: head - 2,
+      checkpoint: { sequence: head },
+    });
+    const forged = await against({ sequence, hash: '00'.repeat(32), at, keyId, signature });
+    expect(forged.status).toBe(400);
+    expect(forged.body).toMatchObject({ code: 610407, errorName: 'InvalidCheckpoint' });
+  });
+
   it('U-07: the service signs the head at every interval while the log grows (AUDIT_CHECKPOINT_INTERVAL_MS)', async () => {
     const other = await createTestDatabase('audit_checkpoint_interval');
     const ticking = await startService(

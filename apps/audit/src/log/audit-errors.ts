@@ -48,4 +48,12 @@ export const AuditErrors = {
       'CheckpointNotFound',
       'No checkpoint signed with the configured key is stored yet. The service signs one when it starts.',
     ),
+  invalidCheckpoint: () =>
+    new ApiError(
+      HttpStatus.BAD_REQUEST,
+      610407,
+      'InvalidCheckpoint',
+      "The checkpoint must have sequence, hash, at, keyId and signature exactly as GET /v1/audit/checkpoints/latest gave them, signed with this service's key.",
+      { field: 'signature' },
+    ),
 };

@@ -1,9 +1,12 @@
-import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString } from 'class-validator';
 import type { Response } from 'express';
 import { answeringBusy, ReaderGoneError, ReadPool, readerGone } from '@app/messaging';
 import { CurrentPrincipal, Principal, Roles } from '@app/platform';
+import type { AuditConfig } from '../audit-config';
+import { AUDIT_CONFIG } from '../checkpoints/audit-checkpoints';
+import { Checkpoint, checkpointVerifies } from '../checkpoints/checkpoint';
 import { AuditErrors } from './audit-errors';
 import { CSV_HEADER } from './audit-export';
 import { AuditQueryParams, Reader, toAuditFilter, toPageRequest } from './audit-query';
@@ -19,6 +22,15 @@ export class AuditEventsQuery implements AuditQueryParams {
   @IsOptional() @IsString() to?: string;
   @IsOptional() @IsString() cursor?: string;
   @IsOptional() @IsString() limit?: string;
+}
+
+/** A checkpoint an auditor kept (GET /v1/audit/checkpoints/latest), to verify against instead of the stored ones. */
+export class AuditVerifyQuery {
+  @IsOptional() @IsString() sequence?: string;
+  @IsOptional() @IsString() hash?: string;
+  @IsOptional() @IsString() at?: string;
+  @IsOptional() @IsString() keyId?: string;
+  @IsOptional() @IsString() signature?: string;
 }
 
 export class AuditExportQuery extends AuditEventsQuery {
@@ -44,6 +56,7 @@ export class AuditLogController {
   constructor(
     private readonly reads: AuditReads,
     private readonly readPool: ReadPool,
+    @Inject(AUDIT_CONFIG) private readonly config: AuditConfig,
   ) {}
 
   @Get('events')
@@ -121,10 +134,33 @@ export class AuditLogController {
       '`{ ok, checked, firstBrokenSequence, checkpoint }`: the first sequence whose row was changed or removed; ' +
       "for a chain recomputed by someone holding the database, the checkpoint's sequence; for a log cut short or " +
       'a head moved back, the first sequence the checkpoint vouches for that is missing. `checkpoint` is the one ' +
-      'checked against (null when none verifies with the configured key).',
+      'checked against (null when none verifies with the configured key). Pass a checkpoint you kept ' +
+      '(sequence, hash, at, keyId, signature as GET /v1/audit/checkpoints/latest gave them) to verify against it instead.',
   })
-  verify(@Res({ passthrough: true }) res: Response) {
-    return answeringBusy(res, () => this.reads.verify(readerGone(res)));
+  @ApiResponse({
+    status: 400,
+    description:
+      'A kept checkpoint that is incomplete, or whose signature does not verify with the key (610407).',
+  })
+  verify(@Query() query: AuditVerifyQuery, @Res({ passthrough: true }) res: Response) {
+    const kept = this.keptCheckpoint(query);
+    return answeringBusy(res, () => this.reads.verify(readerGone(res), kept));
+  }
+
+  private keptCheckpoint(q: AuditVerifyQuery): Checkpoint | undefined {
+    const given = [q.sequence, q.hash, q.at, q.keyId, q.signature];
+    if (given.every((v) => v === undefined)) return undefined;
+    const checkpoint = {
+      sequence: /^\d{1,15}$/.test(q.sequence ?? '') ? Number(q.sequence) : NaN,
+      hash: q.hash ?? '',
+      at: q.at ?? '',
+      keyId: q.keyId ?? '',
+      signature: q.signature ?? '',
+    };
+    if (Number.isNaN(checkpoint.sequence) || !checkpointVerifies(checkpoint, this.config.publicKey)) {
+      throw AuditErrors.invalidCheckpoint();
+    }
+    return checkpoint;
   }
 
   @Get('customers/:customerTenantId/evidence')

@@ -139,10 +139,11 @@ export class AuditReads {
 
   /**
    * Recomputes the whole chain (U-02) in keyset chunks, up to its head or the latest signed
-   * checkpoint, whichever is further, and checks it against that checkpoint (U-07).
+   * checkpoint, whichever is further, and checks it against that checkpoint (U-07). An auditor may
+   * bring a checkpoint it kept (`kept`, already checked against the key): then that one is used.
    */
-  async verify(signal?: AbortSignal): Promise<Verification> {
-    const checkpoint = await this.checkpoints.latest();
+  async verify(signal?: AbortSignal, kept?: Checkpoint): Promise<Verification> {
+    const checkpoint = kept ?? (await this.checkpoints.latest());
     const anchor = checkpoint && { sequence: checkpoint.sequence, hash: Buffer.from(checkpoint.hash, 'hex') };
     const result = await this.read(async (c) => {
       const {
