@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'child_process';
-import { randomBytes, randomUUID } from 'crypto';
+import { generateKeyPairSync, randomBytes, randomUUID } from 'crypto';
 import { readFileSync } from 'fs';
 import { createServer } from 'net';
 import { resolve } from 'path';
@@ -72,6 +72,14 @@ export async function startAudit(databaseUrl: string, groupPrefix: string): Prom
       DATABASE_URL: databaseUrl,
       AUDIT_PORT: String(port),
       JWT_SECRET: secret,
+      // U-07: a key for this run's checkpoints, unless the caller set one.
+      ...(process.env.AUDIT_SIGNING_KEY || process.env.AUDIT_SIGNING_KEY_FILE
+        ? {}
+        : {
+            AUDIT_SIGNING_KEY: generateKeyPairSync('ed25519')
+              .privateKey.export({ type: 'pkcs8', format: 'pem' })
+              .toString(),
+          }),
       KAFKA_BROKERS,
       KAFKA_GROUP_PREFIX: groupPrefix,
       KAFKA_NEW_GROUP_START: 'latest',

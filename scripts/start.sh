@@ -37,6 +37,13 @@ if [ -z "${JWT_SECRET:-}" ] && [ -z "${JWT_PUBLIC_KEY:-}" ] && [ -z "${JWT_JWKS_
   say "using the local HS256 secret in .cache/local-jwt-secret (npm run token prints a token)"
 fi
 
+if [ -z "${AUDIT_SIGNING_KEY:-}" ] && [ -z "${AUDIT_SIGNING_KEY_FILE:-}" ]; then
+  AUDIT_SIGNING_KEY_FILE="$root/.cache/audit-signing-key.pem"
+  [ -s "$AUDIT_SIGNING_KEY_FILE" ] || (umask 077 && node -e "process.stdout.write(require('crypto').generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }))" > "$AUDIT_SIGNING_KEY_FILE")
+  export AUDIT_SIGNING_KEY_FILE
+  say "the audit signs its checkpoints with the local Ed25519 key in .cache/audit-signing-key.pem (outside the database)"
+fi
+
 say "building"
 npm run --silent build
 say "migrating"

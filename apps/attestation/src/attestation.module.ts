@@ -40,6 +40,7 @@ export class AttestationModule {
         ServiceInfrastructureModule.forRoot(config, {
           schema: ATTESTATION_SCHEMA,
           migrations: ATTESTATION_MIGRATIONS,
+          readPool: true,
         }),
       ],
       controllers: [AttestationsController, TemplatesController, CustomerAgreementRecordsController],

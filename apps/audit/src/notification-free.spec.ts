@@ -12,6 +12,7 @@ const ALLOWED_IMPORTS = new Set([
   'crypto',
   'events',
   'express',
+  'fs',
   'pg',
   'stream',
   'stream/promises',

@@ -1,18 +1,26 @@
-import { DynamicModule, Injectable, Module, OnModuleInit } from '@nestjs/common';
+import { DynamicModule, Injectable, Module, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Counter } from 'prom-client';
 import { DataSource, DataSourceOptions } from 'typeorm';
-import { metricsRegistry, ReadinessRegistry, ServiceConfig } from '@app/platform';
+import { ConfigError, metricsRegistry, ReadinessRegistry, ServiceConfig } from '@app/platform';
 import { serviceDataSourceOptions } from './database';
 import { MessagingModule } from './messaging.module';
 import { Messaging } from './messaging.service';
 import { runMigrationsLocked } from './migrations';
+import { ReadPool, readPoolSettings } from './read-pool';
 
 export interface ServiceInfrastructureOptions {
   /** The service's own schema (its tables, outbox and consumer records). */
   schema: string;
   entities?: DataSourceOptions['entities'];
   migrations: DataSourceOptions['migrations'];
+  /**
+   * The URL of the role the service runs as, when that is not the owner of its schema: the
+   * migrations run on a connection of the owner's (DATABASE_URL), closed before the service starts.
+   */
+  runtimeDatabaseUrl?: string;
+  /** Provide a ReadPool (S-08, `READ_POOL_*` settings) for the service's long reads. */
+  readPool?: boolean;
 }
 
 /** Where a consumer group with no committed offsets starts; tests place new groups at the end. */
@@ -54,6 +62,33 @@ class InfrastructureReadiness implements OnModuleInit {
   }
 }
 
+@Injectable()
+class ReadPoolShutdown implements OnApplicationShutdown {
+  constructor(private readonly pool: ReadPool) {}
+
+  onApplicationShutdown(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
+function readPoolProviders(config: ServiceConfig, options: ServiceInfrastructureOptions) {
+  if (!options.readPool) return [];
+  const { settings, problems } = readPoolSettings(process.env);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return [
+    {
+      provide: ReadPool,
+      useFactory: () =>
+        new ReadPool({
+          url: options.runtimeDatabaseUrl ?? config.databaseUrl,
+          ...settings,
+          applicationName: `acceptance-gate/${options.schema}/reads`,
+        }),
+    },
+    ReadPoolShutdown,
+  ];
+}
+
 /**
  * The database (own schema, migrated at start under a lock) and Kafka (outbox relay, consumers)
  * of one service, with their readiness checks and metrics.
@@ -67,15 +102,29 @@ export class ServiceInfrastructureModule {
         TypeOrmModule.forRootAsync({
           useFactory: () =>
             serviceDataSourceOptions({
-              url: config.databaseUrl,
+              url: options.runtimeDatabaseUrl ?? config.databaseUrl,
               schema: options.schema,
               entities: options.entities ?? [],
               migrations: options.migrations,
             }),
           dataSourceFactory: async (dsOptions) => {
-            const dataSource = await new DataSource(dsOptions!).initialize();
-            await runMigrationsLocked(dataSource, options.schema);
-            return dataSource;
+            const runtimeUrl = options.runtimeDatabaseUrl;
+            if (runtimeUrl === undefined || runtimeUrl === config.databaseUrl) {
+              const dataSource = await new DataSource(dsOptions!).initialize();
+              await runMigrationsLocked(dataSource, options.schema);
+              return dataSource;
+            }
+            const owner = await new DataSource({
+              ...dsOptions!,
+              url: config.databaseUrl,
+              extra: { max: 2 },
+            } as DataSourceOptions).initialize();
+            try {
+              await runMigrationsLocked(owner, options.schema);
+            } finally {
+              await owner.destroy();
+            }
+            return new DataSource(dsOptions!).initialize();
           },
         }),
         MessagingModule.forRoot({
@@ -87,7 +136,8 @@ export class ServiceInfrastructureModule {
           newGroupStart: newGroupStartFrom(),
         }),
       ],
-      providers: [InfrastructureReadiness],
+      providers: [InfrastructureReadiness, ...readPoolProviders(config, options)],
+      exports: options.readPool ? [ReadPool] : [],
     };
   }
 }

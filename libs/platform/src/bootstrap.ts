@@ -97,14 +97,17 @@ export async function createServiceApp(
 /** Starts a service from the environment: the whole of a `main.ts`. */
 export async function bootstrapService(opts: BootstrapOptions): Promise<INestApplication> {
   let config: ServiceConfig;
+  let module: DynamicModule | Type;
   try {
     config = loadConfig(process.env, { service: opts.service });
+    // A service's own settings (read by its module) are checked here too.
+    module = opts.module(config);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${opts.service}: refusing to start. ${error.message}\n`);
     process.exit(EXIT_CONFIG_ERROR);
   }
-  const app = await createServiceApp(opts.module(config), config, opts);
+  const app = await createServiceApp(module, config, opts);
   await app.listen(config.port, '0.0.0.0');
   new Logger('Bootstrap').log(`${opts.title} listening on ${await app.getUrl()} (docs at /docs)`, {
     service: config.service,

@@ -21,3 +21,4 @@ export * from './metrics/metrics';
 export * from './metrics/metrics.controller';
 export * from './platform.module';
 export * from './http/plain-text';
+export * from './csv/csv-cell';

@@ -3,3 +3,4 @@ export * from './eventually';
 export * from './infra';
 export * from './kafka';
 export * from './service';
+export * from './audit-signing-key';

@@ -3,6 +3,7 @@ import { randomUUID } from 'crypto';
 import request from 'supertest';
 import { createServiceApp, loadConfig, ServiceConfig, ServiceName } from '@app/platform';
 import { signHs256Token } from '@app/platform/auth/dev-token';
+import { provideAuditSigningKey } from './audit-signing-key';
 import { eventually } from './eventually';
 import { kafkaBrokers } from './infra';
 
@@ -58,6 +59,7 @@ export async function startService(
   options: StartServiceOptions,
 ): Promise<RunningService> {
   process.env.KAFKA_NEW_GROUP_START = 'latest';
+  if (service === 'audit') provideAuditSigningKey();
   const config = loadConfig(
     {
       JWT_SECRET: TEST_JWT_SECRET,

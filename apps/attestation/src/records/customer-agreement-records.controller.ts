@@ -10,8 +10,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { DataSource } from 'typeorm';
+import type { PoolClient } from 'pg';
 import { AGREEMENT_TYPES, AgreementType } from '@app/contracts';
+import { answeringBusy, ReaderGoneError, ReadPool, readerGone } from '@app/messaging';
 import { CurrentPrincipal, Principal, Roles } from '@app/platform';
 import { ATTESTATION_STATUSES, AttestationStatus, PrimaryContactDto } from '../attest/attest-agreement.dto';
 import { AttestationErrors } from '../attest/attestation-errors';
@@ -70,7 +71,8 @@ function toRecord(row: RecordRow): CustomerAgreementRecordDto {
 @ApiBearerAuth()
 @Controller('v1/partners/customeragreementrecords')
 export class CustomerAgreementRecordsController {
-  constructor(private readonly dataSource: DataSource) {}
+  /** S-08: the records are read on the read pool, never on the connections that attestations need. */
+  constructor(private readonly readPool: ReadPool) {}
 
   @Get()
   @Roles('AdminAgent', 'SalesAgent', 'HelpdeskAgent')
@@ -93,6 +95,7 @@ export class CustomerAgreementRecordsController {
     status: 403,
     description: 'Role other than AdminAgent, SalesAgent or HelpdeskAgent (610003).',
   })
+  @ApiResponse({ status: 503, description: 'Every connection for reports is busy (Retry-After).' })
   async list(
     @Query('continuationToken') tokenParam: unknown,
     @Query('size') sizeParam: unknown,
@@ -113,10 +116,20 @@ export class CustomerAgreementRecordsController {
     }
 
     if (req.accepts(['application/json', 'text/csv']) === 'text/csv') {
-      await this.streamCsv(principal.tenantId, after, res);
+      const signal = readerGone(res, this.readPool.stallTimeoutMs);
+      try {
+        await answeringBusy(res, () =>
+          this.readPool.run((client) => this.streamCsv(client, principal.tenantId, after, res), signal),
+        );
+      } catch (error) {
+        // The reader went away (or stopped reading for too long): there is no one left to answer.
+        if (!(error instanceof ReaderGoneError)) throw error;
+      }
       return;
     }
-    const rows = await this.page(principal.tenantId, after, size + 1);
+    const rows = await answeringBusy(res, () =>
+      this.readPool.run((client) => this.page(client, principal.tenantId, after, size + 1), readerGone(res)),
+    );
     const items = rows.slice(0, size).map(toRecord);
     const body: CustomerAgreementRecordsDto = {
       totalCount: items.length,
@@ -130,8 +143,13 @@ export class CustomerAgreementRecordsController {
   }
 
   /** Each customer's newest attestation after `after`, in customer order, for this partner only. */
-  private page(partnerId: string, after: string, limit: number): Promise<RecordRow[]> {
-    return this.dataSource.query(
+  private async page(
+    client: PoolClient,
+    partnerId: string,
+    after: string,
+    limit: number,
+  ): Promise<RecordRow[]> {
+    const { rows } = await client.query<RecordRow>(
       `SELECT DISTINCT ON (customer_tenant_id) ${ATTESTATION_COLUMNS}
          FROM attestation.attestations
         WHERE partner_id = $1 AND customer_tenant_id > $2
@@ -139,15 +157,17 @@ export class CustomerAgreementRecordsController {
         LIMIT $3`,
       [partnerId, after, limit],
     );
+    return rows;
   }
 
-  private async streamCsv(partnerId: string, from: string, res: Response): Promise<void> {
+  /** Page by page on one connection of the read pool, at the pace of the reader. */
+  private async streamCsv(client: PoolClient, partnerId: string, from: string, res: Response): Promise<void> {
     res.status(200);
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', 'attachment; filename="customer-agreement-records.csv"');
     res.write(CSV_HEADER_LINE);
     for (let after = from; ;) {
-      const rows = await this.page(partnerId, after, CSV_CHUNK);
+      const rows = await this.page(client, partnerId, after, CSV_CHUNK);
       for (const record of rows.map(toRecord)) {
         const ok = res.write(
           csvLine({

@@ -1,5 +1,8 @@
+import { csvCell } from '@app/platform';
+
 /* A-16's CSV export: RFC 4180 quoting, and cells that a spreadsheet would run as a formula are
- * prefixed with an apostrophe (a contact's name is caller-supplied text). */
+ * prefixed with an apostrophe (a contact's name is caller-supplied text): csvCell, the rule every
+ * CSV export shares (S-10). */
 
 export const RECORD_CSV_COLUMNS = [
   'customerTenantId',
@@ -17,12 +20,6 @@ export const RECORD_CSV_COLUMNS = [
 ] as const;
 
 export type RecordCsvRow = Record<(typeof RECORD_CSV_COLUMNS)[number], string | undefined>;
-
-export function csvCell(value: string | undefined): string {
-  if (value === undefined) return '';
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\r\n']/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
-}
 
 export function csvLine(row: RecordCsvRow): string {
   return `${RECORD_CSV_COLUMNS.map((column) => csvCell(row[column])).join(',')}\r\n`;

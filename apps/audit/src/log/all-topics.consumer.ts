@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ALL_TOPICS, DLQ_TOPICS } from '@app/contracts';
-import { Messaging } from '@app/messaging';
+import { ConsumerRunner, Messaging } from '@app/messaging';
 import { appendToLog } from './chained-log';
 
 const MIB = 1024 * 1024;
@@ -8,10 +8,13 @@ const MIB = 1024 * 1024;
 /** Keeps every message of every topic, the dead-letter topics included, in the chained log (U-01, U-02). */
 @Injectable()
 export class AllTopicsConsumer implements OnModuleInit {
+  /** The running consumer (tests stop it to hold the log still). */
+  runner?: ConsumerRunner;
+
   constructor(private readonly messaging: Messaging) {}
 
   onModuleInit(): void {
-    this.messaging.registerConsumer({
+    this.runner = this.messaging.registerConsumer({
       name: 'audit-log',
       mode: 'raw',
       // The log's own identities (eventId per topic, else place and time) make each append idempotent, in the same transaction.

@@ -133,16 +133,28 @@ export interface ChainBreak {
   firstBrokenSequence: number | null;
 }
 
+/** A sequence and the chain's hash there: the chain head, or a signed checkpoint of it (U-07). */
+export interface ChainPoint {
+  sequence: number;
+  hash: Buffer;
+}
+
 /**
  * Walks stored rows in sequence order and says where the chain first breaks: a row whose hash is
  * not the one its content and predecessor give, or a sequence number that skips (a deleted row).
- * Feed it chunk by chunk; it keeps only the last hash.
+ * Given the latest signed checkpoint, it also finds what the chain alone cannot show (U-07): a
+ * chain recomputed by someone holding the database (the hash at the checkpoint's sequence differs:
+ * broken there), and a log cut short with its head moved back (broken at the first sequence the
+ * checkpoint vouches for that is missing or no longer under the head). Read the rows up to
+ * max(head, checkpoint). Feed it chunk by chunk; it keeps only the last hash.
  */
 export class ChainVerifier {
   private previous: Buffer = GENESIS_HASH;
   private expected = 1;
   private count = 0;
   private broken: number | null = null;
+
+  constructor(private readonly checkpoint: ChainPoint | null = null) {}
 
   /** Returns false once a break is found (the caller may stop reading). */
   push(rows: ReadonlyArray<{ sequence: number; hash: Buffer; row: ChainedRow }>): boolean {
@@ -158,6 +170,10 @@ export class ChainVerifier {
         this.broken = sequence;
         return false;
       }
+      if (sequence === this.checkpoint?.sequence && !hash.equals(this.checkpoint.hash)) {
+        this.broken = sequence;
+        return false;
+      }
       this.previous = hash;
       this.expected++;
     }
@@ -165,9 +181,11 @@ export class ChainVerifier {
   }
 
   /** The head records how far the chain reached: rows missing at its end are a break too. */
-  finish(head: { sequence: number; hash: Buffer }): ChainBreak {
+  finish(head: ChainPoint): ChainBreak {
+    const vouched = this.checkpoint?.sequence ?? 0;
     if (this.broken === null) {
-      if (this.expected - 1 < head.sequence) this.broken = this.expected;
+      if (this.expected - 1 < Math.max(head.sequence, vouched)) this.broken = this.expected;
+      else if (head.sequence < vouched) this.broken = head.sequence + 1;
       else if (head.sequence > 0 && !this.previous.equals(head.hash)) this.broken = head.sequence;
     }
     return { ok: this.broken === null, checked: this.count, firstBrokenSequence: this.broken };

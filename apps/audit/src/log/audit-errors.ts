@@ -41,4 +41,19 @@ export const AuditErrors = {
       'The log holds no request or decision for this order that you may read. Check the orderId; a partner sees only its own orders.',
       { orderId },
     ),
+  checkpointNotFound: () =>
+    new ApiError(
+      HttpStatus.NOT_FOUND,
+      610406,
+      'CheckpointNotFound',
+      'No checkpoint signed with the configured key is stored yet. The service signs one when it starts.',
+    ),
+  invalidCheckpoint: () =>
+    new ApiError(
+      HttpStatus.BAD_REQUEST,
+      610407,
+      'InvalidCheckpoint',
+      "The checkpoint must have sequence, hash, at, keyId and signature exactly as GET /v1/audit/checkpoints/latest gave them, signed with this service's key.",
+      { field: 'signature' },
+    ),
 };

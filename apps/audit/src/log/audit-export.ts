@@ -1,3 +1,5 @@
+import { csvCellSql } from '@app/platform';
+
 /**
  * The export's line formats (U-03), written by PostgreSQL: the lines leave the database through a
  * COPY as bytes (copy-out.ts), so the service never holds one as a string and its memory stays flat
@@ -17,12 +19,13 @@ export const CSV_HEADER =
   'sequence,eventId,eventType,topic,partition,offset,key,kafkaTimestamp,receivedAt,occurredAt,partnerId,' +
   'customerTenantId,orderId,invalidReason,hash,headers,envelope,raw\r\n';
 
-/** RFC 4180: a field with a comma, quote or line break is quoted, its quotes doubled. Values are kept exact. */
-const csv = (expression: string) =>
-  `CASE WHEN (${expression}) ~ '[",\\r\\n]' THEN '"' || replace(${expression}, '"', '""') || '"'
-        ELSE coalesce(${expression}, '') END`;
-
-export const CSV_LINE = [
+/**
+ * RFC 4180, and a cell a spreadsheet would run as a formula starts with an apostrophe (S-10), by the rule the
+ * attestation export shares (csvCell): the NDJSON export is the one that keeps every value exact. csvCellSql
+ * reads its value several times, so each value is computed once in a lateral subquery (OFFSET 0 keeps the
+ * planner from folding it back into every use).
+ */
+const CSV_VALUES = [
   'seq::text',
   'event_id',
   'event_type',
@@ -41,7 +44,14 @@ export const CSV_LINE = [
   'headers::text',
   'envelope::text',
   base64('raw'),
-]
-  .map(csv)
+];
+
+export const CSV_LINE = CSV_VALUES.map((_, i) => csvCellSql(`csv.c${i}`))
   .join(` || ',' || `)
   .concat(` || E'\\r\\n'`);
+
+/** What each format's line is selected from: the log, and for CSV its values computed once per row. */
+export const EXPORT_SOURCE = {
+  ndjson: 'audit.events',
+  csv: `audit.events CROSS JOIN LATERAL (SELECT ${CSV_VALUES.map((v, i) => `${v} AS c${i}`).join(', ')} OFFSET 0) AS csv`,
+};

@@ -1,8 +1,12 @@
-import { Controller, Get, Param, Query, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Query, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { IsOptional, IsString } from 'class-validator';
 import type { Response } from 'express';
+import { answeringBusy, ReaderGoneError, ReadPool, readerGone } from '@app/messaging';
 import { CurrentPrincipal, Principal, Roles } from '@app/platform';
+import type { AuditConfig } from '../audit-config';
+import { AUDIT_CONFIG } from '../checkpoints/audit-checkpoints';
+import { Checkpoint, checkpointVerifies } from '../checkpoints/checkpoint';
 import { AuditErrors } from './audit-errors';
 import { CSV_HEADER } from './audit-export';
 import { AuditQueryParams, Reader, toAuditFilter, toPageRequest } from './audit-query';
@@ -18,6 +22,15 @@ export class AuditEventsQuery implements AuditQueryParams {
   @IsOptional() @IsString() to?: string;
   @IsOptional() @IsString() cursor?: string;
   @IsOptional() @IsString() limit?: string;
+}
+
+/** A checkpoint an auditor kept (GET /v1/audit/checkpoints/latest), to verify against instead of the stored ones. */
+export class AuditVerifyQuery {
+  @IsOptional() @IsString() sequence?: string;
+  @IsOptional() @IsString() hash?: string;
+  @IsOptional() @IsString() at?: string;
+  @IsOptional() @IsString() keyId?: string;
+  @IsOptional() @IsString() signature?: string;
 }
 
 export class AuditExportQuery extends AuditEventsQuery {
@@ -40,7 +53,11 @@ function readerOf(principal: Principal): Reader {
 @ApiBearerAuth()
 @Controller('v1/audit')
 export class AuditLogController {
-  constructor(private readonly reads: AuditReads) {}
+  constructor(
+    private readonly reads: AuditReads,
+    private readonly readPool: ReadPool,
+    @Inject(AUDIT_CONFIG) private readonly config: AuditConfig,
+  ) {}
 
   @Get('events')
   @Roles(...READERS)
@@ -52,8 +69,14 @@ export class AuditLogController {
   })
   @ApiResponse({ status: 400, description: 'Bad cursor (610400), filter (610401) or time range (610402).' })
   @ApiResponse({ status: 403, description: "A partner naming another partner's id (610404)." })
-  list(@Query() query: AuditEventsQuery, @CurrentPrincipal() principal: Principal) {
-    return this.reads.page(toPageRequest(query, readerOf(principal)));
+  @ApiResponse({ status: 503, description: 'Every connection for reads is busy (Retry-After).' })
+  list(
+    @Query() query: AuditEventsQuery,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const request = toPageRequest(query, readerOf(principal));
+    return answeringBusy(res, () => this.reads.page(request, readerGone(res)));
   }
 
   @Get('export')
@@ -65,6 +88,7 @@ export class AuditLogController {
       'Memory stays flat however large the log is: rows are streamed as they are read, at the pace of the reader.',
   })
   @ApiResponse({ status: 400, description: 'format is not ndjson or csv (610403), or a bad filter.' })
+  @ApiResponse({ status: 503, description: 'Every connection for exports is busy (Retry-After).' })
   async export(
     @Query() query: AuditExportQuery,
     @CurrentPrincipal() principal: Principal,
@@ -80,35 +104,75 @@ export class AuditLogController {
     }
     const filter = toAuditFilter(params, readerOf(principal));
     const csv = format === 'csv';
-    res.status(200);
-    res.setHeader('Content-Type', csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="audit-log.${csv ? 'csv' : 'ndjson'}"`);
-    if (csv) res.write(CSV_HEADER);
+    const begin = () => {
+      res.status(200);
+      res.setHeader('Content-Type', csv ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8');
+      res.setHeader('Content-Disposition', `attachment; filename="audit-log.${csv ? 'csv' : 'ndjson'}"`);
+      if (csv) res.write(CSV_HEADER);
+    };
+    const signal = readerGone(res, this.readPool.stallTimeoutMs);
     try {
-      await this.reads.export(filter, format, res);
+      await answeringBusy(res, () => this.reads.export(filter, format, res, { begin, signal }));
     } catch (error) {
-      // The reader went away: the export stopped, and there is no one left to answer.
-      if ((error as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw error;
+      // The reader went away (or stopped reading for too long): the export stopped, and no one is left to answer.
+      if (
+        error instanceof ReaderGoneError ||
+        (error as NodeJS.ErrnoException).code === 'ERR_STREAM_PREMATURE_CLOSE'
+      ) {
+        return;
+      }
+      throw error;
     }
   }
 
   @Get('verify')
   @Roles('Auditor')
   @ApiOperation({
-    summary: 'Recompute the hash chain of the whole log (U-02).',
+    summary:
+      'Recompute the hash chain of the whole log and check it against the latest signed checkpoint (U-02, U-07).',
     description:
-      '`{ ok, checked, firstBrokenSequence }`: the first sequence whose row was changed or removed.',
+      '`{ ok, checked, firstBrokenSequence, checkpoint }`: the first sequence whose row was changed or removed; ' +
+      "for a chain recomputed by someone holding the database, the checkpoint's sequence; for a log cut short or " +
+      'a head moved back, the first sequence the checkpoint vouches for that is missing. `checkpoint` is the one ' +
+      'checked against (null when none verifies with the configured key). Pass a checkpoint you kept ' +
+      '(sequence, hash, at, keyId, signature as GET /v1/audit/checkpoints/latest gave them) to verify against it instead.',
   })
-  verify() {
-    return this.reads.verify();
+  @ApiResponse({
+    status: 400,
+    description:
+      'A kept checkpoint that is incomplete, or whose signature does not verify with the key (610407).',
+  })
+  verify(@Query() query: AuditVerifyQuery, @Res({ passthrough: true }) res: Response) {
+    const kept = this.keptCheckpoint(query);
+    return answeringBusy(res, () => this.reads.verify(readerGone(res), kept));
+  }
+
+  private keptCheckpoint(q: AuditVerifyQuery): Checkpoint | undefined {
+    const given = [q.sequence, q.hash, q.at, q.keyId, q.signature];
+    if (given.every((v) => v === undefined)) return undefined;
+    const checkpoint = {
+      sequence: /^\d{1,15}$/.test(q.sequence ?? '') ? Number(q.sequence) : NaN,
+      hash: q.hash ?? '',
+      at: q.at ?? '',
+      keyId: q.keyId ?? '',
+      signature: q.signature ?? '',
+    };
+    if (Number.isNaN(checkpoint.sequence) || !checkpointVerifies(checkpoint, this.config.publicKey)) {
+      throw AuditErrors.invalidCheckpoint();
+    }
+    return checkpoint;
   }
 
   @Get('customers/:customerTenantId/evidence')
   @Roles(...READERS)
   @ApiOperation({ summary: "A customer's acceptances, relationships and order decisions, grouped (U-04)." })
-  evidence(@Param('customerTenantId') customerTenantId: string, @CurrentPrincipal() principal: Principal) {
+  evidence(
+    @Param('customerTenantId') customerTenantId: string,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const filter = toAuditFilter({ customerTenantId }, readerOf(principal));
-    return this.reads.evidence(filter.customerTenantId!, filter);
+    return answeringBusy(res, () => this.reads.evidence(filter.customerTenantId!, filter, readerGone(res)));
   }
 
   @Get('orders/:orderId')
@@ -121,9 +185,13 @@ export class AuditLogController {
     status: 404,
     description: 'No request or decision of this order that the caller may read (610405).',
   })
-  async order(@Param('orderId') orderId: string, @CurrentPrincipal() principal: Principal) {
+  async order(
+    @Param('orderId') orderId: string,
+    @CurrentPrincipal() principal: Principal,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const filter = toAuditFilter({ orderId }, readerOf(principal));
-    const why = await this.reads.orderWhy(orderId, filter);
+    const why = await answeringBusy(res, () => this.reads.orderWhy(orderId, filter, readerGone(res)));
     if (!why) throw AuditErrors.orderNotFound(orderId);
     return why;
   }

@@ -883,27 +883,33 @@ describe('audit service: the chained, append-only log (real broker, real databas
     expect(stranger.body).toMatchObject({ code: 610405, errorName: 'OrderNotFound' });
   });
 
-  it("U-06: the log refuses UPDATE, DELETE and TRUNCATE through the service's own connection, and its role may only append", async () => {
+  it("U-06: the service's own connection may not UPDATE, DELETE or TRUNCATE the log, and the trigger refuses them to the owner too", async () => {
     const event = events.attested(randomUUID(), randomUUID());
     await publish(event);
     await waitStored([event.eventId]);
     const dataSource = audit.app.get(DataSource);
     await expect(
       dataSource.query(`UPDATE audit.events SET topic = 'x' WHERE event_id = $1`, [event.eventId]),
-    ).rejects.toThrow(/append-only: UPDATE/);
+    ).rejects.toThrow(/permission denied/);
     await expect(
       dataSource.query(`DELETE FROM audit.events WHERE event_id = $1`, [event.eventId]),
-    ).rejects.toThrow(/append-only: DELETE/);
-    await expect(dataSource.query(`TRUNCATE audit.events`)).rejects.toThrow(/append-only: TRUNCATE/);
-
-    // Even with the trigger out of the way, the role the service writes and reads with cannot change a row.
+    ).rejects.toThrow(/permission denied/);
+    await expect(dataSource.query(`TRUNCATE audit.events`)).rejects.toThrow(/permission denied/);
+    // Nor can it step around the trigger: session_replication_role is for superusers.
     await expect(
       dataSource.transaction(async (m) => {
         await m.query(`SET LOCAL session_replication_role = replica`);
-        await m.query(`SET LOCAL ROLE audit_writer`);
         await m.query(`DELETE FROM audit.events WHERE event_id = $1`, [event.eventId]);
       }),
     ).rejects.toThrow(/permission denied/);
+
+    await expect(
+      sql(`UPDATE audit.events SET topic = 'x' WHERE event_id = $1`, [event.eventId]),
+    ).rejects.toThrow(/append-only: UPDATE/);
+    await expect(sql(`DELETE FROM audit.events WHERE event_id = $1`, [event.eventId])).rejects.toThrow(
+      /append-only: DELETE/,
+    );
+    await expect(sql(`TRUNCATE audit.events`)).rejects.toThrow(/append-only: TRUNCATE/);
     expect(await storedCount([event.eventId])).toBe(1);
     expect((await get('/v1/audit/verify', auditor)).body.ok).toBe(true);
   });

@@ -4,11 +4,13 @@ import { escapeLiteral, type PoolClient } from 'pg';
 import type { Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { Topics } from '@app/contracts';
-import { DataSource, EntityManager } from 'typeorm';
+import { ReadPool } from '@app/messaging';
+import { AuditCheckpoints } from '../checkpoints/audit-checkpoints';
+import type { Checkpoint } from '../checkpoints/checkpoint';
 import { ChainBreak, ChainVerifier } from './audit-chain';
-import { CSV_LINE, NDJSON_LINE } from './audit-export';
+import { CSV_LINE, EXPORT_SOURCE, NDJSON_LINE } from './audit-export';
 import { AuditFilter, AuditPageRequest, encodeCursor, filterConditions, filterSql } from './audit-query';
-import { ROW_COLUMNS, StoredRow, toChainedRow, WRITER_ROLE } from './chained-log';
+import { ROW_COLUMNS, StoredRow, toChainedRow } from './chained-log';
 import { CopyOut } from './copy-out';
 
 /** One stored message as the API shows it; every field the chain covers, plus the hash. */
@@ -61,30 +63,39 @@ export function toItem(r: StoredRow): AuditItem {
 const CHUNK = 1000;
 const MAX_PACKET_ROWS = 10000;
 
+/** What verify answers: where the chain breaks, and the signed checkpoint it was checked against (U-07). */
+export interface Verification extends ChainBreak {
+  checkpoint: Omit<Checkpoint, 'signature'> | null;
+}
+
 /**
- * The reads of the log (U-02..U-05). Every read runs as the role that may only INSERT and SELECT,
- * and pages by sequence (keyset): appends commit in sequence order, so a page never misses a row
- * that commits after it was read.
+ * The reads of the log (U-02..U-05), on the read pool (S-08): a slow or abandoned reader holds one
+ * of its few connections, never one that ingest or the readiness check needs, each statement has a
+ * time limit, and a read stops when its `signal` says the reader went away. They page by sequence
+ * (keyset): appends commit in sequence order, so a page never misses a row that commits after it
+ * was read. The service's database role may only read and append, whatever runs here.
  */
 @Injectable()
 export class AuditReads {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly readPool: ReadPool,
+    private readonly checkpoints: AuditCheckpoints,
+  ) {}
 
-  private asWriterRole<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction(async (m) => {
-      await m.query(`SET LOCAL ROLE ${WRITER_ROLE}`);
-      return work(m);
-    });
+  private read<T>(work: (client: PoolClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.readPool.run(work, signal);
   }
 
-  async page({ filter, afterSequence, limit }: AuditPageRequest) {
+  async page({ filter, afterSequence, limit }: AuditPageRequest, signal?: AbortSignal) {
     const { where, params } = filterSql(filter, 3);
-    const rows: StoredRow[] = await this.asWriterRole((m) =>
-      m.query(
-        `SELECT ${ROW_COLUMNS} FROM audit.events WHERE seq > $1 ${where.map((w) => `AND ${w}`).join(' ')}
-          ORDER BY seq LIMIT $2`,
-        [afterSequence, limit, ...params],
-      ),
+    const { rows } = await this.read(
+      (c) =>
+        c.query<StoredRow>(
+          `SELECT ${ROW_COLUMNS} FROM audit.events WHERE seq > $1 ${where.map((w) => `AND ${w}`).join(' ')}
+            ORDER BY seq LIMIT $2`,
+          [afterSequence, limit, ...params],
+        ),
+      signal,
     );
     const items = rows.map(toItem);
     const next = items.length === limit ? encodeCursor(items[items.length - 1].sequence) : null;
@@ -93,44 +104,58 @@ export class AuditReads {
 
   /**
    * Writes every row matching the filter into `out`, up to the chain head as it stood when the export
-   * began, and ends it. PostgreSQL renders the lines and one COPY hands them over as bytes, which go
-   * out as they come: memory stays flat however large the log is, and a slow reader slows the COPY
-   * down. If `out` goes away first, the COPY's connection is closed, which stops it at once.
+   * began, and ends it. `begin` is called once a connection of the read pool is had, before anything
+   * is written (so that a full pool can still be answered with 503). PostgreSQL renders the lines and
+   * one COPY hands them over as bytes, which go out as they come: memory stays flat however large the
+   * log is, and a slow reader slows the COPY down. If `out` goes away first, the COPY's connection is
+   * closed, which stops it at once.
    */
-  async export(filter: AuditFilter, format: 'ndjson' | 'csv', out: Writable): Promise<number> {
+  async export(
+    filter: AuditFilter,
+    format: 'ndjson' | 'csv',
+    out: Writable,
+    { begin, signal }: { begin: () => void; signal?: AbortSignal },
+  ): Promise<number> {
     const line = format === 'csv' ? CSV_LINE : NDJSON_LINE;
     // COPY takes no parameters: the filter's values, checked by toAuditFilter, go in as quoted literals.
     const where = filterConditions(filter).map(
       (c) => `AND ${c.sql.replace('?', () => escapeLiteral(c.value))}`,
     );
-    return this.asWriterRole(async (m) => {
-      const client: PoolClient = await m.queryRunner!.connect();
+    return this.read(async (client) => {
+      begin();
       const copy = client.query(
         new CopyOut(
-          `COPY (SELECT ${line} FROM audit.events
+          `COPY (SELECT ${line} FROM ${EXPORT_SOURCE[format]}
                   WHERE seq <= (SELECT seq FROM audit.chain_head) ${where.join(' ')} ORDER BY seq)
              TO STDOUT (FORMAT binary)`,
         ),
       );
-      // The transaction may end only once the COPY is over: its connection idle again, or closed.
+      // The connection goes back to the pool only once the COPY is over: idle again, or closed.
       const [piped] = await Promise.allSettled([pipeline(copy, out), once(copy, 'close')]);
       if (piped.status === 'rejected') throw piped.reason;
       return copy.rows;
-    });
+    }, signal);
   }
 
-  /** Recomputes the whole chain up to its head, in keyset chunks (U-02). */
-  async verify(): Promise<ChainBreak> {
-    return this.asWriterRole(async (m) => {
-      const [head]: Array<{ seq: string; hash: Buffer }> = await m.query(
-        `SELECT seq, hash FROM audit.chain_head`,
-      );
-      const verifier = new ChainVerifier();
+  /**
+   * Recomputes the whole chain (U-02) in keyset chunks, up to its head or the latest signed
+   * checkpoint, whichever is further, and checks it against that checkpoint (U-07). An auditor may
+   * bring a checkpoint it kept (`kept`, already checked against the key): then that one is used.
+   */
+  async verify(signal?: AbortSignal, kept?: Checkpoint): Promise<Verification> {
+    const checkpoint = kept ?? (await this.checkpoints.latest());
+    const anchor = checkpoint && { sequence: checkpoint.sequence, hash: Buffer.from(checkpoint.hash, 'hex') };
+    const result = await this.read(async (c) => {
+      const {
+        rows: [head],
+      } = await c.query<{ seq: string; hash: Buffer }>(`SELECT seq, hash FROM audit.chain_head`);
+      const upTo = Math.max(Number(head.seq), anchor?.sequence ?? 0);
+      const verifier = new ChainVerifier(anchor);
       let after = 0;
       for (;;) {
-        const rows: StoredRow[] = await m.query(
+        const { rows } = await c.query<StoredRow>(
           `SELECT ${ROW_COLUMNS} FROM audit.events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
-          [after, head.seq, CHUNK],
+          [after, upTo, CHUNK],
         );
         if (rows.length === 0) break;
         const more = verifier.push(
@@ -140,24 +165,33 @@ export class AuditReads {
         if (!more || rows.length < CHUNK) break;
       }
       return verifier.finish({ sequence: Number(head.seq), hash: head.hash });
-    });
+    }, signal);
+    const vouched = checkpoint && {
+      sequence: checkpoint.sequence,
+      hash: checkpoint.hash,
+      at: checkpoint.at,
+      keyId: checkpoint.keyId,
+    };
+    return { ...result, checkpoint: vouched };
   }
 
   /** U-04: every acceptance, relationship and decision of one customer, grouped, in log order. */
-  async evidence(customerTenantId: string, scope: AuditFilter) {
+  async evidence(customerTenantId: string, scope: AuditFilter, signal?: AbortSignal) {
     const { where, params } = filterSql({ partnerId: scope.partnerId }, 3);
-    const rows: StoredRow[] = await this.asWriterRole((m) =>
-      m.query(
-        `SELECT ${ROW_COLUMNS} FROM audit.events
+    const { rows } = await this.read(
+      (c) =>
+        c.query<StoredRow>(
+          `SELECT ${ROW_COLUMNS} FROM audit.events
           WHERE customer_tenant_id = $1 AND topic = ANY($2) AND invalid_reason IS NULL
             ${where.map((w) => `AND ${w}`).join(' ')}
           ORDER BY seq LIMIT ${MAX_PACKET_ROWS + 1}`,
-        [
-          customerTenantId,
-          [Topics.AgreementsAcceptance, Topics.PartnersRelationships, Topics.OrdersDecided],
-          ...params,
-        ],
-      ),
+          [
+            customerTenantId,
+            [Topics.AgreementsAcceptance, Topics.PartnersRelationships, Topics.OrdersDecided],
+            ...params,
+          ],
+        ),
+      signal,
     );
     const truncated = rows.length > MAX_PACKET_ROWS;
     const items = rows.slice(0, MAX_PACKET_ROWS).map(toItem);
@@ -173,11 +207,11 @@ export class AuditReads {
   }
 
   /** U-05: the decision on an order, its request, the acceptance fact it relied on and the policy. */
-  async orderWhy(orderId: string, scope: AuditFilter) {
+  async orderWhy(orderId: string, scope: AuditFilter, signal?: AbortSignal) {
     const { where, params } = filterSql({ partnerId: scope.partnerId }, 3);
     const scoped = where.map((w) => `AND ${w}`).join(' ');
-    return this.asWriterRole(async (m) => {
-      const rows: StoredRow[] = await m.query(
+    return this.read(async (c) => {
+      const { rows } = await c.query<StoredRow>(
         `SELECT ${ROW_COLUMNS} FROM audit.events
           WHERE order_id = $1 AND topic = ANY($2) AND invalid_reason IS NULL ${scoped} ORDER BY seq LIMIT 100`,
         [orderId, [Topics.OrdersRequested, Topics.OrdersDecided], ...params],
@@ -191,7 +225,7 @@ export class AuditReads {
       const acceptanceEventId: string | null = data.evidence?.acceptanceEventId ?? null;
       let acceptance: AuditItem | null = null;
       if (acceptanceEventId) {
-        const found: StoredRow[] = await m.query(
+        const { rows: found } = await c.query<StoredRow>(
           `SELECT ${ROW_COLUMNS} FROM audit.events WHERE topic = $1 AND event_id = $2 ${scoped}`,
           [Topics.AgreementsAcceptance, acceptanceEventId, ...params],
         );
@@ -209,6 +243,6 @@ export class AuditReads {
         acceptance,
         decisionCount: decisions.length,
       };
-    });
+    }, signal);
   }
 }
