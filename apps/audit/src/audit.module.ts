@@ -1,8 +1,9 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { outboxLeaseMigration, ServiceInfrastructureModule } from '@app/messaging';
-import { ServiceConfig } from '@app/platform';
+import { PartnerDirectory, ServiceConfig } from '@app/platform';
 import { AllTopicsConsumer } from './log/all-topics.consumer';
 import { AuditLogController } from './log/audit-log.controller';
+import { AuditPartnerDirectory } from './log/audit-partner-directory';
 import { AuditReads } from './log/audit-reads';
 import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
 import { ChainedLog1763800000000 } from './migrations/1763800000000-chained-log';
@@ -28,7 +29,7 @@ export class AuditModule {
         }),
       ],
       controllers: [AuditLogController],
-      providers: [AllTopicsConsumer, AuditReads],
+      providers: [AllTopicsConsumer, AuditReads, { provide: PartnerDirectory, useClass: AuditPartnerDirectory }],
     };
   }
 }
