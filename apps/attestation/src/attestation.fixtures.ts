@@ -16,7 +16,7 @@ import {
 export const MCA_TEMPLATE = '117a77b0-9360-443b-8795-c6dedc750cf9';
 export const CLOUD_AGREEMENT_TEMPLATE = '998b88de-aa99-4388-a42c-1b3517d49490';
 
-const PRODUCER = 'reseller-relationship (test)';
+const PRODUCER = 'reseller-relationship';
 
 async function publish(producer: Producer, key: string, eventType: string, data: object): Promise<void> {
   const envelope = buildEnvelope(eventType, data, { producer: PRODUCER });
