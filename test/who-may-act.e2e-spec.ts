@@ -163,16 +163,12 @@ describe('S-03 and S-09 across the services: who may act, and how often (real br
     await registerPartner(registered);
     for (const tenantId of [randomUUID(), registered]) {
       const token = await bearer({ tenantId, roles: ['PlatformAdmin'] });
-      const register = await relationships
-        .http()
-        .post('/v1/partners')
-        .set('Authorization', token)
-        .send({
-          id: randomUUID(),
-          name: 'Self-made partner',
-          partnerType: 'DirectBill',
-          cloud: 'UsGovernment',
-        });
+      const register = await relationships.http().post('/v1/partners').set('Authorization', token).send({
+        id: randomUUID(),
+        name: 'Self-made partner',
+        partnerType: 'DirectBill',
+        cloud: 'UsGovernment',
+      });
       expect(register.status).toBe(403);
       const publish = await attestation.http().post('/v1/agreements').set('Authorization', token).send({
         templateId: randomUUID(),

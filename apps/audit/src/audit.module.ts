@@ -29,7 +29,11 @@ export class AuditModule {
         }),
       ],
       controllers: [AuditLogController],
-      providers: [AllTopicsConsumer, AuditReads, { provide: PartnerDirectory, useClass: AuditPartnerDirectory }],
+      providers: [
+        AllTopicsConsumer,
+        AuditReads,
+        { provide: PartnerDirectory, useClass: AuditPartnerDirectory },
+      ],
     };
   }
 }

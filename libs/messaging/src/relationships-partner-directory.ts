@@ -28,7 +28,9 @@ export abstract class RelationshipsPartnerDirectory extends CatchingUpPartnerDir
       this.timeoutMs,
     );
     if (!result.caughtUp) {
-      this.logger.warn(`partners.relationships not caught up after ${result.waitedMs} ms: partner registration unsure`);
+      this.logger.warn(
+        `partners.relationships not caught up after ${result.waitedMs} ms: partner registration unsure`,
+      );
     }
     return result.caughtUp;
   }
