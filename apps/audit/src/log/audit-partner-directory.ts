@@ -5,8 +5,8 @@ import { Messaging, RelationshipsPartnerDirectory } from '@app/messaging';
 import { AUDIT_LOG_CONSUMER } from './all-topics.consumer';
 
 /**
- * S-03: the registered partners, from the log itself: a valid `PartnerRegistered` the audit stored
- * from `partners.relationships`, written by its one writer (S-04).
+ * S-03: the registered partners, from the log itself: a `PartnerRegistered` the audit stored from
+ * `partners.relationships` and found valid against the contract (its topic's writer included, S-04).
  */
 @Injectable()
 export class AuditPartnerDirectory extends RelationshipsPartnerDirectory {
@@ -21,7 +21,7 @@ export class AuditPartnerDirectory extends RelationshipsPartnerDirectory {
     const rows: unknown[] = await this.dataSource.query(
       `SELECT 1 FROM audit.events
         WHERE partner_id = $1 AND event_type = 'PartnerRegistered' AND topic = $2
-          AND invalid_reason IS NULL AND envelope ->> 'producer' = 'reseller-relationship'
+          AND invalid_reason IS NULL
         LIMIT 1`,
       [partnerId, Topics.PartnersRelationships],
     );
