@@ -294,6 +294,8 @@ async function main(): Promise<void> {
         ATTESTATION_PORT: String(port),
         DATABASE_URL: databaseUrl,
         JWT_SECRET: jwtSecret,
+        // S-09: the bench drives a few partners far past any real partner's rate; the limit is off.
+        RATE_LIMIT_PER_PARTNER_PER_MINUTE: env.RATE_LIMIT_PER_PARTNER_PER_MINUTE ?? '0',
         KAFKA_BROKERS: brokers.join(','),
         KAFKA_GROUP_PREFIX: `bench-${randomBytes(4).toString('hex')}`,
         KAFKA_NEW_GROUP_START: 'latest',

@@ -63,6 +63,8 @@ const AUDIT_NODE_FLAGS = ['--max-semi-space-size=8'];
 export async function startAudit(databaseUrl: string, groupPrefix: string): Promise<AuditChild> {
   const port = await freePort();
   const secret = randomBytes(32).toString('hex');
+  // S-03: the auditor's token must come from an operator tenant.
+  const operatorTenantId = randomUUID();
   // AUDIT_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", to profile the service; they come
   // after the service's own flags, so they override them.
   const nodeArgs = (process.env.AUDIT_NODE_ARGS ?? '').split(' ').filter(Boolean);
@@ -80,6 +82,7 @@ export async function startAudit(databaseUrl: string, groupPrefix: string): Prom
               .privateKey.export({ type: 'pkcs8', format: 'pem' })
               .toString(),
           }),
+      OPERATOR_TENANT_IDS: operatorTenantId,
       KAFKA_BROKERS,
       KAFKA_GROUP_PREFIX: groupPrefix,
       KAFKA_NEW_GROUP_START: 'latest',
@@ -104,7 +107,7 @@ export async function startAudit(databaseUrl: string, groupPrefix: string): Prom
     process: child,
     url,
     auditorToken: () =>
-      signHs256Token(secret, { tid: randomUUID(), oid: randomUUID(), roles: ['Auditor'] }).then(
+      signHs256Token(secret, { tid: operatorTenantId, oid: randomUUID(), roles: ['Auditor'] }).then(
         (t) => `Bearer ${t}`,
       ),
     peakRssMb: () => {

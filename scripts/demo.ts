@@ -1,22 +1,17 @@
 import { randomUUID } from 'crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import {
-  buildEnvelope,
-  CustomerTenantCreatedV1,
-  OrderRequestedV1,
-  PartnerRegisteredV1,
-  Topics,
-} from '@app/contracts';
+import { buildEnvelope, OrderRequestedV1, Topics } from '@app/contracts';
 import { signHs256Token } from '@app/platform/auth/dev-token';
 import { kafkaSecurityFromEnv } from '@app/platform/config';
-import { localJwtSecret } from './local-secret';
+import { localJwtSecret, localOperatorTenantId } from './local-secret';
 
 /**
- * A short scenario against the running system (`npm start` first), told in plain words: a partner
- * attests a customer's acceptance, the commerce platform places two orders, the gate approves one
+ * A short scenario against the running system (`npm start` first), told in plain words: the
+ * operator registers a partner, which creates two customers and attests one customer's acceptance, the commerce platform places two orders, the gate approves one
  * and blocks the other, and the audit shows the trail.
  */
 const ATTESTATION = `http://127.0.0.1:${process.env.ATTESTATION_PORT ?? 3001}`;
+const RELATIONSHIPS = `http://127.0.0.1:${process.env.RESELLER_RELATIONSHIP_PORT ?? 3002}`;
 const AUDIT = `http://127.0.0.1:${process.env.AUDIT_PORT ?? 3004}`;
 const MCA_TEMPLATE = '117a77b0-9360-443b-8795-c6dedc750cf9';
 
@@ -40,9 +35,6 @@ function order(partnerId: string, customerTenantId: string) {
 async function main(): Promise<void> {
   const say = (text: string) => console.log(text);
   const partner = randomUUID();
-  const contoso = randomUUID();
-  const fabrikam = randomUUID();
-  say(`Partner ${partner} sells to two customers: Contoso (${contoso}) and Fabrikam (${fabrikam}).\n`);
 
   const kafka = new Kafka({
     clientId: 'demo',
@@ -71,39 +63,48 @@ async function main(): Promise<void> {
     },
   });
 
-  // What the reseller-relationship service publishes once the partner is registered and has created
-  // its customers: the attestation service only accepts attestations for related customers (A-17).
   const producer = kafka.producer();
   await producer.connect();
-  const relationship = (eventType: string, key: string, data: object) => ({
-    key,
-    value: JSON.stringify(buildEnvelope(eventType, data, { producer: 'reseller-relationship' })),
-  });
-  const registered: PartnerRegisteredV1 = {
-    partnerId: partner,
-    partnerType: 'DirectBill',
-    cloud: 'Public',
-    name: 'Demo partner',
-  };
-  const created = [contoso, fabrikam].map((customerTenantId, i): CustomerTenantCreatedV1 => ({
-    customerTenantId,
-    partnerId: partner,
-    companyName: i === 0 ? 'Contoso' : 'Fabrikam',
-    cloud: 'Public',
-    country: 'US',
-  }));
-  await producer.send({
-    topic: Topics.PartnersRelationships,
-    messages: [
-      relationship('PartnerRegistered', partner, registered),
-      ...created.map((c) => relationship('CustomerTenantCreated', c.customerTenantId, c)),
-    ],
-  });
 
-  say('1. The partner attests that Contoso accepted the Microsoft Customer Agreement yesterday.');
+  say('1. The operator registers the partner; the partner creates its two customers.');
+  const registered = await fetch(`${RELATIONSHIPS}/v1/partners`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      authorization: await token(localOperatorTenantId(), ['PlatformAdmin']),
+    },
+    body: JSON.stringify({ id: partner, name: 'Demo partner', partnerType: 'DirectBill', cloud: 'Public' }),
+  });
+  if (registered.status !== 201)
+    throw new Error(`partner registration refused: ${registered.status} ${await registered.text()}`);
+  const partnerToken = await token(partner, ['AdminAgent']);
+  const customers: string[] = [];
+  for (const companyName of ['Contoso', 'Fabrikam']) {
+    const created = await fetch(`${RELATIONSHIPS}/v1/customers`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: partnerToken },
+      body: JSON.stringify({
+        companyProfile: { companyName },
+        primaryContact: {
+          firstName: 'Dana',
+          lastName: 'Example',
+          email: `dana@${companyName.toLowerCase()}.example`,
+        },
+        country: 'US',
+      }),
+    });
+    const customer = (await created.json()) as { id?: string };
+    if (created.status !== 201 || !customer.id)
+      throw new Error(`customer creation refused: ${created.status} ${JSON.stringify(customer)}`);
+    customers.push(customer.id);
+  }
+  const [contoso, fabrikam] = customers;
+  say(`   Partner ${partner} sells to Contoso (${contoso}) and Fabrikam (${fabrikam}).\n`);
+
+  say('2. The partner attests that Contoso accepted the Microsoft Customer Agreement yesterday.');
   const res = await fetch(`${ATTESTATION}/v1/customers/${contoso}/agreements`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: await token(partner, ['AdminAgent']) },
+    headers: { 'content-type': 'application/json', authorization: partnerToken },
     body: JSON.stringify({
       primaryContact: { firstName: 'Dana', lastName: 'Example', email: 'dana@contoso.example' },
       dateAgreed: new Date(Date.now() - 86400000).toISOString(),
@@ -117,7 +118,7 @@ async function main(): Promise<void> {
 
   const approvedOrder = order(partner, contoso);
   const blockedOrder = order(partner, fabrikam);
-  say('2. The commerce platform asks for two new purchases, one per customer.');
+  say('3. The commerce platform asks for two new purchases, one per customer.');
   await producer.send({
     topic: Topics.OrdersRequested,
     messages: [approvedOrder, blockedOrder].map((o) => ({
@@ -143,8 +144,8 @@ async function main(): Promise<void> {
     say(`   ${name}'s order ${o.data.orderId} was ${verb} (${d.data.reason}): ${d.data.message}`);
   }
 
-  say('\n3. An auditor asks the audit log for everything about Contoso.');
-  const auditor = await token(randomUUID(), ['Auditor']);
+  say("\n4. The operator's auditor asks the audit log for everything about Contoso.");
+  const auditor = await token(localOperatorTenantId(), ['Auditor']);
   let items: Array<{ sequence: number; eventType: string; topic: string }> = [];
   for (let i = 0; i < 50 && items.length < 4; i++) {
     const r = await fetch(`${AUDIT}/v1/audit/events?customerTenantId=${contoso}`, {

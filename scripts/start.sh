@@ -44,6 +44,16 @@ if [ -z "${AUDIT_SIGNING_KEY:-}" ] && [ -z "${AUDIT_SIGNING_KEY_FILE:-}" ]; then
   say "the audit signs its checkpoints with the local Ed25519 key in .cache/audit-signing-key.pem (outside the database)"
 fi
 
+# S-03: Auditor and PlatformAdmin count only in tokens of an operator tenant. A local run gets its
+# own, generated once (npm run token and npm run demo use it); set OPERATOR_TENANT_IDS to choose.
+if [ -z "${OPERATOR_TENANT_IDS:-}" ]; then
+  operator_file="$root/.cache/local-operator-tenant-id"
+  [ -s "$operator_file" ] || node -e "process.stdout.write(require('crypto').randomUUID())" > "$operator_file"
+  OPERATOR_TENANT_IDS="$(cat "$operator_file")"
+  export OPERATOR_TENANT_IDS
+  say "operator tenant $OPERATOR_TENANT_IDS (.cache/local-operator-tenant-id): npm run token -- --roles PlatformAdmin"
+fi
+
 say "building"
 npm run --silent build
 say "migrating"

@@ -226,7 +226,10 @@ describe('one fact end to end: attestation → gate → audit (real broker, real
     const sequences = trail.map((i) => i.sequence);
     expect([...sequences].sort((a, b) => a - b)).toEqual(sequences);
 
-    const otherPartner = await bearer({ tenantId: randomUUID(), roles: ['AdminAgent'] });
+    // Another registered partner (S-03) sees nothing of this customer.
+    const otherPartnerId = randomUUID();
+    await givenPartnerWithCustomer(producer, otherPartnerId, randomUUID());
+    const otherPartner = await bearer({ tenantId: otherPartnerId, roles: ['AdminAgent'] });
     const foreign = await audit
       .http()
       .get('/v1/audit/events')

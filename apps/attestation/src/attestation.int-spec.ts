@@ -210,10 +210,12 @@ describe('attestation service (real database and broker)', () => {
   });
 
   it('A-04: the catalog holds the two real templates; an unknown template or a mismatched type is refused', async () => {
+    const reader = randomUUID();
+    await givenPartnerRegistered(producer, reader);
     const catalog = await service
       .http()
       .get('/v1/agreements')
-      .set('Authorization', await bearer({ tenantId: randomUUID(), roles: ['SalesAgent'] }));
+      .set('Authorization', await bearer({ tenantId: reader, roles: ['SalesAgent'] }));
     expect(catalog.status).toBe(200);
     expect(catalog.body.items).toEqual(
       expect.arrayContaining([
@@ -508,7 +510,9 @@ describe('attestation service (real database and broker)', () => {
   });
 
   it('A-15: the document of a template for a country and language; bad codes and unknown templates are refused', async () => {
-    const token = await bearer({ tenantId: randomUUID(), roles: ['SalesAgent'] });
+    const reader = randomUUID();
+    await givenPartnerRegistered(producer, reader);
+    const token = await bearer({ tenantId: reader, roles: ['SalesAgent'] });
     const doc = await service
       .http()
       .get(`/v1/agreementtemplates/${MCA_TEMPLATE}/document`)
@@ -605,7 +609,7 @@ describe('attestation service (real database and broker)', () => {
     const stranger = randomUUID();
     const unknownPartner = await attest(stranger, randomUUID());
     expect(unknownPartner.status).toBe(403);
-    expect(unknownPartner.body).toMatchObject({ code: 610108, errorName: 'PartnerNotRegistered' });
+    expect(unknownPartner.body).toMatchObject({ code: 610030, errorName: 'PartnerNotRegistered' });
 
     const { partnerId, customerTenantId } = await givenRelatedPair();
     const unknownCustomer = await attest(partnerId, randomUUID());
@@ -649,10 +653,13 @@ describe('attestation service (real database and broker)', () => {
       { databaseUrl: db.url, groupPrefix: uniqueGroupPrefix('attestation-relaxed') },
     );
     try {
+      // Registered (S-03), but related to no customer.
+      const partnerId = randomUUID();
+      await givenPartnerRegistered(producer, partnerId);
       const res = await relaxed
         .http()
         .post(`/v1/customers/${randomUUID()}/agreements`)
-        .set('Authorization', await bearer({ tenantId: randomUUID(), roles: ['AdminAgent'] }))
+        .set('Authorization', await bearer({ tenantId: partnerId, roles: ['AdminAgent'] }))
         .send(attestationBody());
       expect(res.status).toBe(201);
     } finally {

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { outboxLeaseMigration, ServiceInfrastructureModule } from '@app/messaging';
-import { ServiceConfig } from '@app/platform';
+import { PartnerDirectory, ServiceConfig } from '@app/platform';
 import { AttestAgreementHandler } from './attest/attest-agreement.handler';
 import { AttestationsController } from './attest/attestations.controller';
 import { ATTESTATION_SETTINGS, AttestationSettings, loadAttestationSettings } from './config';
@@ -9,6 +9,7 @@ import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
 import { AttestationComplete1763900000000 } from './migrations/1763900000000-attestation-complete';
 import { CustomerAgreementRecordsController } from './records/customer-agreement-records.controller';
 import { AttestationFactsReader } from './relationships/attestation-facts';
+import { AttestationPartnerDirectory } from './relationships/attestation-partner-directory';
 import { PartnersRelationshipsConsumer } from './relationships/partners-relationships.consumer';
 import { PublishTemplateHandler } from './templates/publish-template.handler';
 import { TemplatesController } from './templates/templates.controller';
@@ -52,6 +53,7 @@ export class AttestationModule {
         AttestAgreementHandler,
         WithdrawAttestationHandler,
         PublishTemplateHandler,
+        { provide: PartnerDirectory, useClass: AttestationPartnerDirectory },
       ],
     };
   }

@@ -1,11 +1,12 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { outboxLeaseMigration, ServiceInfrastructureModule } from '@app/messaging';
-import { ServiceConfig } from '@app/platform';
+import { PartnerDirectory, ServiceConfig } from '@app/platform';
 import { loadAuditConfig } from './audit-config';
 import { AUDIT_CONFIG, AuditCheckpoints } from './checkpoints/audit-checkpoints';
 import { CheckpointsController } from './checkpoints/checkpoints.controller';
 import { AllTopicsConsumer } from './log/all-topics.consumer';
 import { AuditLogController } from './log/audit-log.controller';
+import { AuditPartnerDirectory } from './log/audit-partner-directory';
 import { AuditReads } from './log/audit-reads';
 import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
 import { ChainedLog1763800000000 } from './migrations/1763800000000-chained-log';
@@ -42,6 +43,7 @@ export class AuditModule {
         AllTopicsConsumer,
         AuditReads,
         AuditCheckpoints,
+        { provide: PartnerDirectory, useClass: AuditPartnerDirectory },
       ],
     };
   }

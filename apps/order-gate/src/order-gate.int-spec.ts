@@ -39,6 +39,13 @@ const send = (producer: Producer, topic: string, key: string, ...events: EventEn
     messages: events.map((e) => ({ key, value: JSON.stringify(e) })),
   });
 
+const partnerRegistered = (partnerId: string) =>
+  buildEnvelope(
+    'PartnerRegistered',
+    { partnerId, partnerType: 'DirectBill', cloud: 'Public', name: 'Contoso Partner' },
+    { producer: 'reseller-relationship' },
+  );
+
 const customerCreated = (partnerId: string, customerTenantId: string, cloud = 'Public') =>
   buildEnvelope(
     'CustomerTenantCreated',
@@ -328,6 +335,8 @@ describe('order gate against the real broker and database', () => {
     const partnerId = randomUUID();
     const okCustomer = randomUUID();
     const riskyCustomer = randomUUID();
+    // Only registered partners act (S-03).
+    await send(producer, Topics.PartnersRelationships, partnerId, partnerRegistered(partnerId));
     await send(producer, Topics.PartnersRelationships, okCustomer, customerCreated(partnerId, okCustomer));
     await send(
       producer,

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { outboxLeaseMigration, ServiceInfrastructureModule } from '@app/messaging';
-import { ServiceConfig } from '@app/platform';
+import { PartnerDirectory, ServiceConfig } from '@app/platform';
 import { GATE_POLICY, OrderDecider } from './decision/order-decider';
 import { OrdersRequestedConsumer } from './decision/orders-requested.consumer';
 import { GateController } from './gate-api/gate.controller';
@@ -8,6 +8,7 @@ import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
 import { GateComplete1763950000000 } from './migrations/1763950000000-gate-complete';
 import { loadPolicy } from './policy/policy-loader';
 import { FactsConsumer } from './projection/facts.consumer';
+import { GatePartnerDirectory } from './projection/gate-partner-directory';
 
 export const ORDER_GATE_SCHEMA = 'order_gate';
 
@@ -36,6 +37,7 @@ export class OrderGateModule {
         OrderDecider,
         FactsConsumer,
         OrdersRequestedConsumer,
+        { provide: PartnerDirectory, useClass: GatePartnerDirectory },
       ],
     };
   }

@@ -27,7 +27,7 @@ const INVITATION_BASE_URL = 'https://invite.example/v1/invitations';
 const RELATIONSHIPS = Topics.PartnersRelationships;
 const ACCEPTANCE = Topics.AgreementsAcceptance;
 
-const partner = (tenantId: string, roles = ['AdminAgent']) => bearer({ tenantId, roles });
+const partnerBearer = (tenantId: string, roles = ['AdminAgent']) => bearer({ tenantId, roles });
 const customer = (customerTenantId: string) => bearer({ tenantId: customerTenantId, roles: ['Customer'] });
 const signer = { firstName: 'Alex', lastName: 'Wilber', email: 'alex.wilber@fabrikam.example' };
 const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60000).toISOString();
@@ -58,6 +58,15 @@ describe('reseller-relationship service (real broker, real database)', () => {
   });
 
   const http = () => service.http();
+
+  /** Tenants registered as partners in this file: only registered partners act (S-03). */
+  const registeredPartners = new Set<string>();
+
+  /** A partner user's token; the tenant is first registered (DirectBill, Public) unless a test registered it. */
+  async function partner(tenantId: string, roles = ['AdminAgent']) {
+    if (!registeredPartners.has(tenantId)) expect((await register(tenantId, 'DirectBill')).status).toBe(201);
+    return partnerBearer(tenantId, roles);
+  }
   const dataSource = () => service.app.get(DataSource);
 
   /** Messages recorded on `topic` of one type, for which `match` holds. */
@@ -72,11 +81,9 @@ describe('reseller-relationship service (real broker, real database)', () => {
       return found[0];
     });
 
-  const registered = new Set<string>();
-
   /** Registers the partner once, through the real path (S-03); its cloud is its customers' (S-01). */
   async function ensureRegistered(partnerId: string, cloud = 'Public') {
-    if (registered.has(partnerId)) return;
+    if (registeredPartners.has(partnerId)) return;
     expect((await register(partnerId, 'DirectBill', cloud)).status).toBe(201);
   }
 
@@ -139,7 +146,7 @@ describe('reseller-relationship service (real broker, real database)', () => {
       .post('/v1/partners')
       .set('Authorization', await operatorBearer(['PlatformAdmin']))
       .send({ id, name: `Partner ${partnerType}`, partnerType, cloud });
-    if (res.status === 201) registered.add(id);
+    if (res.status === 201) registeredPartners.add(id);
     return res;
   }
 
@@ -751,7 +758,12 @@ describe('reseller-relationship service (real broker, real database)', () => {
         errorName: 'NotAnIndirectProvider',
       });
       expect((await link(reseller, reseller)).status).toBe(403);
-      expect((await link(randomUUID(), reseller)).body.code).toBe(610203);
+      const unregistered = randomUUID();
+      const byUnregistered = await http()
+        .post('/v1/indirect-resellers')
+        .set('Authorization', await partnerBearer(unregistered))
+        .send({ resellerPartnerId: reseller });
+      expect(byUnregistered.body).toMatchObject({ code: 610030, errorName: 'PartnerNotRegistered' });
       expect((await link(provider, directBill)).body).toMatchObject({
         code: 610205,
         errorName: 'NotAnIndirectReseller',
@@ -771,7 +783,7 @@ describe('reseller-relationship service (real broker, real database)', () => {
       const id = randomUUID();
       const notAdmin = await http()
         .post('/v1/partners')
-        .set('Authorization', await partner(id))
+        .set('Authorization', await partnerBearer(id))
         .send({ id, name: 'Me', partnerType: 'IndirectProvider', cloud: 'Public' });
       expect(notAdmin.status).toBe(403);
       expect((await register(id, 'IndirectReseller')).status).toBe(201);
@@ -927,7 +939,7 @@ describe('reseller-relationship service (real broker, real database)', () => {
       const reseller = randomUUID();
       const correlationId = `contract-${randomUUID()}`;
       const admin = await operatorBearer(['PlatformAdmin']);
-      const providerToken = await partner(provider);
+      const providerToken = await partnerBearer(provider);
       for (const [id, partnerType] of [
         [provider, 'IndirectProvider'],
         [reseller, 'IndirectReseller'],

@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { outboxLeaseMigration, ServiceInfrastructureModule } from '@app/messaging';
-import { ServiceConfig } from '@app/platform';
+import { PartnerDirectory, ServiceConfig } from '@app/platform';
 import { loadRelationshipConfig } from './config';
 import { CustomersModule } from './customers/customers.module';
 import { DirectAcceptanceModule } from './direct-acceptance/direct-acceptance.module';
@@ -9,6 +9,7 @@ import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
 import { Relationships1764000000000 } from './migrations/1764000000000-relationships';
 import { CustomerRequestIds1764300000000 } from './migrations/1764300000000-customer-request-ids';
 import { PartnersModule } from './partners/partners.module';
+import { RegisteredPartners } from './partners/registered-partners';
 
 export const RESELLER_RELATIONSHIP_SCHEMA = 'reseller_relationship';
 
@@ -41,6 +42,7 @@ export class ResellerRelationshipModule {
         InvitationsModule.forRoot(relationshipConfig),
         DirectAcceptanceModule,
       ],
+      providers: [{ provide: PartnerDirectory, useClass: RegisteredPartners }],
     };
   }
 }

@@ -9,6 +9,7 @@ export * from './messaging.service';
 export * from './migrations';
 export * from './outbox';
 export * from './outbox-relay';
+export * from './relationships-partner-directory';
 export * from './schema';
 export * from './service-infrastructure.module';
 export * from './read-pool';

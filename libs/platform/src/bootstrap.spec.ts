@@ -2,7 +2,8 @@ import { Controller, Get, Module } from '@nestjs/common';
 import request from 'supertest';
 import { Public } from './auth/auth.decorators';
 import { bootstrapService, createServiceApp, EXIT_CONFIG_ERROR } from './bootstrap';
-import { testConfig } from './testing/platform-test-app';
+import { PartnerDirectory } from './auth/partner-directory';
+import { StaticPartnerDirectory, testConfig } from './testing/platform-test-app';
 
 @Controller('hello')
 class HelloController {
@@ -13,7 +14,10 @@ class HelloController {
   }
 }
 
-@Module({ controllers: [HelloController] })
+@Module({
+  controllers: [HelloController],
+  providers: [{ provide: PartnerDirectory, useValue: new StaticPartnerDirectory() }],
+})
 class HelloModule {}
 
 describe('createServiceApp', () => {

@@ -29,6 +29,9 @@ const AUTH_NOTE = [
   '`tid` (the partner tenant id, a lower-case GUID), `oid` (the user id), `roles` and `exp`.',
   'A customer token has `roles: ["Customer"]` and the customer tenant id in `tid`: it may call only the',
   'operations meant for customers, and a partner token may never call those.',
+  'A partner token acts only for a partner the operator registered (else 403 PartnerNotRegistered);',
+  "`Auditor` and `PlatformAdmin` count only in tokens of the operator's tenants.",
+  'Each tenant has a budget of requests per minute: past it, 429 with `Retry-After`.',
 ].join(' ');
 
 /** The OpenAPI document of the app's routes, with the bearer scheme every operation requires. */

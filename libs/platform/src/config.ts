@@ -22,6 +22,17 @@ export interface ServiceConfig {
   readonly jwt: JwtConfig;
   readonly kafkaGroupPrefix: string;
   readonly logLevel: LogLevel;
+  /** S-03: the operator's tenants, the only ones whose `Auditor` and `PlatformAdmin` roles count. */
+  readonly operatorTenantIds: readonly string[];
+  /** S-09: requests per minute; 0 turns a limit off. */
+  readonly rateLimit: RateLimitConfig;
+}
+
+export interface RateLimitConfig {
+  /** Per calling tenant (`tid` of a verified token). */
+  readonly perPartnerPerMinute: number;
+  /** Per client address, for calls without a valid token. */
+  readonly perAddressPerMinute: number;
 }
 
 /** The injection token under which `PlatformModule` provides the `ServiceConfig`. */
@@ -38,6 +49,14 @@ export const PORT_VARIABLES: Readonly<Record<ServiceName, { variable: string; de
 export const LOG_LEVELS: readonly LogLevel[] = ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'];
 
 export const MIN_JWT_SECRET_LENGTH = 32;
+
+/**
+ * S-09 defaults: far above what a partner system does in normal use (Partner Center itself allows a
+ * few hundred calls a minute on most operations), low enough to stop a flood.
+ */
+export const DEFAULT_RATE_LIMIT_PER_PARTNER_PER_MINUTE = 6000;
+export const DEFAULT_RATE_LIMIT_PER_ADDRESS_PER_MINUTE = 600;
+const MAX_RATE_LIMIT_PER_MINUTE = 1_000_000;
 
 export interface ConfigProblem {
   readonly variable: string;
@@ -116,6 +135,22 @@ export function loadConfig(env: Env = process.env, opts: { service: ServiceName 
     problem('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
   }
 
+  const operatorTenantIds = readOperatorTenantIds(env, problem);
+  const rateLimit: RateLimitConfig = {
+    perPartnerPerMinute: readRateLimit(
+      env,
+      'RATE_LIMIT_PER_PARTNER_PER_MINUTE',
+      DEFAULT_RATE_LIMIT_PER_PARTNER_PER_MINUTE,
+      problem,
+    ),
+    perAddressPerMinute: readRateLimit(
+      env,
+      'RATE_LIMIT_PER_ADDRESS_PER_MINUTE',
+      DEFAULT_RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+      problem,
+    ),
+  };
+
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze({
     service: opts.service,
@@ -126,6 +161,8 @@ export function loadConfig(env: Env = process.env, opts: { service: ServiceName 
     jwt: Object.freeze(jwt),
     kafkaGroupPrefix,
     logLevel: logLevel as LogLevel,
+    operatorTenantIds: Object.freeze(operatorTenantIds),
+    rateLimit: Object.freeze(rateLimit),
   });
 }
 
@@ -157,8 +194,25 @@ function readJwtConfig(env: Env, problem: (variable: string, expected: string) =
       'must be an RSA or P-256 EC public key in PEM ("-----BEGIN PUBLIC KEY-----", \\n allowed)',
     );
   }
-  if (jwksUrl !== undefined && !isHttpUrl(jwksUrl)) {
-    problem('JWT_JWKS_URL', 'must be an http:// or https:// URL');
+  if (jwksUrl !== undefined && !isAllowedJwksUrl(jwksUrl)) {
+    problem(
+      'JWT_JWKS_URL',
+      'must be an https:// URL (http:// only for a loopback host: 127.0.0.0/8, localhost, [::1])',
+    );
+  }
+  // S-03: with public keys, tokens come from a real identity provider, which serves many
+  // applications and tenants: only its issuer and our audience make a token one meant for us.
+  if (publicKey !== undefined || jwksUrl !== undefined) {
+    if (secret !== undefined) {
+      problem(
+        'JWT_SECRET',
+        'must not be set together with JWT_PUBLIC_KEY or JWT_JWKS_URL (HS256 is for local runs only)',
+      );
+    }
+    if (issuer === undefined) problem('JWT_ISSUER', 'must be set when JWT_PUBLIC_KEY or JWT_JWKS_URL is set');
+    if (audience === undefined) {
+      problem('JWT_AUDIENCE', 'must be set when JWT_PUBLIC_KEY or JWT_JWKS_URL is set');
+    }
   }
   return { secret, publicKey, jwksUrl, issuer, audience };
 }
@@ -176,11 +230,53 @@ function isUsablePublicKey(pem: string): boolean {
   }
 }
 
-function isHttpUrl(text: string): boolean {
+const LOWER_CASE_GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function readOperatorTenantIds(env: Env, problem: (variable: string, expected: string) => void): string[] {
+  const text = valueOf(env, 'OPERATOR_TENANT_IDS');
+  if (text === undefined) return [];
+  const ids = text.split(',').map((id) => id.trim());
+  if (!ids.every((id) => LOWER_CASE_GUID.test(id))) {
+    problem('OPERATOR_TENANT_IDS', 'must be a comma-separated list of lower-case tenant GUIDs');
+    return [];
+  }
+  return [...new Set(ids)];
+}
+
+function readRateLimit(
+  env: Env,
+  variable: string,
+  defaultValue: number,
+  problem: (variable: string, expected: string) => void,
+): number {
+  const text = valueOf(env, variable);
+  if (text === undefined) return defaultValue;
+  if (!/^\d{1,7}$/.test(text) || Number(text) > MAX_RATE_LIMIT_PER_MINUTE) {
+    problem(
+      variable,
+      `must be a whole number of requests per minute, 0 (no limit) to ${MAX_RATE_LIMIT_PER_MINUTE}`,
+    );
+    return defaultValue;
+  }
+  return Number(text);
+}
+
+/** https, or http to this machine only (a test's key server): keys fetched in clear could be swapped. */
+function isAllowedJwksUrl(text: string): boolean {
+  let url: URL;
   try {
-    const url = new URL(text);
-    return url.protocol === 'https:' || url.protocol === 'http:';
+    url = new URL(text);
   } catch {
     return false;
   }
+  if (url.protocol === 'https:') return true;
+  return url.protocol === 'http:' && isLoopbackHost(url.hostname);
+}
+
+function isLoopbackHost(hostname: string): boolean {
+  if (hostname === 'localhost' || hostname === '[::1]') return true;
+  const octets = hostname.split('.');
+  return (
+    octets.length === 4 && octets[0] === '127' && octets.every((o) => /^\d{1,3}$/.test(o) && Number(o) <= 255)
+  );
 }

@@ -1,7 +1,9 @@
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
 import { JwtVerifier } from './auth/jwt-verifier';
+import { RATE_LIMIT_WINDOW_MS, RateLimitGuard } from './auth/rate-limit.guard';
 import { SERVICE_CONFIG, type ServiceConfig } from './config';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { createValidationPipe } from './errors/validation';
@@ -13,9 +15,9 @@ import { MetricsController } from './metrics/metrics.controller';
 import { metricsRegistry } from './metrics/metrics';
 
 /**
- * What every HTTP service shares: authentication on every route, Partner Center–shaped errors,
+ * What every HTTP service shares: per-caller rate limits and authentication on every route, Partner Center–shaped errors,
  * validation, correlation ids, access logs and metrics, `/health/*` and `/metrics`. Import it once,
- * in the root module (`createServiceApp` does).
+ * in the root module (`createServiceApp` does). The service provides its `PartnerDirectory` (S-03).
  */
 @Module({})
 export class PlatformModule implements NestModule {
@@ -24,11 +26,20 @@ export class PlatformModule implements NestModule {
     return {
       module: PlatformModule,
       global: true,
+      imports: [
+        ThrottlerModule.forRoot({
+          throttlers: [
+            { name: 'default', ttl: RATE_LIMIT_WINDOW_MS, limit: config.rateLimit.perPartnerPerMinute },
+          ],
+        }),
+      ],
       controllers: [HealthController, MetricsController],
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
         ReadinessRegistry,
         JwtVerifier,
+        // In this order: the rate limit counts calls that authentication then refuses.
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: JwtAuthGuard },
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },

@@ -5,6 +5,8 @@ import { appendToLog } from './chained-log';
 
 const MIB = 1024 * 1024;
 
+export const AUDIT_LOG_CONSUMER = 'audit-log';
+
 /** Keeps every message of every topic, the dead-letter topics included, in the chained log (U-01, U-02). */
 @Injectable()
 export class AllTopicsConsumer implements OnModuleInit {
@@ -15,10 +17,12 @@ export class AllTopicsConsumer implements OnModuleInit {
 
   onModuleInit(): void {
     this.runner = this.messaging.registerConsumer({
-      name: 'audit-log',
+      name: AUDIT_LOG_CONSUMER,
       mode: 'raw',
       // The log's own identities (eventId per topic, else place and time) make each append idempotent, in the same transaction.
       dedupe: false,
+      // Positions with each chunk: S-03's partner directory waits for the log to reach a registration.
+      trackPositions: true,
       topics: [...ALL_TOPICS, ...DLQ_TOPICS],
       // A partition's whole fetched batch in one transaction, and bigger batches than by default: every chunk pays
       // a commit and round trips while it holds the chain head, which all appends wait for.

@@ -166,6 +166,25 @@ describe('audit service: the chained, append-only log (real broker, real databas
     return (await superuser.query(text, params)).rows;
   }
 
+  /**
+   * A partner registered as reseller-relationship registers one (S-03: only registered partners
+   * read their events), once the log holds the registration. Returns its id and the event's id.
+   */
+  async function registeredPartner(): Promise<{ partnerId: string; registrationEventId: string }> {
+    const partnerId = randomUUID();
+    const registration = buildEnvelope(
+      'PartnerRegistered',
+      { partnerId, partnerType: 'DirectBill', cloud: 'Public', name: 'Contoso' },
+      { producer: 'reseller-relationship' },
+    );
+    await producer.send({
+      topic: Topics.PartnersRelationships,
+      messages: [{ key: partnerId, value: JSON.stringify(registration) }],
+    });
+    await waitStored([registration.eventId]);
+    return { partnerId, registrationEventId: registration.eventId };
+  }
+
   const get = (path: string, token: string, query: Record<string, unknown> = {}) =>
     audit.http().get(path).query(query).set('Authorization', token);
 
@@ -577,7 +596,8 @@ describe('audit service: the chained, append-only log (real broker, real databas
     });
 
     it("U-03: a partner reads only its own partner's events, naming another partner is 403, a customer gets 403", async () => {
-      const [partnerA, partnerB] = [randomUUID(), randomUUID()];
+      const { partnerId: partnerA, registrationEventId } = await registeredPartner();
+      const partnerB = randomUUID();
       const customerTenantId = randomUUID();
       const published = [
         events.attested(partnerA, customerTenantId),
@@ -597,7 +617,7 @@ describe('audit service: the chained, append-only log (real broker, real databas
         .trim()
         .split('\n')
         .map((l) => JSON.parse(l));
-      expect(lines.map((l) => l.eventId)).toEqual([published[0].eventId]);
+      expect(lines.map((l) => l.eventId)).toEqual([registrationEventId, published[0].eventId]);
 
       const other = await get('/v1/audit/events', tokenA, { partnerId: partnerB });
       expect(other.status).toBe(403);
@@ -794,7 +814,7 @@ describe('audit service: the chained, append-only log (real broker, real databas
   });
 
   it('U-04: the evidence packet gathers the acceptances, relationships and decisions of one customer, in order', async () => {
-    const partnerA = randomUUID();
+    const { partnerId: partnerA } = await registeredPartner();
     const customerTenantId = randomUUID();
     const orderId = `order-${randomUUID()}`;
     const created = events.tenantCreated(partnerA, customerTenantId);
@@ -826,7 +846,7 @@ describe('audit service: the chained, append-only log (real broker, real databas
     expect(ids(partner.body.acceptances)).toEqual([attested.eventId]);
     const stranger = await get(
       `/v1/audit/customers/${customerTenantId}/evidence`,
-      await bearer({ tenantId: randomUUID(), roles: ['AdminAgent'] }),
+      await bearer({ tenantId: (await registeredPartner()).partnerId, roles: ['AdminAgent'] }),
     );
     expect([
       ...stranger.body.acceptances,
@@ -836,7 +856,7 @@ describe('audit service: the chained, append-only log (real broker, real databas
   });
 
   it('U-05: for one order, the decision, its request, the acceptance fact it relied on and the policy version', async () => {
-    const partnerA = randomUUID();
+    const { partnerId: partnerA } = await registeredPartner();
     const customerTenantId = randomUUID();
     const approvedOrder = `order-${randomUUID()}`;
     const blockedOrder = `order-${randomUUID()}`;
@@ -877,7 +897,7 @@ describe('audit service: the chained, append-only log (real broker, real databas
 
     const stranger = await get(
       `/v1/audit/orders/${approvedOrder}`,
-      await bearer({ tenantId: randomUUID(), roles: ['AdminAgent'] }),
+      await bearer({ tenantId: (await registeredPartner()).partnerId, roles: ['AdminAgent'] }),
     );
     expect(stranger.status).toBe(404);
     expect(stranger.body).toMatchObject({ code: 610405, errorName: 'OrderNotFound' });

@@ -1,11 +1,15 @@
 import { Controller, Get } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { exportSPKI, generateKeyPair, SignJWT, type KeyLike } from 'jose';
+import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 import { createSecretKey } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createPlatformTestApp, TEST_JWT_SECRET, testConfig } from '../testing/platform-test-app';
 import { CurrentPrincipal, CustomerRoute, Public, Roles } from './auth.decorators';
 import { signHs256Token, type DevTokenClaims } from './dev-token';
+import { JwtVerifier } from './jwt-verifier';
+import { PartnerDirectory, partnerRegistrationNotYetKnown } from './partner-directory';
 import type { Principal } from './principal';
 
 const PARTNER_TENANT = '0f3c6a4e-2f5b-4c1d-9a8e-7b6d5c4b3a21';
@@ -46,8 +50,23 @@ function unsigned(claims: object): string {
   return `${part({ alg: 'none', typ: 'JWT' })}.${part({ ...claims, exp: Math.floor(Date.now() / 1000) + 600 })}.`;
 }
 
-async function signWith(alg: 'RS256' | 'ES256', key: KeyLike, claims: DevTokenClaims): Promise<string> {
-  return new SignJWT(claims).setProtectedHeader({ alg }).setExpirationTime('5m').sign(key);
+const ISSUER = 'https://login.test/';
+const AUDIENCE = 'api://acceptance-gate';
+/** A real identity provider's settings: its keys (added by each test), issuer and audience, no HS256 secret. */
+const IDENTITY_PROVIDER = { JWT_SECRET: '', JWT_ISSUER: ISSUER, JWT_AUDIENCE: AUDIENCE };
+
+async function signWith(
+  alg: 'RS256' | 'ES256',
+  key: KeyLike,
+  claims: DevTokenClaims,
+  kid?: string,
+): Promise<string> {
+  return new SignJWT(claims)
+    .setProtectedHeader(kid ? { alg, kid } : { alg })
+    .setIssuer(ISSUER)
+    .setAudience(AUDIENCE)
+    .setExpirationTime('5m')
+    .sign(key);
 }
 
 describe('JwtAuthGuard with HS256', () => {
@@ -74,6 +93,7 @@ describe('JwtAuthGuard with HS256', () => {
       userId: USER,
       roles: ['SalesAgent'],
       isCustomer: false,
+      actsAsOperator: false,
     });
   });
 
@@ -140,7 +160,7 @@ describe('JwtAuthGuard with HS256', () => {
   });
 
   it('lets any one of the required roles through', async () => {
-    const token = await signHs256Token(TEST_JWT_SECRET, agent(['SalesAgent', 'PlatformAdmin']));
+    const token = await signHs256Token(TEST_JWT_SECRET, agent(['SalesAgent', 'AdminAgent']));
     await get('/probe/admin', token).expect(200);
   });
 
@@ -222,7 +242,7 @@ describe.each(['RS256', 'ES256'] as const)('JwtAuthGuard with a %s public key', 
     publicKeyPem = await exportSPKI(pair.publicKey);
     app = await createPlatformTestApp(
       [ProbeController],
-      testConfig({ JWT_SECRET: '', JWT_PUBLIC_KEY: publicKeyPem.replace(/\n/g, '\\n') }),
+      testConfig({ ...IDENTITY_PROVIDER, JWT_PUBLIC_KEY: publicKeyPem.replace(/\n/g, '\\n') }),
     );
   });
   afterAll(() => app.close());
@@ -247,7 +267,167 @@ describe.each(['RS256', 'ES256'] as const)('JwtAuthGuard with a %s public key', 
   });
 
   it('refuses HS256, even signed with the public key as the secret', async () => {
-    const forged = await signHs256Token(publicKeyPem, agent(['PlatformAdmin']));
+    const forged = await signHs256Token(publicKeyPem, agent(['PlatformAdmin']), {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
     await call(forged).expect(401);
+  });
+});
+
+const OPERATOR_TENANT = '00000000-0000-4000-8000-0000000000a1';
+const UNREGISTERED_TENANT = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
+
+@Controller('operator')
+class OperatorProbeController {
+  @Roles('PlatformAdmin')
+  @Get('publish')
+  publish(@CurrentPrincipal() principal: Principal) {
+    return principal;
+  }
+
+  @Roles('Auditor', 'AdminAgent')
+  @Get('read')
+  read(@CurrentPrincipal() principal: Principal) {
+    return principal;
+  }
+}
+
+/** A directory whose answer a test sets: registered tenants, or "cannot be sure yet". */
+class SettablePartnerDirectory extends PartnerDirectory {
+  registered = new Set<string>([PARTNER_TENANT]);
+  unsure = false;
+  asked: string[] = [];
+
+  isRegistered(partnerId: string): Promise<boolean> {
+    this.asked.push(partnerId);
+    if (this.unsure) return Promise.reject(partnerRegistrationNotYetKnown());
+    return Promise.resolve(this.registered.has(partnerId));
+  }
+}
+
+describe('S-03: JwtAuthGuard, operator roles and registered partners', () => {
+  let app: NestExpressApplication;
+  const partners = new SettablePartnerDirectory();
+  const get = async (path: string, claims: DevTokenClaims, status: number) =>
+    request(app.getHttpServer())
+      .get(path)
+      .set('Authorization', `Bearer ${await signHs256Token(TEST_JWT_SECRET, claims)}`)
+      .expect(status);
+
+  beforeAll(async () => {
+    app = await createPlatformTestApp(
+      [ProbeController, OperatorProbeController],
+      testConfig({ OPERATOR_TENANT_IDS: OPERATOR_TENANT }),
+      false,
+      partners,
+    );
+  });
+  afterAll(() => app.close());
+  beforeEach(() => {
+    partners.unsure = false;
+    partners.asked = [];
+  });
+
+  it('S-03: honours PlatformAdmin and Auditor from an operator tenant, which acts without being a partner', async () => {
+    const admin = await get('/operator/publish', agent(['PlatformAdmin'], OPERATOR_TENANT), 200);
+    expect(admin.body).toMatchObject({ roles: ['PlatformAdmin'], actsAsOperator: true });
+    await get('/operator/read', agent(['Auditor'], OPERATOR_TENANT), 200);
+    expect(partners.asked).toEqual([]);
+  });
+
+  it('S-03: drops PlatformAdmin and Auditor from any other tenant, registered partner or not', async () => {
+    const publish = await get('/operator/publish', agent(['PlatformAdmin'], PARTNER_TENANT), 403);
+    expect(publish.body).toMatchObject({ code: 610003, errorName: 'Forbidden' });
+    await get('/operator/read', agent(['Auditor'], PARTNER_TENANT), 403);
+    await get('/operator/read', agent(['Auditor'], UNREGISTERED_TENANT), 403);
+    const principal = await get('/probe/any', agent(['Auditor', 'SalesAgent'], PARTNER_TENANT), 200);
+    expect(principal.body).toMatchObject({ roles: ['SalesAgent'], actsAsOperator: false });
+  });
+
+  it('S-03: an operator tenant with only partner roles is no operator: it must be a registered partner', async () => {
+    const response = await get('/probe/any', agent(['AdminAgent'], OPERATOR_TENANT), 403);
+    expect(response.body.errorName).toBe('PartnerNotRegistered');
+  });
+
+  it('S-03: refuses a partner token whose tid was never registered, in Partner Center shape', async () => {
+    const response = await get('/probe/any', agent(['AdminAgent'], UNREGISTERED_TENANT), 403);
+    expect(response.body).toEqual({
+      code: 610030,
+      errorName: 'PartnerNotRegistered',
+      description: expect.stringContaining('must be registered by the operator'),
+      isRetryable: false,
+      parameters: { partnerId: UNREGISTERED_TENANT },
+    });
+    expect(partners.asked).toEqual([UNREGISTERED_TENANT]);
+  });
+
+  it('S-03: lets a registered partner act', async () => {
+    await get('/probe/any', agent(['HelpdeskAgent'], PARTNER_TENANT), 200);
+  });
+
+  it('S-03: answers 503 with Retry-After, not 403, when the directory cannot be sure yet', async () => {
+    partners.unsure = true;
+    const response = await get('/probe/any', agent(['AdminAgent'], UNREGISTERED_TENANT), 503);
+    expect(response.headers['retry-after']).toBe('2');
+    expect(response.body).toMatchObject({ errorName: 'PartnerRegistrationNotYetKnown', isRetryable: true });
+  });
+
+  it('S-03: does not ask about customers, whose tokens name a customer tenant', async () => {
+    await get('/probe/customer', customer(), 200);
+    expect(partners.asked).toEqual([]);
+  });
+});
+
+describe('S-03: JwtAuthGuard with keys from a JWKS URL on a loopback host', () => {
+  let app: NestExpressApplication;
+  let keyServer: Server;
+  let privateKey: KeyLike;
+
+  beforeAll(async () => {
+    const pair = await generateKeyPair('RS256');
+    privateKey = pair.privateKey;
+    const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
+    keyServer = createServer((_req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ keys: [jwk] }));
+    });
+    await new Promise<void>((resolve) => keyServer.listen(0, '127.0.0.1', resolve));
+    const { port } = keyServer.address() as AddressInfo;
+    app = await createPlatformTestApp(
+      [ProbeController],
+      testConfig({ ...IDENTITY_PROVIDER, JWT_JWKS_URL: `http://127.0.0.1:${port}/keys` }),
+    );
+  });
+  afterAll(async () => {
+    await app.close();
+    await new Promise((resolve) => keyServer.close(resolve));
+  });
+  const call = (token: string) =>
+    request(app.getHttpServer()).get('/probe/any').set('Authorization', `Bearer ${token}`);
+
+  it('S-03: accepts a token signed with a key of the set, with the right issuer and audience', async () => {
+    await call(await signWith('RS256', privateKey, agent(['AdminAgent']), 'k1')).expect(200);
+  });
+
+  it('S-03: refuses the same token for another audience', async () => {
+    const other = await new SignJWT(agent(['AdminAgent']))
+      .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+      .setIssuer(ISSUER)
+      .setAudience('api://another-app')
+      .setExpirationTime('5m')
+      .sign(privateKey);
+    await call(other).expect(401);
+  });
+
+  it('S-03: never accepts HS256 beside a key set, even if a secret slipped past the configuration', async () => {
+    const secret = 'a-secret-that-the-configuration-would-refuse!!';
+    const config = { ...testConfig({ ...IDENTITY_PROVIDER, JWT_JWKS_URL: 'https://keys.test/' }) };
+    const verifier = new JwtVerifier({ ...config, jwt: { ...config.jwt, secret } });
+    const forged = await signHs256Token(secret, agent(['AdminAgent']), {
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
+    await expect(verifier.verify(forged)).rejects.toMatchObject({ errorName: 'Unauthorized' });
   });
 });

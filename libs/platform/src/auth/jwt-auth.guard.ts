@@ -1,23 +1,43 @@
-import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import type { Request } from 'express';
+import { CanActivate, ExecutionContext, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { ModuleRef, Reflector } from '@nestjs/core';
+import type { Request, Response } from 'express';
 import { ApiError } from '../errors/api-error';
+import { ErrorCodes } from '../errors/error-codes';
 import { IS_CUSTOMER_ROUTE, IS_PUBLIC, REQUIRED_ROLES } from './auth.decorators';
 import { JwtVerifier } from './jwt-verifier';
-import type { RoleName } from './principal';
-
-const BEARER = /^Bearer +(\S+)\s*$/i;
+import {
+  PARTNER_DIRECTORY_RETRY_AFTER_SECONDS,
+  PartnerDirectory,
+  partnerNotRegistered,
+  partnerRegistrationNotYetKnown,
+} from './partner-directory';
+import type { Principal, RoleName } from './principal';
 
 /**
  * Every HTTP route needs a valid bearer token unless it is `@Public()`. A customer token reaches
- * only `@CustomerRoute()`s and a partner token never does; `@Roles()` then asks for any one of them.
+ * only `@CustomerRoute()`s and a partner token never does; `@Roles()` then asks for any one of them
+ * (operator roles count only from operator tenants, see JwtVerifier). A partner token acts only for
+ * a partner the operator registered (S-03), unless it acts for the operator.
  */
 @Injectable()
-export class JwtAuthGuard implements CanActivate {
+export class JwtAuthGuard implements CanActivate, OnModuleInit {
+  private readonly logger = new Logger(JwtAuthGuard.name);
+  private partners!: PartnerDirectory;
+
   constructor(
     private readonly reflector: Reflector,
     private readonly verifier: JwtVerifier,
+    private readonly moduleRef: ModuleRef,
   ) {}
+
+  /** The service's own directory: a service that provides none does not start (no partner is trusted by default). */
+  onModuleInit(): void {
+    try {
+      this.partners = this.moduleRef.get(PartnerDirectory, { strict: false });
+    } catch {
+      throw new Error('No PartnerDirectory is provided: the service cannot tell registered partners (S-03).');
+    }
+  }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;
@@ -25,13 +45,12 @@ export class JwtAuthGuard implements CanActivate {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) return true;
 
     const request = context.switchToHttp().getRequest<Request>();
-    const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
-    if (!token) {
+    const principal = await this.verifier.principalOf(request);
+    if (!principal) {
       throw ApiError.unauthorized(
         'This operation needs a token: send the header "Authorization: Bearer <JWT>".',
       );
     }
-    const principal = await this.verifier.verify(token);
     request.principal = principal;
 
     const isCustomerRoute = this.reflector.getAllAndOverride<boolean>(IS_CUSTOMER_ROUTE, targets) ?? false;
@@ -51,6 +70,27 @@ export class JwtAuthGuard implements CanActivate {
         requiredRoles: required.join(','),
       });
     }
+    if (!principal.isCustomer && !principal.actsAsOperator) {
+      await this.requireRegisteredPartner(principal, context.switchToHttp().getResponse<Response>());
+    }
     return true;
+  }
+
+  private async requireRegisteredPartner(principal: Principal, response: Response): Promise<void> {
+    let registered: boolean;
+    try {
+      registered = await this.partners.isRegistered(principal.tenantId);
+    } catch (error) {
+      if (error instanceof ApiError && error.code !== ErrorCodes.PartnerRegistrationNotYetKnown) throw error;
+      // Unsure (lagging copy, database away): a retry, never a refusal of a partner that may be registered.
+      if (!(error instanceof ApiError)) {
+        this.logger.warn(
+          `partner registration could not be read: ${(error as Error)?.message ?? String(error)}`,
+        );
+      }
+      response.setHeader('Retry-After', String(PARTNER_DIRECTORY_RETRY_AFTER_SECONDS));
+      throw error instanceof ApiError ? error : partnerRegistrationNotYetKnown();
+    }
+    if (!registered) throw partnerNotRegistered(principal.tenantId);
   }
 }

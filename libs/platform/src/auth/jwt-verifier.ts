@@ -11,12 +11,14 @@ import {
   type KeyLike,
   type ProtectedHeaderParameters,
 } from 'jose';
+import type { Request } from 'express';
 import { createSecretKey } from 'node:crypto';
 import { SERVICE_CONFIG, type ServiceConfig } from '../config';
 import { ApiError } from '../errors/api-error';
 import { ErrorCodes } from '../errors/error-codes';
-import { CUSTOMER_ROLE, type Principal } from './principal';
+import { CUSTOMER_ROLE, isOperatorRole, type Principal } from './principal';
 
+const BEARER = /^Bearer +(\S+)\s*$/i;
 const ASYMMETRIC_ALGORITHMS = ['RS256', 'ES256'] as const;
 type AsymmetricAlgorithm = (typeof ASYMMETRIC_ALGORITHMS)[number];
 
@@ -42,12 +44,32 @@ export class JwtVerifier {
   private readonly publicKeys = new Map<AsymmetricAlgorithm, Promise<KeyLike | undefined>>();
   private readonly remoteKeySet?: JWTVerifyGetKey;
   private readonly claimChecks: Pick<JWTVerifyOptions, 'issuer' | 'audience'>;
+  private readonly operatorTenants: ReadonlySet<string>;
+  private readonly verified = new WeakMap<Request, Promise<Principal | undefined>>();
 
   constructor(@Inject(SERVICE_CONFIG) private readonly config: ServiceConfig) {
-    const { secret, jwksUrl, issuer, audience } = config.jwt;
-    if (secret) this.secretKey = createSecretKey(Buffer.from(secret, 'utf8'));
+    const { secret, publicKey, jwksUrl, issuer, audience } = config.jwt;
+    // S-03: HS256 only where no public key is configured (the configuration refuses both at once;
+    // this keeps a forged HS256 token out even if it did not).
+    if (secret && !publicKey && !jwksUrl) this.secretKey = createSecretKey(Buffer.from(secret, 'utf8'));
+    this.operatorTenants = new Set(config.operatorTenantIds);
     if (jwksUrl) this.remoteKeySet = createRemoteJWKSet(new URL(jwksUrl));
     this.claimChecks = { issuer, audience };
+  }
+
+  /**
+   * The verified caller of a request, or undefined when it carries no bearer token. Verified once
+   * per request, however many guards ask (the rate limit keys on it before authentication runs).
+   */
+  principalOf(request: Request): Promise<Principal | undefined> {
+    let principal = this.verified.get(request);
+    if (!principal) {
+      const token = BEARER.exec(request.headers.authorization ?? '')?.[1];
+      principal = token ? this.verify(token) : Promise.resolve(undefined);
+      principal.catch(() => undefined);
+      this.verified.set(request, principal);
+    }
+    return principal;
   }
 
   async verify(token: string): Promise<Principal> {
@@ -77,7 +99,7 @@ export class JwtVerifier {
     } catch (error) {
       throw asApiError(error, fromRemoteKeySet);
     }
-    return principalFrom(payload);
+    return principalFrom(payload, this.operatorTenants);
   }
 
   private decodeHeader(token: string): ProtectedHeaderParameters {
@@ -122,7 +144,7 @@ function asApiError(error: unknown, fromRemoteKeySet: boolean): ApiError {
   return unauthorized('The token could not be verified: its signature or format is not valid.');
 }
 
-function principalFrom(payload: JWTPayload): Principal {
+function principalFrom(payload: JWTPayload, operatorTenants: ReadonlySet<string>): Principal {
   const { tid, oid, roles } = payload;
   if (typeof tid !== 'string' || !LOWER_CASE_GUID.test(tid)) {
     throw unauthorized('The token\'s "tid" claim must be the tenant id as a lower-case GUID.');
@@ -133,10 +155,14 @@ function principalFrom(payload: JWTPayload): Principal {
   if (!Array.isArray(roles) || !roles.every((role): role is string => typeof role === 'string')) {
     throw unauthorized('The token\'s "roles" claim must be an array of role names.');
   }
+  // S-03: operator roles from any other tenant are dropped, as if the token did not carry them.
+  const isOperatorTenant = operatorTenants.has(tid);
+  const effectiveRoles = roles.filter((role) => isOperatorTenant || !isOperatorRole(role));
   return Object.freeze({
     tenantId: tid,
     userId: oid.toLowerCase(),
-    roles: Object.freeze([...roles]),
+    roles: Object.freeze([...new Set(effectiveRoles)]),
     isCustomer: roles.includes(CUSTOMER_ROLE),
+    actsAsOperator: effectiveRoles.some(isOperatorRole),
   });
 }

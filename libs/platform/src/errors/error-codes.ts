@@ -7,6 +7,10 @@ export const ErrorCodes = {
   InvalidRequestBody: 610001,
   Unauthorized: 610002,
   Forbidden: 610003,
+  // S-03: only partners the operator registered act as partners. S-09: per-partner rate limits.
+  PartnerNotRegistered: 610030,
+  PartnerRegistrationNotYetKnown: 610031,
+  RateLimitExceeded: 610032,
   NotFound: 610004,
   MalformedJson: 610005,
   PayloadTooLarge: 610006,

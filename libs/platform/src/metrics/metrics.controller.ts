@@ -1,11 +1,13 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { SkipThrottle } from '@nestjs/throttler';
 import { Public } from '../auth/auth.decorators';
 import { metricsRegistry } from './metrics';
 
 @ApiExcludeController()
 @Public()
+@SkipThrottle()
 @Controller('metrics')
 export class MetricsController {
   @Get()
