@@ -33,25 +33,24 @@ export async function applyRelationshipEvent(
   switch (event.eventType) {
     case 'PartnerRegistered': {
       const { partnerId, partnerType, cloud, name } = event.data;
+      // The producer never changes a registration (a different one is refused): the first one stands.
       await manager.query(
         `INSERT INTO attestation.partners (partner_id, partner_type, cloud, name, registered_event_id)
          VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (partner_id) DO UPDATE
-           SET partner_type = EXCLUDED.partner_type, cloud = EXCLUDED.cloud, name = EXCLUDED.name,
-               registered_event_id = EXCLUDED.registered_event_id`,
+         ON CONFLICT (partner_id) DO NOTHING`,
         [partnerId, partnerType, cloud, name, event.eventId],
       );
       return;
     }
     case 'CustomerTenantCreated': {
       const { customerTenantId, partnerId, cloud, country } = event.data;
-      await upsertCustomer(manager, customerTenantId, cloud, country);
+      await upsertCustomer(manager, customerTenantId, cloud, country, event.occurredAt);
       await setRelationship(manager, partnerId, customerTenantId, true, event.occurredAt);
       return;
     }
     case 'ResellerRelationshipAccepted': {
       const { customerTenantId, partnerId, cloud, country, acceptedAt } = event.data;
-      await upsertCustomer(manager, customerTenantId, cloud, country);
+      await upsertCustomer(manager, customerTenantId, cloud, country, acceptedAt);
       await setRelationship(manager, partnerId, customerTenantId, true, acceptedAt);
       return;
     }
@@ -66,19 +65,29 @@ export async function applyRelationshipEvent(
   }
 }
 
+/** S-01: a tenant keeps the first cloud the facts gave it (the earliest fact); a later one never changes it. */
 async function upsertCustomer(
   manager: EntityManager,
   id: string,
   cloud: string,
   country: string,
+  knownAt: string,
 ): Promise<void> {
   await manager.query(
-    `INSERT INTO attestation.customers (customer_tenant_id, cloud, country) VALUES ($1, $2, $3)
-     ON CONFLICT (customer_tenant_id) DO UPDATE SET cloud = EXCLUDED.cloud, country = EXCLUDED.country`,
-    [id, cloud, country],
+    `INSERT INTO attestation.customers AS c (customer_tenant_id, cloud, country, known_at) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (customer_tenant_id) DO UPDATE SET cloud = EXCLUDED.cloud, country = EXCLUDED.country,
+       known_at = EXCLUDED.known_at
+       WHERE c.known_at > EXCLUDED.known_at`,
+    [id, cloud, country, knownAt],
   );
 }
 
+/**
+ * S-05: the relationship keeps the latest fact by its own time (acceptedAt, terminatedAt, or the
+ * creation's occurredAt), so a replayed or late acceptance never re-opens a later termination. The
+ * facts of one pair share the customer's key, hence a partition applied in offset order: at an equal
+ * time a different state replaces the held one (it came later in the topic); a copy changes nothing.
+ */
 async function setRelationship(
   manager: EntityManager,
   partnerId: string,
@@ -87,9 +96,9 @@ async function setRelationship(
   asOf: string,
 ): Promise<void> {
   await manager.query(
-    `INSERT INTO attestation.relationships (partner_id, customer_tenant_id, active, as_of) VALUES ($1, $2, $3, $4)
+    `INSERT INTO attestation.relationships AS r (partner_id, customer_tenant_id, active, as_of) VALUES ($1, $2, $3, $4)
      ON CONFLICT (partner_id, customer_tenant_id) DO UPDATE SET active = EXCLUDED.active, as_of = EXCLUDED.as_of
-       WHERE attestation.relationships.as_of <= EXCLUDED.as_of`,
+       WHERE r.as_of < EXCLUDED.as_of OR (r.as_of = EXCLUDED.as_of AND r.active <> EXCLUDED.active)`,
     [partnerId, customerTenantId, active, asOf],
   );
 }
