@@ -13,6 +13,7 @@ import {
   givenTemplatePublished,
   givenTerminated,
   givenWithdrawn,
+  MCA_TEMPLATE,
   replayOf,
 } from './facts.fixtures';
 import { factOrderingUp, projectionTablesUp, withdrawalHolds } from './projection-schema';
@@ -165,5 +166,60 @@ describe('S-05: the projection SQL agrees with evolve in every arrival order', (
     );
     const lower = givenTemplatePublished(templateId, 1, '2026-03-01T00:00:00.000Z', 'https://example.test/c');
     await expectSameInEveryOrder([older, newer, replayOf(older), published, republished, lower]);
+  });
+
+  it('S-05: rows projected before the migration keep their meaning, and replays of their older facts change nothing', async () => {
+    const legacy = `legacy_${randomBytes(4).toString('hex')}`;
+    const p = randomUUID();
+    const withdrawnCustomer = randomUUID();
+    const currentCustomer = randomUUID();
+    await pg.query(`CREATE SCHEMA ${legacy}`);
+    for (const sql of projectionTablesUp(legacy, true)) await pg.query(sql);
+    // As the gate wrote them before: no attestation id, recorded when applied; one of them withdrawn.
+    for (const c of [withdrawnCustomer, currentCustomer])
+      await pg.query(
+        `INSERT INTO ${legacy}.acceptances (partner_id, customer_tenant_id, agreement_type, source, template_id,
+           date_agreed, event_id, recorded_at, withdrawn_at, withdrawal_event_id)
+         VALUES ($1, $2, 'MicrosoftCustomerAgreement', 'PartnerAttestation', $3, '2024-01-01', $4, $5, $6, $7)`,
+        [
+          p,
+          c,
+          MCA_TEMPLATE,
+          randomUUID(),
+          '2026-01-01T10:00:01Z',
+          c === withdrawnCustomer ? '2026-02-01T10:00:00Z' : null,
+          c === withdrawnCustomer ? randomUUID() : null,
+        ],
+      );
+    await pg.query(
+      `INSERT INTO ${legacy}.customers (customer_tenant_id, cloud, country) VALUES ($1, 'Public', 'US')`,
+      [currentCustomer],
+    );
+    for (const sql of factOrderingUp(legacy)) await pg.query(sql);
+
+    const original = (c: string) => givenAttested(p, c, '2026-01-01T10:00:00.000Z');
+    const withdrawnNow = givenWithdrawn(original(currentCustomer), '2026-03-01T10:00:00.000Z');
+    for (const fact of [
+      replayOf(original(withdrawnCustomer)),
+      replayOf(original(currentCustomer)),
+      withdrawnNow,
+      givenRelationshipAccepted(randomUUID(), currentCustomer, '2026-04-01T10:00:00.000Z', 'UsGovernment'),
+    ])
+      await applyWrites(manager, legacy, writesOf(fact));
+    const { rows } = await pg.query(
+      `SELECT customer_tenant_id AS customer, attestation_id IS NULL AS legacy,
+              CASE WHEN ${withdrawalHolds('a')} THEN withdrawn_at END IS NOT NULL AS withdrawn
+         FROM ${legacy}.acceptances a ORDER BY withdrawn_at NULLS LAST`,
+    );
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        { customer: withdrawnCustomer, legacy: true, withdrawn: true },
+        { customer: currentCustomer, legacy: true, withdrawn: true },
+      ]),
+    );
+    const cloud = await pg.query(`SELECT cloud FROM ${legacy}.customers WHERE customer_tenant_id = $1`, [
+      currentCustomer,
+    ]);
+    expect(cloud.rows[0].cloud).toBe('Public');
   });
 });
