@@ -15,6 +15,7 @@ import {
 } from '@app/testing';
 import { OrderGateModule } from '../order-gate.module';
 import { FACTS_CONSUMER } from './facts.consumer';
+import { factOrderingUp, PROJECTION_CONTENT, projectionTablesUp } from './projection-schema';
 import {
   givenAttested,
   givenCustomerCreated,
@@ -201,5 +202,22 @@ describe('S-05, S-01: replayed and late facts in the gate', () => {
       outcome: 'Approved',
       reason: 'NationalCloudExempt',
     });
+  });
+
+  it('S-05: gate:rebuild builds the same tables as the migrations, so a rebuilt projection can equal the live one', async () => {
+    const scratch = `rebuild_shape_${randomUUID().slice(0, 8)}`;
+    await pg.query(`CREATE SCHEMA ${scratch}`);
+    for (const sql of [...projectionTablesUp(scratch, true), ...factOrderingUp(scratch)]) await pg.query(sql);
+    const shape = async (schema: string) =>
+      (
+        await pg.query(
+          `SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns
+            WHERE table_schema = $1 AND table_name = ANY($2) ORDER BY table_name, column_name`,
+          [schema, Object.keys(PROJECTION_CONTENT)],
+        )
+      ).rows;
+    const live = await shape('order_gate');
+    expect(live.length).toBeGreaterThan(0);
+    expect(await shape(scratch)).toEqual(live);
   });
 });
