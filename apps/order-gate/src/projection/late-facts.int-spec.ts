@@ -1,6 +1,7 @@
 import { randomUUID } from 'crypto';
 import { Producer } from 'kafkajs';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
 import { KnownEventEnvelope, OrderKind, OrderRequestedV1, Topics } from '@app/contracts';
 import {
   bearer,
@@ -14,6 +15,9 @@ import {
   uniqueGroupPrefix,
 } from '@app/testing';
 import { OrderGateModule } from '../order-gate.module';
+import { diffProjections } from '../rebuild/rebuild-projection';
+import { applyWrites } from './apply-writes';
+import { writesOf } from './evolve';
 import { FACTS_CONSUMER } from './facts.consumer';
 import { factOrderingUp, PROJECTION_CONTENT, projectionTablesUp } from './projection-schema';
 import {
@@ -219,5 +223,22 @@ describe('S-05, S-01: replayed and late facts in the gate', () => {
     const live = await shape('order_gate');
     expect(live.length).toBeGreaterThan(0);
     expect(await shape(scratch)).toEqual(live);
+
+    // The rebuild's comparison runs on those tables: the same facts applied to both give no difference.
+    const twin = `${scratch}_twin`;
+    await pg.query(`CREATE SCHEMA ${twin}`);
+    for (const sql of [...projectionTablesUp(twin, true), ...factOrderingUp(twin)]) await pg.query(sql);
+    const attestation = givenAttested(randomUUID(), randomUUID(), minutesAgo(3));
+    const facts = [attestation, givenWithdrawn(attestation, minutesAgo(2)), replayOf(attestation)];
+    const db = { query: (sql: string, params?: unknown[]) => pg.query(sql, params).then((r) => r.rows) };
+    for (const schema of [scratch, twin])
+      for (const f of facts) await applyWrites(db as Pick<DataSource, 'query'>, schema, writesOf(f));
+    expect(await diffProjections(db as DataSource, scratch, twin)).toEqual([]);
+    await applyWrites(
+      db as Pick<DataSource, 'query'>,
+      twin,
+      writesOf(givenAttested(randomUUID(), randomUUID(), minutesAgo(1))),
+    );
+    expect(await diffProjections(db as DataSource, scratch, twin)).toHaveLength(1);
   });
 });
