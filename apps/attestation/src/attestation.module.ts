@@ -7,6 +7,7 @@ import { ATTESTATION_SETTINGS, AttestationSettings, loadAttestationSettings } fr
 import { IdempotentRequests } from './idempotency/idempotent-requests';
 import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
 import { AttestationComplete1763900000000 } from './migrations/1763900000000-attestation-complete';
+import { FirstKnownCloud1764320000000 } from './migrations/1764320000000-first-known-cloud';
 import { CustomerAgreementRecordsController } from './records/customer-agreement-records.controller';
 import { AttestationFactsReader } from './relationships/attestation-facts';
 import { AttestationPartnerDirectory } from './relationships/attestation-partner-directory';
@@ -20,6 +21,7 @@ export const ATTESTATION_MIGRATIONS = [
   Foundation1763700000000,
   AttestationComplete1763900000000,
   outboxLeaseMigration(ATTESTATION_SCHEMA),
+  FirstKnownCloud1764320000000,
 ];
 
 /**

@@ -6,6 +6,7 @@ import { OrdersRequestedConsumer } from './decision/orders-requested.consumer';
 import { GateController } from './gate-api/gate.controller';
 import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
 import { GateComplete1763950000000 } from './migrations/1763950000000-gate-complete';
+import { FactOrdering1764310000000 } from './migrations/1764310000000-fact-ordering';
 import { loadPolicy } from './policy/policy-loader';
 import { FactsConsumer } from './projection/facts.consumer';
 import { GatePartnerDirectory } from './projection/gate-partner-directory';
@@ -16,6 +17,7 @@ export const ORDER_GATE_MIGRATIONS = [
   Foundation1763700000000,
   GateComplete1763950000000,
   outboxLeaseMigration(ORDER_GATE_SCHEMA),
+  FactOrdering1764310000000,
 ];
 
 @Module({})

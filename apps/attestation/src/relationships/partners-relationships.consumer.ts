@@ -49,9 +49,7 @@ export async function applyRelationshipEvents(
     await manager.query(
       `INSERT INTO attestation.partners (partner_id, partner_type, cloud, name, registered_event_id)
        SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[])
-       ON CONFLICT (partner_id) DO UPDATE
-         SET partner_type = EXCLUDED.partner_type, cloud = EXCLUDED.cloud, name = EXCLUDED.name,
-             registered_event_id = EXCLUDED.registered_event_id`,
+       ON CONFLICT (partner_id) DO NOTHING`,
       [
         partners.map((p) => p.partnerId),
         partners.map((p) => p.partnerType),
@@ -62,21 +60,24 @@ export async function applyRelationshipEvents(
     );
   if (customers.length > 0)
     await manager.query(
-      `INSERT INTO attestation.customers (customer_tenant_id, cloud, country)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[])
-       ON CONFLICT (customer_tenant_id) DO UPDATE SET cloud = EXCLUDED.cloud, country = EXCLUDED.country`,
+      `INSERT INTO attestation.customers AS c (customer_tenant_id, cloud, country, known_at)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[])
+       ON CONFLICT (customer_tenant_id) DO UPDATE
+         SET cloud = EXCLUDED.cloud, country = EXCLUDED.country, known_at = EXCLUDED.known_at
+         WHERE c.known_at > EXCLUDED.known_at`,
       [
         customers.map((c) => c.customerTenantId),
         customers.map((c) => c.cloud),
         customers.map((c) => c.country),
+        customers.map((c) => c.knownAt),
       ],
     );
   if (relationships.length > 0)
     await manager.query(
-      `INSERT INTO attestation.relationships (partner_id, customer_tenant_id, active, as_of)
+      `INSERT INTO attestation.relationships AS r (partner_id, customer_tenant_id, active, as_of)
        SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::boolean[], $4::timestamptz[])
        ON CONFLICT (partner_id, customer_tenant_id) DO UPDATE SET active = EXCLUDED.active, as_of = EXCLUDED.as_of
-         WHERE attestation.relationships.as_of <= EXCLUDED.as_of`,
+         WHERE r.as_of < EXCLUDED.as_of OR (r.as_of = EXCLUDED.as_of AND r.active <> EXCLUDED.active)`,
       [
         relationships.map((r) => r.partnerId),
         relationships.map((r) => r.customerTenantId),

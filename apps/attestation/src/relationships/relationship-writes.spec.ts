@@ -20,7 +20,7 @@ describe('relationshipWrites: a run of relationship facts as one write per key (
   const terminated = (terminatedAt: string) =>
     fact('ResellerRelationshipTerminated', { partnerId, customerTenantId, terminatedAt, reason: 'x' });
 
-  it('A-17: a created customer is known and related to its partner; a registered partner is known by its last registration', () => {
+  it('A-17: a created customer is known and related to its partner; a registered partner is known by its first registration (S-05: the producer never changes one)', () => {
     const first = fact('PartnerRegistered', {
       partnerId,
       partnerType: 'DirectBill',
@@ -42,13 +42,13 @@ describe('relationshipWrites: a run of relationship facts as one write per key (
       partners: [
         {
           partnerId,
-          partnerType: 'IndirectProvider',
+          partnerType: 'DirectBill',
           cloud: 'Public',
-          name: 'B',
-          registeredEventId: again.eventId,
+          name: 'A',
+          registeredEventId: first.eventId,
         },
       ],
-      customers: [{ customerTenantId, cloud: 'Public', country: 'DE' }],
+      customers: [{ customerTenantId, cloud: 'Public', country: 'DE', knownAt: '2026-11-20T11:00:00.000Z' }],
       relationships: [{ partnerId, customerTenantId, active: true, asOf: '2026-11-20T11:00:00.000Z' }],
     });
   });
@@ -83,5 +83,22 @@ describe('relationshipWrites: a run of relationship facts as one write per key (
       customers: [],
       relationships: [],
     });
+  });
+
+  it('S-01, S-05: a tenant keeps the cloud of its earliest fact, whatever the order they come in; a copy of the held relationship fact changes nothing', () => {
+    const first = accepted('2026-11-20T09:00:00.000Z', 'Public');
+    const later = accepted('2026-11-20T12:00:00.000Z', 'UsGovernment');
+    for (const run of [
+      [first, later],
+      [later, first],
+    ])
+      expect(relationshipWrites(run).customers).toEqual([
+        { customerTenantId, cloud: 'Public', country: 'US', knownAt: '2026-11-20T09:00:00.000Z' },
+      ]);
+    const held = accepted('2026-11-20T12:00:00.000Z');
+    const copy = { ...held, eventId: randomUUID() };
+    expect(relationshipWrites([held, copy]).relationships).toEqual([
+      { partnerId, customerTenantId, active: true, asOf: '2026-11-20T12:00:00.000Z' },
+    ]);
   });
 });

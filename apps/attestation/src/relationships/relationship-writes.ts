@@ -17,6 +17,8 @@ export interface CustomerRow {
   customerTenantId: string;
   cloud: string;
   country: string;
+  /** The time of the fact that made the tenant known: the earliest fact's cloud stands (S-01). */
+  knownAt: string;
 }
 
 export interface RelationshipRow {
@@ -34,9 +36,11 @@ export interface RelationshipWrites {
 }
 
 /**
- * The rows `events` (in topic order per key) leave. A partner or customer takes its last fact; a
- * relationship takes its latest fact by time, the later in order on a tie, as the upsert's
- * `as_of <= EXCLUDED.as_of` does against what is stored.
+ * The rows `events` (in topic order per key) leave, as the upserts of `applyRelationshipEvents` do
+ * against what is stored. A partner keeps its first registration (the producer never changes one);
+ * a customer keeps the cloud of its earliest fact (S-01). A relationship takes its latest fact by the
+ * fact's own time (S-05); on a tie a different state replaces the held one (it came later in the
+ * topic), and a copy changes nothing.
  */
 export function relationshipWrites(events: readonly KnownEventEnvelope[]): RelationshipWrites {
   const partners = new Map<string, PartnerRow>();
@@ -45,24 +49,31 @@ export function relationshipWrites(events: readonly KnownEventEnvelope[]): Relat
   const relate = (row: RelationshipRow) => {
     const key = `${row.partnerId}/${row.customerTenantId}`;
     const held = relationships.get(key);
-    if (!held || Date.parse(held.asOf) <= Date.parse(row.asOf)) relationships.set(key, row);
+    const [heldAt, rowAt] = [Date.parse(held?.asOf ?? ''), Date.parse(row.asOf)];
+    if (!held || heldAt < rowAt || (heldAt === rowAt && held.active !== row.active))
+      relationships.set(key, row);
+  };
+  const know = (row: CustomerRow) => {
+    const held = customers.get(row.customerTenantId);
+    if (!held || Date.parse(row.knownAt) < Date.parse(held.knownAt)) customers.set(row.customerTenantId, row);
   };
   for (const event of events) {
     switch (event.eventType) {
       case 'PartnerRegistered': {
         const { partnerId, partnerType, cloud, name } = event.data;
-        partners.set(partnerId, { partnerId, partnerType, cloud, name, registeredEventId: event.eventId });
+        if (!partners.has(partnerId))
+          partners.set(partnerId, { partnerId, partnerType, cloud, name, registeredEventId: event.eventId });
         break;
       }
       case 'CustomerTenantCreated': {
         const { customerTenantId, partnerId, cloud, country } = event.data;
-        customers.set(customerTenantId, { customerTenantId, cloud, country });
+        know({ customerTenantId, cloud, country, knownAt: event.occurredAt });
         relate({ partnerId, customerTenantId, active: true, asOf: event.occurredAt });
         break;
       }
       case 'ResellerRelationshipAccepted': {
         const { customerTenantId, partnerId, cloud, country, acceptedAt } = event.data;
-        customers.set(customerTenantId, { customerTenantId, cloud, country });
+        know({ customerTenantId, cloud, country, knownAt: acceptedAt });
         relate({ partnerId, customerTenantId, active: true, asOf: acceptedAt });
         break;
       }

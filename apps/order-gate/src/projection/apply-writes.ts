@@ -2,7 +2,11 @@ import { EntityManager } from 'typeorm';
 import { quoteIdent } from '@app/messaging';
 import { ProjectionWrite } from './evolve';
 
-/** The thin SQL side of the projection: one statement per write, in the given schema. */
+/**
+ * The SQL side of `evolve`: one statement per write, in the given schema, and no read. Each upsert's
+ * `WHERE` is the row's rule from `fact-order.ts` (S-05): the row keeps the latest fact, an equal time
+ * from a different fact replaces it (it came later in the topic), a copy changes nothing.
+ */
 export async function applyWrites(
   manager: Pick<EntityManager, 'query'>,
   schema: string,
@@ -12,69 +16,103 @@ export async function applyWrites(
   for (const w of writes) {
     switch (w.kind) {
       case 'attestation':
+        // attested_at is NULL on a row a withdrawal opened before its attestation arrived.
         await manager.query(
-          `INSERT INTO ${s}.acceptances
-             (partner_id, customer_tenant_id, agreement_type, source, template_id, date_agreed, event_id)
-           VALUES ($1, $2, $3, 'PartnerAttestation', $4, $5, $6)
+          `INSERT INTO ${s}.acceptances AS a
+             (partner_id, customer_tenant_id, agreement_type, source, template_id, date_agreed, event_id,
+              attestation_id, attested_at)
+           VALUES ($1, $2, $3, 'PartnerAttestation', $4, $5, $6, $7, $8)
            ON CONFLICT (partner_id, customer_tenant_id, agreement_type) DO UPDATE
-             SET template_id = EXCLUDED.template_id, date_agreed = EXCLUDED.date_agreed, event_id = EXCLUDED.event_id,
-                 withdrawn_at = NULL, withdrawal_event_id = NULL, recorded_at = now()`,
-          [w.partnerId, w.customerTenantId, w.agreementType, w.templateId, w.dateAgreed, w.eventId],
+             SET source = EXCLUDED.source, template_id = EXCLUDED.template_id, date_agreed = EXCLUDED.date_agreed,
+                 event_id = EXCLUDED.event_id, attestation_id = EXCLUDED.attestation_id,
+                 attested_at = EXCLUDED.attested_at, recorded_at = now()
+             WHERE a.attested_at IS NULL OR a.attested_at < EXCLUDED.attested_at
+                OR (a.attested_at = EXCLUDED.attested_at AND a.attestation_id IS DISTINCT FROM EXCLUDED.attestation_id)`,
+          [
+            w.partnerId,
+            w.customerTenantId,
+            w.agreementType,
+            w.templateId,
+            w.dateAgreed,
+            w.eventId,
+            w.attestationId,
+            w.attestedAt,
+          ],
         );
         break;
       case 'withdrawal':
+        // The last withdrawal of the pair; it holds only for the attestation it names (gate-views).
         await manager.query(
-          `UPDATE ${s}.acceptances SET withdrawn_at = $4, withdrawal_event_id = $5
-            WHERE partner_id = $1 AND customer_tenant_id = $2 AND agreement_type = $3`,
-          [w.partnerId, w.customerTenantId, w.agreementType, w.withdrawnAt, w.eventId],
+          `INSERT INTO ${s}.acceptances AS a
+             (partner_id, customer_tenant_id, agreement_type, withdrawn_at, withdrawal_event_id, withdrawn_attestation_id)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           ON CONFLICT (partner_id, customer_tenant_id, agreement_type) DO UPDATE
+             SET withdrawn_at = EXCLUDED.withdrawn_at, withdrawal_event_id = EXCLUDED.withdrawal_event_id,
+                 withdrawn_attestation_id = EXCLUDED.withdrawn_attestation_id
+             WHERE a.withdrawn_at IS NULL OR a.withdrawn_at < EXCLUDED.withdrawn_at
+                OR (a.withdrawn_at = EXCLUDED.withdrawn_at
+                    AND a.withdrawn_attestation_id IS DISTINCT FROM EXCLUDED.withdrawn_attestation_id)`,
+          [w.partnerId, w.customerTenantId, w.agreementType, w.withdrawnAt, w.eventId, w.attestationId],
         );
         break;
       case 'directAcceptance':
         await manager.query(
-          `INSERT INTO ${s}.direct_acceptances (customer_tenant_id, agreement_type, template_id, date_agreed, event_id)
-           VALUES ($1, $2, $3, $4, $5)
+          `INSERT INTO ${s}.direct_acceptances AS d
+             (customer_tenant_id, agreement_type, template_id, date_agreed, event_id, accepted_at)
+           VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (customer_tenant_id, agreement_type) DO UPDATE
-             SET template_id = EXCLUDED.template_id, date_agreed = EXCLUDED.date_agreed, event_id = EXCLUDED.event_id`,
-          [w.customerTenantId, w.agreementType, w.templateId, w.dateAgreed, w.eventId],
+             SET template_id = EXCLUDED.template_id, date_agreed = EXCLUDED.date_agreed, event_id = EXCLUDED.event_id,
+                 accepted_at = EXCLUDED.accepted_at
+             WHERE d.accepted_at < EXCLUDED.accepted_at
+                OR (d.accepted_at = EXCLUDED.accepted_at
+                    AND (d.template_id, d.date_agreed) IS DISTINCT FROM (EXCLUDED.template_id, EXCLUDED.date_agreed))`,
+          [w.customerTenantId, w.agreementType, w.templateId, w.dateAgreed, w.eventId, w.acceptedAt],
         );
         break;
       case 'customer':
+        // S-01: the tenant's first known cloud stands; a later fact never changes it.
         await manager.query(
-          `INSERT INTO ${s}.customers (customer_tenant_id, cloud, country) VALUES ($1, $2, $3)
-           ON CONFLICT (customer_tenant_id) DO UPDATE SET cloud = EXCLUDED.cloud, country = EXCLUDED.country`,
-          [w.customerTenantId, w.cloud, w.country],
+          `INSERT INTO ${s}.customers AS c (customer_tenant_id, cloud, country, known_at) VALUES ($1, $2, $3, $4)
+           ON CONFLICT (customer_tenant_id) DO UPDATE
+             SET cloud = EXCLUDED.cloud, country = EXCLUDED.country, known_at = EXCLUDED.known_at
+             WHERE c.known_at > EXCLUDED.known_at`,
+          [w.customerTenantId, w.cloud, w.country, w.knownAt],
         );
         break;
       case 'partner':
         await manager.query(
           `INSERT INTO ${s}.partners (partner_id, partner_type, cloud) VALUES ($1, $2, $3)
-           ON CONFLICT (partner_id) DO UPDATE SET partner_type = EXCLUDED.partner_type, cloud = EXCLUDED.cloud`,
+           ON CONFLICT (partner_id) DO NOTHING`,
           [w.partnerId, w.partnerType, w.cloud],
         );
         break;
       case 'relationship':
         await manager.query(
-          `INSERT INTO ${s}.relationships (partner_id, customer_tenant_id, active, changed_at, event_id)
+          `INSERT INTO ${s}.relationships AS r (partner_id, customer_tenant_id, active, changed_at, event_id)
            VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (partner_id, customer_tenant_id) DO UPDATE
-             SET active = EXCLUDED.active, changed_at = EXCLUDED.changed_at, event_id = EXCLUDED.event_id`,
+             SET active = EXCLUDED.active, changed_at = EXCLUDED.changed_at, event_id = EXCLUDED.event_id
+             WHERE r.changed_at < EXCLUDED.changed_at
+                OR (r.changed_at = EXCLUDED.changed_at AND r.active <> EXCLUDED.active)`,
           [w.partnerId, w.customerTenantId, w.active, w.changedAt, w.eventId],
         );
         break;
       case 'resellerLink':
         await manager.query(
-          `INSERT INTO ${s}.reseller_links (provider_partner_id, reseller_partner_id, linked_at) VALUES ($1, $2, $3)
-           ON CONFLICT DO NOTHING`,
+          `INSERT INTO ${s}.reseller_links AS l (provider_partner_id, reseller_partner_id, linked_at) VALUES ($1, $2, $3)
+           ON CONFLICT (provider_partner_id, reseller_partner_id) DO UPDATE SET linked_at = EXCLUDED.linked_at
+             WHERE l.linked_at > EXCLUDED.linked_at`,
           [w.providerPartnerId, w.resellerPartnerId, w.linkedAt],
         );
         break;
       case 'template':
         await manager.query(
-          `INSERT INTO ${s}.templates (template_id, agreement_type, version_rank, agreement_link, published_at)
+          `INSERT INTO ${s}.templates AS t (template_id, agreement_type, version_rank, agreement_link, published_at)
            VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (template_id) DO UPDATE SET agreement_type = EXCLUDED.agreement_type,
              version_rank = EXCLUDED.version_rank, agreement_link = EXCLUDED.agreement_link,
-             published_at = EXCLUDED.published_at`,
+             published_at = EXCLUDED.published_at
+             WHERE (t.version_rank, t.published_at) < (EXCLUDED.version_rank, EXCLUDED.published_at)`,
           [w.templateId, w.agreementType, w.versionRank, w.agreementLink, w.publishedAt],
         );
         break;

@@ -1,12 +1,23 @@
 import { AgreementType, KnownEventEnvelope } from '@app/contracts';
+import { TemplateInfo } from '../decision/decide';
+import { newerPublication, precedes, supersedes } from './fact-order';
 
-/** One change to the projection: what `evolve` decides, which `applyWrites` turns into SQL. */
+/** One change to the projection: what `writesOf` reads from a fact, which `applyWrites` turns into SQL. */
 export type ProjectionWrite =
   | {
       kind: 'attestation';
       partnerId: string;
       customerTenantId: string;
       agreementType: AgreementType;
+      attestationId: string;
+      /**
+       * When the attestation service recorded the attestation: the envelope's occurredAt. Not
+       * dateAgreed, the customer's date, which a partner may state in the past (a re-attestation made
+       * after a withdrawal may well carry a dateAgreed before it); not the time the gate received it,
+       * which is exactly what a replay moves. occurredAt is stamped under the pair's lock by the same
+       * service (and clock) that stamps withdrawnAt, and a replayed copy carries the original's.
+       */
+      attestedAt: string;
       templateId: string;
       dateAgreed: string;
       eventId: string;
@@ -16,6 +27,8 @@ export type ProjectionWrite =
       partnerId: string;
       customerTenantId: string;
       agreementType: AgreementType;
+      /** The attestation withdrawn: a withdrawal never touches another (A-08, A-12). */
+      attestationId: string;
       withdrawnAt: string;
       eventId: string;
     }
@@ -25,9 +38,11 @@ export type ProjectionWrite =
       agreementType: AgreementType;
       templateId: string;
       dateAgreed: string;
+      /** When the reseller-relationship service recorded it (envelope occurredAt), for the reason given for attestedAt. */
+      acceptedAt: string;
       eventId: string;
     }
-  | { kind: 'customer'; customerTenantId: string; cloud: string; country: string }
+  | { kind: 'customer'; customerTenantId: string; cloud: string; country: string; knownAt: string }
   | { kind: 'partner'; partnerId: string; partnerType: string; cloud: string }
   | {
       kind: 'relationship';
@@ -48,10 +63,11 @@ export type ProjectionWrite =
     };
 
 /**
- * The projection's evolve: what one fact changes, as data. Pure; events of one customer arrive in
- * order (they share a key), so the latest event about a row wins (A-08: a newer attestation supersedes).
+ * What one fact says about the projection's rows, as data. Pure. Whether a write takes effect is
+ * the row's business: it keeps the latest fact (S-05, `fact-order.ts`), so the order facts arrive in
+ * does not matter.
  */
-export function evolve(event: KnownEventEnvelope): ProjectionWrite[] {
+export function writesOf(event: KnownEventEnvelope): ProjectionWrite[] {
   const eventId = event.eventId;
   switch (event.eventType) {
     case 'AgreementAttested': {
@@ -62,6 +78,8 @@ export function evolve(event: KnownEventEnvelope): ProjectionWrite[] {
           partnerId: d.partnerId,
           customerTenantId: d.customerTenantId,
           agreementType: d.agreementType,
+          attestationId: d.attestationId,
+          attestedAt: event.occurredAt,
           templateId: d.templateId,
           dateAgreed: d.dateAgreed,
           eventId,
@@ -76,6 +94,7 @@ export function evolve(event: KnownEventEnvelope): ProjectionWrite[] {
           partnerId: d.partnerId,
           customerTenantId: d.customerTenantId,
           agreementType: d.agreementType,
+          attestationId: d.attestationId,
           withdrawnAt: d.withdrawnAt,
           eventId,
         },
@@ -83,17 +102,17 @@ export function evolve(event: KnownEventEnvelope): ProjectionWrite[] {
     }
     case 'CustomerAgreementAccepted': {
       const d = event.data;
-      const writes: ProjectionWrite[] = [
+      return [
         {
           kind: 'directAcceptance',
           customerTenantId: d.customerTenantId,
           agreementType: d.agreementType,
           templateId: d.templateId,
           dateAgreed: d.dateAgreed,
+          acceptedAt: event.occurredAt,
           eventId,
         },
       ];
-      return writes;
     }
     case 'AgreementTemplatePublished': {
       const d = event.data;
@@ -115,7 +134,13 @@ export function evolve(event: KnownEventEnvelope): ProjectionWrite[] {
     case 'CustomerTenantCreated': {
       const d = event.data;
       return [
-        { kind: 'customer', customerTenantId: d.customerTenantId, cloud: d.cloud, country: d.country },
+        {
+          kind: 'customer',
+          customerTenantId: d.customerTenantId,
+          cloud: d.cloud,
+          country: d.country,
+          knownAt: event.occurredAt,
+        },
         {
           kind: 'relationship',
           partnerId: d.partnerId,
@@ -129,7 +154,14 @@ export function evolve(event: KnownEventEnvelope): ProjectionWrite[] {
     case 'ResellerRelationshipAccepted': {
       const d = event.data;
       return [
-        { kind: 'customer', customerTenantId: d.customerTenantId, cloud: d.cloud, country: d.country },
+        // S-01: only counts for a tenant the gate did not know; an existing tenant keeps its cloud.
+        {
+          kind: 'customer',
+          customerTenantId: d.customerTenantId,
+          cloud: d.cloud,
+          country: d.country,
+          knownAt: d.acceptedAt,
+        },
         {
           kind: 'relationship',
           partnerId: d.partnerId,
@@ -167,5 +199,175 @@ export function evolve(event: KnownEventEnvelope): ProjectionWrite[] {
     default:
       // Invitations requested change nothing the gate judges on; orders are not facts.
       return [];
+  }
+}
+
+/** A partner's attestation of one type for one customer, and the last withdrawal of the pair's attestations. */
+export interface AcceptanceRow {
+  attestation?: {
+    attestationId: string;
+    attestedAt: string;
+    templateId: string;
+    dateAgreed: string;
+    eventId: string;
+  };
+  withdrawal?: { attestationId: string; withdrawnAt: string; eventId: string };
+}
+
+/** The projection as plain data: what the tables hold, keyed as their primary keys. */
+export interface ProjectionState {
+  /** partner|customer|type */
+  acceptances: ReadonlyMap<string, AcceptanceRow>;
+  /** customer|type */
+  directAcceptances: ReadonlyMap<
+    string,
+    { templateId: string; dateAgreed: string; acceptedAt: string; eventId: string }
+  >;
+  customers: ReadonlyMap<string, { cloud: string; country: string; knownAt: string }>;
+  partners: ReadonlyMap<string, { partnerType: string; cloud: string }>;
+  /** partner|customer */
+  relationships: ReadonlyMap<string, { active: boolean; changedAt: string; eventId: string }>;
+  /** provider|reseller */
+  resellerLinks: ReadonlyMap<string, { linkedAt: string }>;
+  templates: ReadonlyMap<string, TemplateInfo>;
+}
+
+export const EMPTY_PROJECTION: ProjectionState = {
+  acceptances: new Map(),
+  directAcceptances: new Map(),
+  customers: new Map(),
+  partners: new Map(),
+  relationships: new Map(),
+  resellerLinks: new Map(),
+  templates: new Map(),
+};
+
+export const rowKey = (...parts: string[]) => parts.map((p) => p.toLowerCase()).join('|');
+
+/**
+ * The withdrawal that holds for the row's attestation, if any: only one that names it. A withdrawal
+ * of an earlier attestation, replayed or late, does not touch a re-attestation (A-08, A-12).
+ */
+export function effectiveWithdrawal(row: AcceptanceRow): AcceptanceRow['withdrawal'] {
+  const { attestation, withdrawal } = row;
+  return attestation && withdrawal?.attestationId.toLowerCase() === attestation.attestationId.toLowerCase()
+    ? withdrawal
+    : undefined;
+}
+
+/**
+ * The projection's evolve: the state after one more fact, whatever order the facts come in. Pure;
+ * `applyWrites` is the same in SQL, on the tables.
+ */
+export function evolve(state: ProjectionState, event: KnownEventEnvelope): ProjectionState {
+  return writesOf(event).reduce(applyWrite, state);
+}
+
+function withEntry<V>(map: ReadonlyMap<string, V>, key: string, value: V): Map<string, V> {
+  return new Map(map).set(key, value);
+}
+
+function applyWrite(state: ProjectionState, w: ProjectionWrite): ProjectionState {
+  switch (w.kind) {
+    case 'attestation': {
+      const key = rowKey(w.partnerId, w.customerTenantId, w.agreementType);
+      const row = state.acceptances.get(key) ?? {};
+      const held = row.attestation && {
+        at: row.attestation.attestedAt,
+        identity: row.attestation.attestationId,
+      };
+      if (!supersedes(held, { at: w.attestedAt, identity: w.attestationId })) return state;
+      const { attestationId, attestedAt, templateId, dateAgreed, eventId } = w;
+      const attestation = { attestationId, attestedAt, templateId, dateAgreed, eventId };
+      return { ...state, acceptances: withEntry(state.acceptances, key, { ...row, attestation }) };
+    }
+    case 'withdrawal': {
+      const key = rowKey(w.partnerId, w.customerTenantId, w.agreementType);
+      const row = state.acceptances.get(key) ?? {};
+      const held = row.withdrawal && {
+        at: row.withdrawal.withdrawnAt,
+        identity: row.withdrawal.attestationId,
+      };
+      if (!supersedes(held, { at: w.withdrawnAt, identity: w.attestationId })) return state;
+      const withdrawal = { attestationId: w.attestationId, withdrawnAt: w.withdrawnAt, eventId: w.eventId };
+      return { ...state, acceptances: withEntry(state.acceptances, key, { ...row, withdrawal }) };
+    }
+    case 'directAcceptance': {
+      const key = rowKey(w.customerTenantId, w.agreementType);
+      const held = state.directAcceptances.get(key);
+      const identity = (a: { templateId: string; dateAgreed: string }) =>
+        `${a.templateId.toLowerCase()}|${Date.parse(a.dateAgreed)}`;
+      if (
+        !supersedes(held && { at: held.acceptedAt, identity: identity(held) }, {
+          at: w.acceptedAt,
+          identity: identity(w),
+        })
+      )
+        return state;
+      const { templateId, dateAgreed, acceptedAt, eventId } = w;
+      return {
+        ...state,
+        directAcceptances: withEntry(state.directAcceptances, key, {
+          templateId,
+          dateAgreed,
+          acceptedAt,
+          eventId,
+        }),
+      };
+    }
+    case 'customer': {
+      const key = rowKey(w.customerTenantId);
+      const held = state.customers.get(key);
+      if (!precedes(held && { at: held.knownAt }, { at: w.knownAt })) return state;
+      const { cloud, country, knownAt } = w;
+      return { ...state, customers: withEntry(state.customers, key, { cloud, country, knownAt }) };
+    }
+    case 'partner': {
+      // A registration is never changed by its producer (a different one is refused): the first stands.
+      const key = rowKey(w.partnerId);
+      if (state.partners.has(key)) return state;
+      return {
+        ...state,
+        partners: withEntry(state.partners, key, { partnerType: w.partnerType, cloud: w.cloud }),
+      };
+    }
+    case 'relationship': {
+      const key = rowKey(w.partnerId, w.customerTenantId);
+      const held = state.relationships.get(key);
+      if (
+        !supersedes(held && { at: held.changedAt, identity: String(held.active) }, {
+          at: w.changedAt,
+          identity: String(w.active),
+        })
+      )
+        return state;
+      const { active, changedAt, eventId } = w;
+      return { ...state, relationships: withEntry(state.relationships, key, { active, changedAt, eventId }) };
+    }
+    case 'resellerLink': {
+      const key = rowKey(w.providerPartnerId, w.resellerPartnerId);
+      if (
+        !precedes(state.resellerLinks.get(key) && { at: state.resellerLinks.get(key)!.linkedAt }, {
+          at: w.linkedAt,
+        })
+      )
+        return state;
+      return { ...state, resellerLinks: withEntry(state.resellerLinks, key, { linkedAt: w.linkedAt }) };
+    }
+    case 'template': {
+      const key = rowKey(w.templateId);
+      if (!newerPublication(state.templates.get(key), w)) return state;
+      const { templateId, agreementType, versionRank, agreementLink, publishedAt } = w;
+      return {
+        ...state,
+        templates: withEntry(state.templates, key, {
+          templateId,
+          agreementType,
+          versionRank,
+          agreementLink,
+          publishedAt,
+        }),
+      };
+    }
   }
 }

@@ -2,7 +2,7 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { KnownEventEnvelope, Topics } from '@app/contracts';
 import { Messaging } from '@app/messaging';
 import { applyWrites } from './apply-writes';
-import { evolve } from './evolve';
+import { writesOf } from './evolve';
 
 export const FACTS_CONSUMER = 'facts';
 
@@ -25,11 +25,11 @@ export class FactsConsumer implements OnModuleInit {
       topics: [...FACT_TOPICS],
       trackPositions: true,
       handle: ({ envelope }, manager) =>
-        applyWrites(manager, this.messaging.options.schema, evolve(envelope as KnownEventEnvelope)),
+        applyWrites(manager, this.messaging.options.schema, writesOf(envelope as KnownEventEnvelope)),
       // A chunk of one partition in offset order, in one transaction: the same writes, fewer commits.
       handleBatch: async (messages, manager) => {
         for (const { envelope } of messages)
-          await applyWrites(manager, this.messaging.options.schema, evolve(envelope as KnownEventEnvelope));
+          await applyWrites(manager, this.messaging.options.schema, writesOf(envelope as KnownEventEnvelope));
       },
     });
   }

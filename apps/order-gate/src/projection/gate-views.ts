@@ -2,6 +2,7 @@ import { EntityManager } from 'typeorm';
 import { AgreementType, OrderRequestedV1 } from '@app/contracts';
 import { preparedQuery, quoteIdent } from '@app/messaging';
 import { AcceptanceFact, GateView, TemplateInfo } from '../decision/decide';
+import { withdrawalHolds } from './projection-schema';
 
 const pairKey = (partnerId: string, customerTenantId: string) =>
   `${partnerId.toLowerCase()}|${customerTenantId.toLowerCase()}`;
@@ -75,10 +76,11 @@ export async function loadViews(
             'partner_id', a.partner_id, 'customer_tenant_id', a.customer_tenant_id,
             'agreement_type', a.agreement_type, 'template_id', a.template_id,
             'date_agreed', ${isoSql('a.date_agreed')}, 'event_id', a.event_id,
-            'withdrawn_at', ${isoSql('a.withdrawn_at')})), '[]')
+            'withdrawn_at', CASE WHEN ${withdrawalHolds('a')} THEN ${isoSql('a.withdrawn_at')} END)), '[]')
           FROM ${s}.acceptances a
           JOIN (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[]) AS p(partner_id, customer_tenant_id)) p
-            USING (partner_id, customer_tenant_id)),
+            USING (partner_id, customer_tenant_id)
+          WHERE a.template_id IS NOT NULL),
        'direct', (SELECT coalesce(json_agg(json_build_object(
             'customer_tenant_id', d.customer_tenant_id, 'agreement_type', d.agreement_type,
             'template_id', d.template_id, 'date_agreed', ${isoSql('d.date_agreed')}, 'event_id', d.event_id)), '[]')

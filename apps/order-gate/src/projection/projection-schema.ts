@@ -88,7 +88,58 @@ export function projectionTablesDown(schema: string): string[] {
   ];
 }
 
-/** Every projection table and the columns that define its content (what the rebuild compares). */
+/**
+ * S-05: what each row needs to keep the latest fact (`fact-order.ts`). Rows projected before carry no
+ * attestation id and get the nearest safe times: an attestation the time the gate recorded it (no
+ * earlier than the fact), a direct acceptance the migration's time (a replay of an older one is then
+ * refused; a new one is later anyway), a customer minus infinity (its cloud stands, S-01).
+ * A withdrawal can arrive before the attestation it names only out of order, and must still hold
+ * then: its row has no attestation yet, hence the nullable attestation columns.
+ */
+export function factOrderingUp(schema: string): string[] {
+  const s = quoteIdent(schema);
+  return [
+    `ALTER TABLE ${s}.acceptances
+       ADD COLUMN attestation_id uuid, ADD COLUMN attested_at timestamptz, ADD COLUMN withdrawn_attestation_id uuid,
+       ALTER COLUMN source DROP NOT NULL, ALTER COLUMN template_id DROP NOT NULL,
+       ALTER COLUMN date_agreed DROP NOT NULL, ALTER COLUMN event_id DROP NOT NULL`,
+    `UPDATE ${s}.acceptances SET attested_at = recorded_at`,
+    `ALTER TABLE ${s}.direct_acceptances ADD COLUMN accepted_at timestamptz NOT NULL DEFAULT now()`,
+    `ALTER TABLE ${s}.direct_acceptances ALTER COLUMN accepted_at DROP DEFAULT`,
+    `ALTER TABLE ${s}.customers ADD COLUMN known_at timestamptz NOT NULL DEFAULT '-infinity'`,
+    `ALTER TABLE ${s}.customers ALTER COLUMN known_at DROP DEFAULT`,
+  ];
+}
+
+export function factOrderingDown(schema: string): string[] {
+  const s = quoteIdent(schema);
+  return [
+    `ALTER TABLE ${s}.customers DROP COLUMN known_at`,
+    `ALTER TABLE ${s}.direct_acceptances DROP COLUMN accepted_at`,
+    `DELETE FROM ${s}.acceptances WHERE template_id IS NULL`,
+    `UPDATE ${s}.acceptances SET withdrawn_at = NULL, withdrawal_event_id = NULL
+      WHERE attestation_id IS DISTINCT FROM withdrawn_attestation_id AND attestation_id IS NOT NULL`,
+    `ALTER TABLE ${s}.acceptances
+       DROP COLUMN attestation_id, DROP COLUMN attested_at, DROP COLUMN withdrawn_attestation_id,
+       ALTER COLUMN source SET NOT NULL, ALTER COLUMN template_id SET NOT NULL,
+       ALTER COLUMN date_agreed SET NOT NULL, ALTER COLUMN event_id SET NOT NULL`,
+  ];
+}
+
+/**
+ * A partner attestation's withdrawal, as the gate judges it (`effectiveWithdrawal` in evolve.ts): the
+ * row's last withdrawal counts only when it names the row's attestation. A row projected before S-05
+ * has no attestation id, and its withdrawal counts as it always did.
+ */
+export function withdrawalHolds(alias: string): string {
+  return `(${alias}.attestation_id IS NULL OR ${alias}.withdrawn_attestation_id = ${alias}.attestation_id)`;
+}
+
+/**
+ * Every projection table and what defines its content (what the rebuild compares): what the gate
+ * judges on. Not the ordering bookkeeping (attestation ids, attested_at, accepted_at, known_at),
+ * which rows projected before S-05 carry only approximately; an acceptance's withdrawal as it holds.
+ */
 export const PROJECTION_CONTENT: Record<string, string[]> = {
   acceptances: [
     'partner_id',
@@ -98,8 +149,8 @@ export const PROJECTION_CONTENT: Record<string, string[]> = {
     'template_id',
     'date_agreed',
     'event_id',
-    'withdrawn_at',
-    'withdrawal_event_id',
+    `CASE WHEN ${withdrawalHolds('acceptances')} THEN withdrawn_at END AS withdrawn_at`,
+    `CASE WHEN ${withdrawalHolds('acceptances')} THEN withdrawal_event_id END AS withdrawal_event_id`,
   ],
   direct_acceptances: ['customer_tenant_id', 'agreement_type', 'template_id', 'date_agreed', 'event_id'],
   customers: ['customer_tenant_id', 'cloud', 'country'],

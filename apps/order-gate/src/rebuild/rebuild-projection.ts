@@ -12,9 +12,9 @@ import { DataSource } from 'typeorm';
 import { KnownEventEnvelope, parseAndValidate } from '@app/contracts';
 import { kafkaSecurityFromEnv } from '@app/platform/config';
 import { applyWrites } from '../projection/apply-writes';
-import { evolve } from '../projection/evolve';
+import { writesOf } from '../projection/evolve';
 import { FACT_TOPICS } from '../projection/facts.consumer';
-import { PROJECTION_CONTENT, projectionTablesUp } from '../projection/projection-schema';
+import { factOrderingUp, PROJECTION_CONTENT, projectionTablesUp } from '../projection/projection-schema';
 
 export async function rebuildInto(
   dataSource: DataSource,
@@ -23,7 +23,8 @@ export async function rebuildInto(
   groupPrefix = 'acceptance-gate',
 ): Promise<number> {
   await dataSource.query(`CREATE SCHEMA "${schema}"`);
-  for (const sql of projectionTablesUp(schema, true)) await dataSource.query(sql);
+  for (const sql of [...projectionTablesUp(schema, true), ...factOrderingUp(schema)])
+    await dataSource.query(sql);
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map<string, bigint>();
@@ -53,7 +54,7 @@ export async function rebuildInto(
               if (end === undefined || BigInt(m.offset) >= end) break;
               const checked = parseAndValidate(m.value, { topic: batch.topic });
               if (checked.ok)
-                await applyWrites(manager, schema, evolve(checked.envelope as KnownEventEnvelope));
+                await applyWrites(manager, schema, writesOf(checked.envelope as KnownEventEnvelope));
               applied++;
               resolveOffset(m.offset);
               if (BigInt(m.offset) + 1n >= end) ends.delete(key);

@@ -24,11 +24,17 @@ export async function latestCustomerAgreementTemplateId(manager: EntityManager):
   return row.template_id;
 }
 
-/** Idempotent by template id: a redelivered or republished template changes nothing. */
+/**
+ * S-05: a template keeps its newest publication (a higher versionRank, then a later publishedAt), so an
+ * older publication, replayed or late, never replaces a newer one; a copy changes nothing.
+ */
 export async function recordTemplate(manager: EntityManager, t: AgreementTemplatePublishedV1): Promise<void> {
   await manager.query(
-    `INSERT INTO reseller_relationship.agreement_templates (template_id, agreement_type, version_rank, published_at)
-     VALUES ($1, $2, $3, $4) ON CONFLICT (template_id) DO NOTHING`,
+    `INSERT INTO reseller_relationship.agreement_templates AS t (template_id, agreement_type, version_rank, published_at)
+     VALUES ($1, $2, $3, $4)
+     ON CONFLICT (template_id) DO UPDATE SET agreement_type = EXCLUDED.agreement_type,
+       version_rank = EXCLUDED.version_rank, published_at = EXCLUDED.published_at
+       WHERE (t.version_rank, t.published_at) < (EXCLUDED.version_rank, EXCLUDED.published_at)`,
     [t.templateId.toLowerCase(), t.agreementType, t.versionRank, t.publishedAt],
   );
 }

@@ -1,0 +1,144 @@
+import { randomUUID } from 'crypto';
+import { buildEnvelope, KnownEventEnvelope } from '@app/contracts';
+
+/** Facts as their producers write them, at a chosen time, for the projection's tests. */
+
+export const MCA_TEMPLATE = '117a77b0-9360-443b-8795-c6dedc750cf9';
+const MCA = 'MicrosoftCustomerAgreement' as const;
+
+const known = (e: unknown) => e as KnownEventEnvelope;
+
+export function givenAttested(
+  partnerId: string,
+  customerTenantId: string,
+  at: string,
+  more: { attestationId?: string; templateId?: string; dateAgreed?: string } = {},
+) {
+  return known(
+    buildEnvelope(
+      'AgreementAttested',
+      {
+        attestationId: more.attestationId ?? randomUUID(),
+        partnerId,
+        customerTenantId,
+        agreementType: MCA,
+        templateId: more.templateId ?? MCA_TEMPLATE,
+        dateAgreed: more.dateAgreed ?? '2024-01-01T00:00:00.000Z',
+        userId: randomUUID(),
+        primaryContact: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@contoso.example' },
+        channel: 'Api',
+      },
+      { producer: 'attestation', occurredAt: new Date(at) },
+    ),
+  );
+}
+
+export function givenWithdrawn(attestation: KnownEventEnvelope, at: string) {
+  const a = attestation.data as { attestationId: string; partnerId: string; customerTenantId: string };
+  return known(
+    buildEnvelope(
+      'AgreementAttestationWithdrawn',
+      {
+        attestationId: a.attestationId,
+        partnerId: a.partnerId,
+        customerTenantId: a.customerTenantId,
+        agreementType: MCA,
+        withdrawnAt: at,
+        reason: 'the customer no longer agrees',
+        userId: randomUUID(),
+      },
+      { producer: 'attestation', occurredAt: new Date(at) },
+    ),
+  );
+}
+
+export function givenDirectlyAccepted(
+  customerTenantId: string,
+  at: string,
+  more: { templateId?: string; dateAgreed?: string } = {},
+) {
+  return known(
+    buildEnvelope(
+      'CustomerAgreementAccepted',
+      {
+        customerTenantId,
+        agreementType: MCA,
+        templateId: more.templateId ?? MCA_TEMPLATE,
+        dateAgreed: more.dateAgreed ?? '2024-01-01T00:00:00.000Z',
+        signer: { firstName: 'Grace', lastName: 'Hopper', email: 'grace@contoso.example' },
+      },
+      { producer: 'reseller-relationship', occurredAt: new Date(at) },
+    ),
+  );
+}
+
+export function givenPartnerRegistered(partnerId: string, cloud = 'Public', partnerType = 'DirectBill') {
+  return known(
+    buildEnvelope(
+      'PartnerRegistered',
+      { partnerId, partnerType, cloud, name: 'Fabrikam' },
+      { producer: 'reseller-relationship' },
+    ),
+  );
+}
+
+export function givenCustomerCreated(
+  partnerId: string,
+  customerTenantId: string,
+  at: string,
+  cloud = 'Public',
+) {
+  return known(
+    buildEnvelope(
+      'CustomerTenantCreated',
+      { customerTenantId, partnerId, companyName: 'Contoso', cloud, country: 'US' },
+      { producer: 'reseller-relationship', occurredAt: new Date(at) },
+    ),
+  );
+}
+
+export function givenRelationshipAccepted(
+  partnerId: string,
+  customerTenantId: string,
+  at: string,
+  cloud = 'Public',
+) {
+  return known(
+    buildEnvelope(
+      'ResellerRelationshipAccepted',
+      { invitationId: randomUUID(), partnerId, customerTenantId, acceptedAt: at, cloud, country: 'US' },
+      { producer: 'reseller-relationship', occurredAt: new Date(at) },
+    ),
+  );
+}
+
+export function givenTerminated(partnerId: string, customerTenantId: string, at: string) {
+  return known(
+    buildEnvelope(
+      'ResellerRelationshipTerminated',
+      { partnerId, customerTenantId, terminatedAt: at, reason: 'ended' },
+      { producer: 'reseller-relationship', occurredAt: new Date(at) },
+    ),
+  );
+}
+
+export function givenTemplatePublished(
+  templateId: string,
+  versionRank: number,
+  publishedAt: string,
+  agreementLink = 'https://aka.ms/customeragreement',
+) {
+  return known(
+    buildEnvelope(
+      'AgreementTemplatePublished',
+      { templateId, agreementType: MCA, versionRank, agreementLink, publishedAt },
+      { producer: 'attestation', occurredAt: new Date(publishedAt) },
+    ),
+  );
+}
+
+/** The same fact published again under a new eventId: a copy with the same eventId is deduplicated anyway. */
+export const replayOf = (fact: KnownEventEnvelope): KnownEventEnvelope => ({
+  ...fact,
+  eventId: randomUUID(),
+});
