@@ -82,7 +82,12 @@ export class Messaging implements OnApplicationBootstrap, BeforeApplicationShutd
 
   /** What this instance's consumer `name` has applied and committed, per `topic:partition` (see ConsumerRunner). */
   private appliedPositions(consumerName: string): ReadonlyMap<string, bigint> | undefined {
-    return this.runners.find((r) => r.name === consumerName)?.appliedPositions();
+    return this.consumer(consumerName)?.appliedPositions();
+  }
+
+  /** The consumer registered under this name. */
+  consumer(name: string): ConsumerRunner | undefined {
+    return this.runners.find((r) => r.name === name);
   }
 
   registerConsumer(spec: ConsumerSpec): ConsumerRunner {
