@@ -76,12 +76,16 @@ function gateUnderTest(label: string, settings: Partial<GateSettings> = {}) {
     producer: Producer;
     pg: Client;
   };
-  beforeAll(async () => {
-    ctx.db = await createTestDatabase(`order_gate_${label}`);
+  const groupPrefix = uniqueGroupPrefix(`gate-${label}`);
+  const start = async () => {
     ctx.gate = await startService('order-gate', (c) => OrderGateModule.forRoot(c, settings), {
       databaseUrl: ctx.db.url,
-      groupPrefix: uniqueGroupPrefix(`gate-${label}`),
+      groupPrefix,
     });
+  };
+  beforeAll(async () => {
+    ctx.db = await createTestDatabase(`order_gate_${label}`);
+    await start();
     ctx.decided = await new TopicRecorder(kafka, [Topics.OrdersDecided]).start();
     ctx.producer = await connectedProducer(kafka);
     ctx.pg = new Client({ connectionString: ctx.db.url });
@@ -131,7 +135,7 @@ function gateUnderTest(label: string, settings: Partial<GateSettings> = {}) {
     });
     return partnerId;
   };
-  return { ctx, facts, send, recorded, decisionEvent, metric, registeredPartner };
+  return { ctx, start, facts, send, recorded, decisionEvent, metric, registeredPartner };
 }
 
 describe('G-11: orders are held while the facts they are judged on are behind (real broker and database)', () => {
@@ -178,6 +182,42 @@ describe('G-11: orders are held while the facts they are judged on are behind (r
     } finally {
       t.facts()!.resume();
     }
+  });
+
+  it('G-11: a gate stopped while it holds orders decides none of them blind; after its restart they are approved', async () => {
+    const partnerId = await t.registeredPartner();
+    const customerTenantId = randomUUID();
+    t.facts()!.pause();
+    await t.send(
+      Topics.PartnersRelationships,
+      customerTenantId,
+      customerCreated(partnerId, customerTenantId),
+    );
+    await t.send(Topics.AgreementsAcceptance, customerTenantId, attested(partnerId, customerTenantId));
+    const request = order(partnerId, customerTenantId);
+    await t.send(Topics.OrdersRequested, customerTenantId, request);
+    await eventually(
+      async () => expect(await t.metric('order_gate_orders_held_for_facts')).toBeGreaterThan(0),
+      {
+        timeoutMs: 15000,
+      },
+    );
+
+    const stopping = Date.now();
+    await t.ctx.gate.close();
+    expect(Date.now() - stopping).toBeLessThan(15000);
+    expect(await t.recorded(request.data.orderId)).toEqual([]);
+
+    await t.start();
+    const [decision] = await eventually(
+      async () => {
+        const rows = await t.recorded(request.data.orderId);
+        expect(rows).toHaveLength(1);
+        return rows;
+      },
+      { timeoutMs: 30000 },
+    );
+    expect(decision).toMatchObject({ reason: 'AcceptanceConfirmed', facts_complete: true });
   });
 
   it('G-11, G-12: the pre-check answers 503 with Retry-After while the facts it needs are behind, then the answer', async () => {
