@@ -69,7 +69,10 @@ interface CommonSpec {
  */
 export type HandlerResult = void | readonly OutboxRow[];
 
-/** For a handler that may wait (the gate holding orders for their facts, G-11). */
+/**
+ * For a handler that may wait (the gate holding orders for their facts, G-11). Waiting inside a transaction keeps
+ * it open: a consumer that waits long should run with `transaction: false`, as the gate's orders consumer does.
+ */
 export interface HandlerContext {
   /**
    * Tells the group this member is alive (kafkajs sends it at most once per heartbeat interval); call it at least
