@@ -1,12 +1,14 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { outboxLeaseMigration, ServiceInfrastructureModule } from '@app/messaging';
 import { PartnerDirectory, ServiceConfig } from '@app/platform';
+import { GATE_SETTINGS, GateSettings, loadGateSettings } from './config';
 import { GATE_POLICY, OrderDecider } from './decision/order-decider';
 import { OrdersRequestedConsumer } from './decision/orders-requested.consumer';
 import { GateController } from './gate-api/gate.controller';
 import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
 import { GateComplete1763950000000 } from './migrations/1763950000000-gate-complete';
 import { FactOrdering1764310000000 } from './migrations/1764310000000-fact-ordering';
+import { DecisionsForEveryOrder1764800000000 } from './migrations/1764800000000-decisions-for-every-order';
 import { loadPolicy } from './policy/policy-loader';
 import { FactsConsumer } from './projection/facts.consumer';
 import { GatePartnerDirectory } from './projection/gate-partner-directory';
@@ -18,13 +20,20 @@ export const ORDER_GATE_MIGRATIONS = [
   GateComplete1763950000000,
   outboxLeaseMigration(ORDER_GATE_SCHEMA),
   FactOrdering1764310000000,
+  DecisionsForEveryOrder1764800000000,
 ];
 
 @Module({})
 export class OrderGateModule {
-  static forRoot(config: ServiceConfig): DynamicModule {
+  /** `settings` override what `env` says (tests); a bad variable throws a ConfigError naming it. */
+  static forRoot(
+    config: ServiceConfig,
+    settings: Partial<GateSettings> = {},
+    env: Record<string, string | undefined> = process.env,
+  ): DynamicModule {
     // Read and validated at start: a bad ORDER_GATE_POLICY_FILE stops the service with its problems named.
     const policy = loadPolicy();
+    const resolved: GateSettings = { ...loadGateSettings(env), ...settings };
     return {
       module: OrderGateModule,
       imports: [
@@ -36,6 +45,7 @@ export class OrderGateModule {
       controllers: [GateController],
       providers: [
         { provide: GATE_POLICY, useValue: policy },
+        { provide: GATE_SETTINGS, useValue: resolved },
         OrderDecider,
         FactsConsumer,
         OrdersRequestedConsumer,

@@ -16,6 +16,7 @@ import type { ValidationMetadata } from 'class-validator/types/metadata/Validati
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 import { defaultConverters, ISchemaConverters } from 'class-validator-jsonschema/build/defaultConverters';
 import { EnvelopeDto } from './envelope';
+import { ORDER_ID_MAX_LENGTH, READABLE_ORDER_ID_MAX_LENGTH } from './events/orders';
 import { EVENT_REGISTRY, EventDefinition } from './registry';
 import { TOPIC_WRITERS } from './topic-access';
 import { ALL_TOPICS, DLQ_HEADERS, dlqTopicOf, EVENT_HEADERS, Topic } from './topics';
@@ -49,6 +50,12 @@ const DEAD_LETTER_MESSAGE_ID = 'DeadLetter';
 const CONTRACT_CONVERTERS: ISchemaConverters = {
   isGuid: { type: 'string', pattern: GUID_PATTERN.source },
   isDateTime: { type: 'string', format: 'date-time' },
+  isDecisionOrderId: {
+    type: 'string',
+    minLength: 1,
+    maxLength: READABLE_ORDER_ID_MAX_LENGTH,
+    description: `1 to ${ORDER_ID_MAX_LENGTH} characters; up to ${READABLE_ORDER_ID_MAX_LENGTH} in an InvalidOrder decision (G-14), which answers a request whose orderId was too long.`,
+  },
   [IS_ISO31661_ALPHA_2]: { type: 'string', pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2' },
   [IS_URL]: { type: 'string', format: 'uri' },
 };

@@ -121,6 +121,7 @@ describe('registry and topics', () => {
       'TemplateOutdated',
       'ReacceptanceRequired',
       'NoResellerRelationship',
+      'InvalidOrder',
     ]);
   });
 

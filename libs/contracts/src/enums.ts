@@ -68,6 +68,8 @@ export const BlockedReason = {
   TemplateOutdated: 'TemplateOutdated',
   ReacceptanceRequired: 'ReacceptanceRequired',
   NoResellerRelationship: 'NoResellerRelationship',
+  /** G-14: the request failed validation; the decision's message lists what is wrong. */
+  InvalidOrder: 'InvalidOrder',
 } as const;
 export type BlockedReason = (typeof BlockedReason)[keyof typeof BlockedReason];
 export const BLOCKED_REASONS: readonly BlockedReason[] = Object.values(BlockedReason);

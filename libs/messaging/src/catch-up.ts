@@ -12,6 +12,8 @@ export function covers(known: ReadonlyMap<string, bigint>, targets: ReadonlyMap<
 export interface CatchUpResult {
   caughtUp: boolean;
   waitedMs: number;
+  /** The `topic:partition`s not applied up to their target yet (empty when caught up). */
+  remaining: ReadonlySet<string>;
 }
 
 /**
@@ -77,7 +79,12 @@ export class CatchUp {
       for (const [key, target] of remaining) if ((known.get(key) ?? -1n) >= target) remaining.delete(key);
     };
     dropKnown();
-    if (remaining.size === 0) return { caughtUp: true, waitedMs: Date.now() - started };
+    const result = (caughtUp: boolean) => ({
+      caughtUp,
+      waitedMs: Date.now() - started,
+      remaining: new Set(remaining.keys()),
+    });
+    if (remaining.size === 0) return result(true);
     for (;;) {
       const rows: Array<{ topic: string; partition: number; next_offset: string }> =
         await this.dataSource.query(
@@ -95,9 +102,8 @@ export class CatchUp {
         await this.readCommitted(consumer, groupId, remaining);
         dropKnown();
       }
-      const waitedMs = Date.now() - started;
-      if (remaining.size === 0) return { caughtUp: true, waitedMs };
-      if (waitedMs >= timeoutMs) return { caughtUp: false, waitedMs };
+      if (remaining.size === 0) return result(true);
+      if (Date.now() - started >= timeoutMs) return result(false);
       await new Promise((r) => setTimeout(r, pollMs));
     }
   }

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Admin, Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { DataSource, EntityManager } from 'typeorm';
 import { DLQ_HEADERS, EventEnvelope, dlqTopicOf, parseAndValidate } from '@app/contracts';
-import { RejectedMessageError, isTransientError } from './errors';
+import { ChunkAbandonedError, RejectedMessageError, isTransientError } from './errors';
 import { OutboxRow } from './outbox';
 import { errText } from './outbox-relay';
 import { quoteIdent } from './schema';
@@ -69,19 +69,47 @@ interface CommonSpec {
  */
 export type HandlerResult = void | readonly OutboxRow[];
 
+/**
+ * For a handler that may wait (the gate holding orders for their facts, G-11). Waiting inside a transaction keeps
+ * it open: a consumer that waits long should run with `transaction: false`, as the gate's orders consumer does.
+ */
+export interface HandlerContext {
+  /**
+   * Tells the group this member is alive (kafkajs sends it at most once per heartbeat interval); call it at least
+   * every few seconds while waiting. It throws when the group is rebalancing: let that error through, and the
+   * messages are delivered again, here or to another member.
+   */
+  heartbeat(): Promise<void>;
+  /** False once the consumer is stopping: a waiting handler then throws a ChunkAbandonedError. */
+  isRunning(): boolean;
+}
+
 /** How a consumer applies its messages, `M` being what it receives. */
 interface Handlers<M> {
-  handle(message: M, manager: EntityManager): Promise<HandlerResult>;
+  handle(message: M, manager: EntityManager, context: HandlerContext): Promise<HandlerResult>;
   /**
    * Optional: applies a chunk of a fetched batch (one partition, in offset order, first deliveries
    * only) in one transaction. `handle` stays the path for the one-by-one fallback.
    */
-  handleBatch?(messages: M[], manager: EntityManager, prepared?: Promise<unknown>): Promise<HandlerResult>;
+  handleBatch?(
+    messages: M[],
+    manager: EntityManager,
+    prepared: Promise<unknown> | undefined,
+    context: HandlerContext,
+  ): Promise<HandlerResult>;
 }
 
 /** Messages are parsed and checked against libs/contracts; invalid ones go to `<topic>.dlq`. */
 export interface ValidatedConsumerSpec extends CommonSpec, Handlers<ValidatedMessage> {
   mode: 'validated';
+  /**
+   * Optional: the effect of a message that failed validation, for a consumer whose senders wait for an answer to
+   * every message (the gate's InvalidOrder decision, G-14). It commits in its own transaction (or statement, with
+   * `transaction: false`) before the message goes to `<topic>.dlq` all the same; a redelivery runs it again, so
+   * it must be idempotent. Failures are retried as a handler's are; past `maxAttempts` the message is only
+   * dead-lettered.
+   */
+  onInvalid?(message: InboundMessage, reason: string, manager: EntityManager): Promise<HandlerResult>;
 }
 
 /** Messages reach the handler as they are, whatever their bytes (the audit keeps everything). */
@@ -197,6 +225,15 @@ export class ConsumerRunner {
     return this.applied;
   }
 
+  /** Stops fetching, without leaving the group; `resume` goes on from where it was (kafkajs pause/resume). */
+  pause(): void {
+    this.consumer.pause(this.spec.topics.map((topic) => ({ topic })));
+  }
+
+  resume(): void {
+    this.consumer.resume(this.spec.topics.map((topic) => ({ topic })));
+  }
+
   async start(): Promise<void> {
     if (this.options.newGroupStart === 'latest')
       await retryWhileRetriable(() => this.positionNewGroupAtEnd());
@@ -303,20 +340,22 @@ export class ConsumerRunner {
   }
 
   private async processChunk(messages: InboundMessage[], heartbeat: () => Promise<void>): Promise<void> {
+    const { context, membershipLost } = this.handlerContext(heartbeat);
     let prepared = this.startPrepareChunk();
     const accepted: Accepted[] = [];
     for (const message of messages) {
       const checked = this.check(message);
-      if ('reason' in checked) await this.deadLetter(message, checked.reason);
+      if ('reason' in checked) await this.refuseInvalid(message, checked.reason, heartbeat);
       else accepted.push(checked);
     }
     if (accepted.length === 0) return;
     for (let attempt = 1; ; attempt++) {
       try {
         if (attempt > 1) prepared = this.startPrepareChunk();
-        await this.afterCommit(await this.applyChunk(accepted, prepared));
+        await this.afterCommit(await this.applyChunk(accepted, prepared, context));
         return;
       } catch (err) {
+        if (membershipLost() || err instanceof ChunkAbandonedError) throw err;
         if (!isTransientError(err) || err instanceof RejectedMessageError) {
           const first = accepted[0].message;
           this.logger.warn(
@@ -335,6 +374,23 @@ export class ConsumerRunner {
     }
   }
 
+  /** The context handed to the handler; `membershipLost` says whether its heartbeat found the group rebalancing. */
+  private handlerContext(heartbeat: () => Promise<void>) {
+    let lost = false;
+    const context: HandlerContext = {
+      heartbeat: async () => {
+        try {
+          await heartbeat();
+        } catch (err) {
+          lost = true;
+          throw err;
+        }
+      },
+      isRunning: () => !this.stopped,
+    };
+    return { context, membershipLost: () => lost };
+  }
+
   /** The spec's prepareChunk, started now (a rejection nobody awaits is not an unhandled one). */
   private startPrepareChunk(): Promise<unknown> | undefined {
     const prepared = this.spec.prepareChunk?.();
@@ -343,7 +399,11 @@ export class ConsumerRunner {
   }
 
   /** Applies a chunk in one transaction (see `transaction`); returns the outbox events to publish once it committed. */
-  private async applyChunk(accepted: Accepted[], prepared?: Promise<unknown>): Promise<readonly OutboxRow[]> {
+  private async applyChunk(
+    accepted: Accepted[],
+    prepared: Promise<unknown> | undefined,
+    context: HandlerContext,
+  ): Promise<readonly OutboxRow[]> {
     const messages = accepted.map((a) => a.message);
     const published = await this.inTransaction(async (manager) => {
       const fresh = await this.firstDeliveries(accepted, manager);
@@ -354,12 +414,14 @@ export class ConsumerRunner {
             fresh.map((a) => a.validated!),
             manager,
             prepared,
+            context,
           );
         else
           result = await this.spec.handleBatch!(
             fresh.map((a) => a.message),
             manager,
             prepared,
+            context,
           );
       }
       if (this.spec.trackPositions) await this.storePositions(messages, manager);
@@ -407,8 +469,38 @@ export class ConsumerRunner {
 
   private async process(message: InboundMessage, heartbeat: () => Promise<void>): Promise<void> {
     const checked = this.check(message);
-    if ('reason' in checked) return this.deadLetter(message, checked.reason);
+    if ('reason' in checked) return this.refuseInvalid(message, checked.reason, heartbeat);
     return this.applyOne(message, checked.validated, heartbeat);
+  }
+
+  /** A message that failed validation: the spec's `onInvalid` effect, if any, then the dead letter. */
+  private async refuseInvalid(
+    message: InboundMessage,
+    reason: string,
+    heartbeat: () => Promise<void>,
+  ): Promise<void> {
+    const onInvalid = this.spec.mode === 'validated' ? this.spec.onInvalid?.bind(this.spec) : undefined;
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    for (let attempt = 1; onInvalid; attempt++) {
+      try {
+        await this.afterCommit(
+          await this.inTransaction(async (m) => (await onInvalid(message, reason, m)) ?? []),
+        );
+        break;
+      } catch (err) {
+        const transient = isTransientError(err);
+        if (!transient && attempt >= maxAttempts) {
+          this.logger.error(
+            `${message.topic}[${message.partition}]@${message.offset}: onInvalid failed after ${attempt} attempts, dead-lettering only: ${errText(err)}`,
+          );
+          break;
+        }
+        if (this.stopped) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(5000, 50 * 2 ** Math.min(attempt, 7))));
+        await heartbeat().catch(() => undefined);
+      }
+    }
+    await this.deadLetter(message, reason);
   }
 
   private async applyOne(
@@ -417,11 +509,13 @@ export class ConsumerRunner {
     heartbeat: () => Promise<void>,
   ): Promise<void> {
     const maxAttempts = this.options.maxAttempts ?? 5;
+    const { context, membershipLost } = this.handlerContext(heartbeat);
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.afterCommit(await this.apply(message, validated));
+        await this.afterCommit(await this.apply(message, validated, context));
         return;
       } catch (err) {
+        if (membershipLost() || err instanceof ChunkAbandonedError) throw err;
         if (err instanceof RejectedMessageError) return this.deadLetter(message, `rejected: ${err.message}`);
         const transient = isTransientError(err);
         if (!transient && attempt >= maxAttempts) {
@@ -441,12 +535,13 @@ export class ConsumerRunner {
   private async apply(
     message: InboundMessage,
     validated: ValidatedMessage | undefined,
+    context: HandlerContext,
   ): Promise<readonly OutboxRow[]> {
     const published = await this.inTransaction(async (manager) => {
       let result: HandlerResult = undefined;
       if (await this.isFirstDelivery(message, validated, manager)) {
-        if (this.spec.mode === 'validated') result = await this.spec.handle(validated!, manager);
-        else result = await this.spec.handle(message, manager);
+        if (this.spec.mode === 'validated') result = await this.spec.handle(validated!, manager, context);
+        else result = await this.spec.handle(message, manager, context);
       }
       if (this.spec.trackPositions) await this.storePositions([message], manager);
       return result ?? [];

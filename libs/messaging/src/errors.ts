@@ -6,6 +6,17 @@ export class RejectedMessageError extends Error {
   }
 }
 
+/**
+ * Thrown by a handler that gives a chunk up with no effect (it was waiting, and the consumer is stopping): the
+ * runner neither retries nor dead-letters it, and the messages are delivered again after the next start.
+ */
+export class ChunkAbandonedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ChunkAbandonedError';
+  }
+}
+
 const TRANSIENT_NODE_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',

@@ -484,6 +484,7 @@ describe('libs/messaging against the real broker and database', () => {
       await expect(catchUp.waitFor('templates-test', runner.groupId, impossible, 100)).resolves.toMatchObject(
         {
           caughtUp: false,
+          remaining: new Set([`${Topics.AgreementsTemplates}:0`]),
         },
       );
     });
@@ -751,6 +752,7 @@ describe('libs/messaging against the real broker and database', () => {
       ).resolves.toEqual({
         caughtUp: true,
         waitedMs: expect.any(Number),
+        remaining: new Set(),
       });
     });
   });

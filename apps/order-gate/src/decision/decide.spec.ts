@@ -508,7 +508,9 @@ describe('decide: every rule, kind, reason and timeline edge', () => {
 
   it('the table covers every order kind and every reason code', () => {
     expect(new Set(rows.map((r) => r.kind))).toEqual(new Set(ORDER_KINDS));
-    expect(new Set(rows.map((r) => r.expect))).toEqual(new Set([...APPROVED_REASONS, ...BLOCKED_REASONS]));
+    // InvalidOrder is no rule of decide: it is the answer to a request that failed validation (G-14).
+    const decided = BLOCKED_REASONS.filter((r) => r !== 'InvalidOrder');
+    expect(new Set(rows.map((r) => r.expect))).toEqual(new Set([...APPROVED_REASONS, ...decided]));
   });
 
   it('G-08: a block says which agreement to confirm and by which endpoint', () => {

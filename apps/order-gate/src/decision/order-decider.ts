@@ -1,10 +1,14 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { buildEnvelope, EventEnvelope, OrderRequestedV1, Topics } from '@app/contracts';
+import { buildEnvelope, EventEnvelope, OrderKind, OrderRequestedV1, Topics } from '@app/contracts';
 import {
+  ChunkAbandonedError,
   covers,
+  HandlerContext,
+  InboundMessage,
   Messaging,
   OUTBOX_RETURNING,
+  OutboxLease,
   outboxInsert,
   OutboxRow,
   OutboxWritten,
@@ -12,15 +16,55 @@ import {
   toOutboxRows,
   withLeases,
 } from '@app/messaging';
+import { GATE_SETTINGS, GateSettings } from '../config';
 import { Policy } from '../policy/policy';
 import { FACT_TOPICS, FACTS_CONSUMER } from '../projection/facts.consumer';
 import { loadViews } from '../projection/gate-views';
 import { Decision, decide } from './decide';
+import { factPartitionsOf, PartitionCounts } from './fact-partitions';
+import { decisionsWithoutCompleteFacts, ordersHeldForFacts } from './gate-metrics';
+import { invalidOrderDecision, readInvalidOrder } from './invalid-order';
 
 export const GATE_POLICY = Symbol('GATE_POLICY');
 
-/** How long a would-be block waits for the fact topics to be applied up to their end (G-11). */
-export const CATCH_UP_TIMEOUT_MS = 3000;
+/**
+ * G-11: how long the gate waits for the fact topics before it holds orders (and the longest a pre-check waits
+ * before it answers 503); then it polls every HOLD_POLL_MS, heartbeating, until ORDER_GATE_FACTS_MAX_WAIT_MS.
+ */
+export const FACTS_SHORT_WAIT_MS = 3000;
+export const PRECHECK_FACTS_WAIT_MS = 2000;
+const HOLD_POLL_MS = 1000;
+/** The fact topics' partition counts change rarely (only by an operator adding partitions). */
+const PARTITION_COUNTS_MAX_AGE_MS = 60_000;
+
+/** One decision to record: what is known of the order, and how it was decided. */
+interface DecisionRecord {
+  orderId: string;
+  partnerId?: string;
+  customerTenantId?: string;
+  kind?: OrderKind;
+  requestedAt?: string;
+  requestEventId: string | null;
+  correlationId: string | null;
+  decision: Decision;
+  factsComplete: boolean;
+}
+
+const toRecord = (
+  request: EventEnvelope<OrderRequestedV1>,
+  decision: Decision,
+  factsComplete: boolean,
+): DecisionRecord => ({
+  orderId: request.data.orderId,
+  partnerId: request.data.partnerId,
+  customerTenantId: request.data.customerTenantId,
+  kind: request.data.kind,
+  requestedAt: request.data.requestedAt,
+  requestEventId: request.eventId,
+  correlationId: request.correlationId,
+  decision,
+  factsComplete,
+});
 
 /**
  * Decides orders in sets: one catch-up with the fact topics per chunk (G-11), one query loads every
@@ -30,11 +74,13 @@ export const CATCH_UP_TIMEOUT_MS = 3000;
 @Injectable()
 export class OrderDecider {
   private readonly logger = new Logger(OrderDecider.name);
+  private partitionCounts?: { at: number; counts: Promise<PartitionCounts> };
 
   constructor(
     private readonly messaging: Messaging,
     private readonly dataSource: DataSource,
     @Inject(GATE_POLICY) readonly policy: Policy,
+    @Inject(GATE_SETTINGS) private readonly settings: GateSettings,
   ) {}
 
   private get schema(): string {
@@ -48,6 +94,22 @@ export class OrderDecider {
   }
 
   /**
+   * The pre-check's judgement (G-11, G-12): what the gate would decide now, once the facts these orders are
+   * judged on are read up to now; undefined when they are not within PRECHECK_FACTS_WAIT_MS (the caller answers
+   * 503 rather than guess).
+   */
+  async previewWhenCaughtUp(orders: readonly OrderRequestedV1[]): Promise<Map<string, Decision> | undefined> {
+    const targets = await this.factEnds();
+    if (!covers(this.messaging.catchUp.knownApplied(FACTS_CONSUMER), targets)) {
+      const needs = await this.factNeeds(orders, targets);
+      const relevant = new Map([...targets].filter(([key]) => orders.some((o) => needs(o).includes(key))));
+      const caught = await this.waitForFacts(relevant, PRECHECK_FACTS_WAIT_MS);
+      if (!caught.caughtUp) return undefined;
+    }
+    return this.preview(orders);
+  }
+
+  /**
    * Decides the first delivery of each order and records it; returns the decision events' outbox
    * rows, which the consumer runner publishes as soon as the statement has committed. An order decided
    * before (a redelivery) is left as it was by the insert's ON CONFLICT (G-10).
@@ -57,27 +119,41 @@ export class OrderDecider {
    * arrived (the consumer's prepareChunk); else they are asked for now. The views are loaded while
    * the offsets are on their way, and used only if what was known applied before loading them (by
    * this instance, or committed by the group as last read) already covered the offsets: a fact
-   * committed before a statement starts is visible to it.
-   * Otherwise the catch-up waits (bounded) and the views are loaded again.
+   * committed before a statement starts is visible to it. Otherwise see `decideOnceCaughtUp`.
    */
   async decideAndRecord(
     requests: readonly EventEnvelope<OrderRequestedV1>[],
     manager: EntityManager,
     factEnds: Promise<Map<string, bigint>> = this.factEnds(),
+    context?: HandlerContext,
   ): Promise<OutboxRow[]> {
     const first = new Map<string, EventEnvelope<OrderRequestedV1>>();
     for (const r of requests) if (!first.has(r.data.orderId)) first.set(r.data.orderId, r);
     const pending = [...first.values()];
-    const orders = pending.map((r) => r.data);
     const applied = this.messaging.catchUp.knownApplied(FACTS_CONSUMER);
-    let views = await loadViews(manager, this.schema, orders);
+    const views = await loadViews(
+      manager,
+      this.schema,
+      pending.map((r) => r.data),
+    );
     const targets = await factEnds;
-    if (!covers(applied, targets)) {
-      await this.catchUpWithFacts(targets);
-      views = await loadViews(manager, this.schema, orders);
-    }
-    const decisions = new Map(orders.map((o) => [o.orderId, decide(views.get(o.orderId)!, this.policy, o)]));
-    return this.record(pending, decisions, manager);
+    if (!covers(applied, targets)) return this.decideOnceCaughtUp(pending, targets, manager, context);
+    const records = pending.map((r) =>
+      toRecord(r, decide(views.get(r.data.orderId)!, this.policy, r.data), true),
+    );
+    return this.record(records, manager, this.messaging.relay.lease);
+  }
+
+  /**
+   * G-14: the answer to a request that failed validation, when its orderId can be read: blocked with
+   * InvalidOrder, once per orderId like any decision (G-10). The runner then copies the request to the `.dlq`.
+   */
+  async recordInvalid(message: InboundMessage, reason: string, manager: EntityManager): Promise<OutboxRow[]> {
+    const request = readInvalidOrder(message.value);
+    if (!request) return [];
+    const { eventId, ...order } = request;
+    const record = { ...order, requestEventId: eventId, decision: invalidOrderDecision(this.policy, reason) };
+    return this.record([{ ...record, factsComplete: true }], manager, this.messaging.relay.lease);
   }
 
   /** The fact topics' end offsets now (the targets of the catch-up). */
@@ -86,99 +162,209 @@ export class OrderDecider {
   }
 
   /**
-   * A fact acknowledged before these orders may still be on its way on another topic (G-11): wait,
-   * bounded, until the fact topics are applied up to the given end offsets. Every order waits, not
-   * only would-be blocks: a withdrawal or a termination acknowledged a moment ago must block too
-   * (G-05, D-08). Other instances' progress is read from the stored positions.
+   * A fact acknowledged before these orders may still be on its way on another topic (G-11). Every order waits,
+   * not only would-be blocks: a withdrawal or a termination acknowledged a moment ago must block too (G-05, D-08).
+   * Each order waits only for the fact partitions it is judged on (its customer's, its partners', the
+   * templates'), so an order whose facts are read is decided at once while others are held. After
+   * FACTS_SHORT_WAIT_MS the rest are held: no decision, a heartbeat every HOLD_POLL_MS so the group keeps them
+   * here, and the catch-up tried again, until ORDER_GATE_FACTS_MAX_WAIT_MS has passed; then they are decided on
+   * what has been read, with `factsComplete: false`, and counted. Decisions taken while others are held are
+   * written for the relay rounds (and the relay woken); the last set is returned to be sent on commit.
    */
-  private async catchUpWithFacts(targets: Map<string, bigint>): Promise<void> {
-    const caught = await this.messaging.catchUp.waitFor(
+  private async decideOnceCaughtUp(
+    pending: readonly EventEnvelope<OrderRequestedV1>[],
+    targets: Map<string, bigint>,
+    manager: EntityManager,
+    context?: HandlerContext,
+  ): Promise<OutboxRow[]> {
+    const needs = await this.factNeeds(
+      pending.map((r) => r.data),
+      targets,
+    );
+    const deadline = Date.now() + this.settings.factsMaxWaitMs;
+    let waiting = pending;
+    let held = 0;
+    try {
+      for (;;) {
+        const relevant = new Map(
+          [...targets].filter(([key]) => waiting.some((r) => needs(r.data).includes(key))),
+        );
+        const slice = held > 0 ? HOLD_POLL_MS : FACTS_SHORT_WAIT_MS;
+        const caught = await this.waitForFacts(relevant, Math.max(0, Math.min(slice, deadline - Date.now())));
+        const ready = waiting.filter((r) => !needs(r.data).some((key) => caught.remaining.has(key)));
+        const behind = waiting.filter((r) => !ready.includes(r));
+        const blind = behind.length > 0 && Date.now() >= deadline;
+        if (behind.length === 0 || blind) {
+          if (blind) {
+            decisionsWithoutCompleteFacts.inc(behind.length);
+            this.logger.warn(
+              `${behind.length} order(s) decided without the facts read up to their arrival (waited ${this.settings.factsMaxWaitMs} ms; behind: ${[...caught.remaining].join(', ')})`,
+            );
+          }
+          const records = await this.judge(ready, true, manager);
+          records.push(...(await this.judge(behind, false, manager)));
+          return this.record(records, manager, this.messaging.relay.lease);
+        }
+        if (ready.length > 0) {
+          await this.record(await this.judge(ready, true, manager), manager);
+          this.messaging.relay.wake();
+        }
+        if (held === 0)
+          this.logger.warn(
+            `holding ${behind.length} order(s): the facts are not read up to their arrival after ${FACTS_SHORT_WAIT_MS} ms (behind: ${[...caught.remaining].join(', ')})`,
+          );
+        ordersHeldForFacts.inc(behind.length - held);
+        held = behind.length;
+        waiting = behind;
+        if (context && !context.isRunning())
+          throw new ChunkAbandonedError(`stopping while ${held} order(s) wait for their facts`);
+        await context?.heartbeat();
+      }
+    } finally {
+      ordersHeldForFacts.dec(held);
+    }
+  }
+
+  /** Loads the views of these orders now and decides them. */
+  private async judge(
+    requests: readonly EventEnvelope<OrderRequestedV1>[],
+    factsComplete: boolean,
+    manager: EntityManager,
+  ): Promise<DecisionRecord[]> {
+    if (requests.length === 0) return [];
+    const views = await loadViews(
+      manager,
+      this.schema,
+      requests.map((r) => r.data),
+    );
+    return requests.map((r) =>
+      toRecord(r, decide(views.get(r.data.orderId)!, this.policy, r.data), factsComplete),
+    );
+  }
+
+  private waitForFacts(targets: Map<string, bigint>, timeoutMs: number) {
+    return this.messaging.catchUp.waitFor(
       FACTS_CONSUMER,
       this.messaging.groupIdFor(FACTS_CONSUMER),
       targets,
-      CATCH_UP_TIMEOUT_MS,
+      timeoutMs,
     );
-    if (!caught.caughtUp)
-      this.logger.warn(`facts not caught up after ${caught.waitedMs} ms, deciding on what is there`);
   }
 
+  /** Per order, the `topic:partition`s among the targets that it is judged on (all of them if that is not known). */
+  private async factNeeds(
+    orders: readonly OrderRequestedV1[],
+    targets: Map<string, bigint>,
+  ): Promise<(order: OrderRequestedV1) => readonly string[]> {
+    const counts = await this.factPartitionCounts();
+    const all = [...targets.keys()];
+    const byOrder = new Map(
+      orders.map((o) => [o, factPartitionsOf(o, counts)?.filter((k) => targets.has(k)) ?? all]),
+    );
+    return (order) => byOrder.get(order) ?? all;
+  }
+
+  /** The fact topics' partition counts, cached; empty when they cannot be read (then every partition counts). */
+  private factPartitionCounts(): Promise<PartitionCounts> {
+    if (!this.partitionCounts || Date.now() - this.partitionCounts.at > PARTITION_COUNTS_MAX_AGE_MS) {
+      const counts = this.messaging.admin
+        .fetchTopicMetadata({ topics: [...FACT_TOPICS] })
+        .then(({ topics }) => new Map(topics.map((t) => [t.name, t.partitions.length])))
+        .catch((err: unknown) => {
+          this.logger.warn(
+            `fact topics' partition counts not read, waiting for every partition: ${String(err)}`,
+          );
+          this.partitionCounts = undefined;
+          return new Map<string, number>();
+        });
+      this.partitionCounts = { at: Date.now(), counts };
+    }
+    return this.partitionCounts.counts;
+  }
+
+  /**
+   * One statement: the decisions, and the outbox rows of those inserted now (G-10: an order decided before keeps
+   * its decision and gets no second event). With `lease`, the rows are leased to this instance's relay, which
+   * sends them as soon as the statement has committed. Being one statement, it needs no transaction around it
+   * (the orders consumer runs with `transaction: false`). Its text is fixed (the rows are array parameters):
+   * prepared, so each connection parses it once.
+   */
   private async record(
-    requests: readonly EventEnvelope<OrderRequestedV1>[],
-    decisions: Map<string, Decision>,
+    records: readonly DecisionRecord[],
     manager: EntityManager,
+    lease?: OutboxLease,
   ): Promise<OutboxRow[]> {
+    if (records.length === 0) return [];
     const decidedAt = new Date();
-    const envelopes = requests.map((request) => {
-      const order = request.data;
-      const decision = decisions.get(order.orderId)!;
-      return buildEnvelope(
-        decision.outcome === 'Approved' ? 'OrderApproved' : 'OrderBlocked',
+    const envelopes = records.map((r) =>
+      buildEnvelope(
+        r.decision.outcome === 'Approved' ? 'OrderApproved' : 'OrderBlocked',
         {
-          orderId: order.orderId,
-          partnerId: order.partnerId,
-          customerTenantId: order.customerTenantId,
-          kind: order.kind,
-          requestedAt: order.requestedAt,
+          orderId: r.orderId,
+          partnerId: r.partnerId,
+          customerTenantId: r.customerTenantId,
+          kind: r.kind,
+          requestedAt: r.requestedAt,
           decidedAt: decidedAt.toISOString(),
-          reason: decision.reason,
-          message: decision.message,
-          evidence: decision.evidence,
-          policyVersion: decision.policyVersion,
+          reason: r.decision.reason,
+          message: r.decision.message,
+          evidence: r.decision.evidence,
+          factsComplete: r.factsComplete,
+          policyVersion: r.decision.policyVersion,
         },
         {
           producer: 'order-gate',
-          correlationId: request.correlationId,
-          causationId: request.eventId,
+          correlationId: r.correlationId ?? undefined,
+          causationId: r.requestEventId,
           occurredAt: decidedAt,
         },
-      );
-    });
+      ),
+    );
     const rows = toOutboxRows(
-      envelopes.map((envelope) => ({
+      envelopes.map((envelope, i) => ({
         topic: Topics.OrdersDecided,
-        key: envelope.data.customerTenantId.toLowerCase(),
+        // CONTRACT.md keys decisions by customer; an InvalidOrder without a readable one by its orderId (G-14).
+        key: records[i].customerTenantId ?? records[i].orderId,
         envelope,
       })),
     );
-    // One statement: the decisions, and the outbox rows of those inserted now (G-10: an order decided
-    // before keeps its decision and gets no second event), leased to this instance's relay, which
-    // sends them as soon as the statement has committed. Being one statement, it needs no
-    // transaction around it (the orders consumer runs with `transaction: false`). Its text is fixed
-    // (the rows are array parameters): prepared, so each connection parses it once.
     const outbox = outboxInsert(
       this.schema,
       rows,
-      13,
+      14,
       'u.id IN (SELECT decision_event_id FROM fresh)',
-      this.messaging.relay.lease,
+      lease,
     );
-    const col = <T>(f: (r: EventEnvelope<OrderRequestedV1>, i: number) => T) => requests.map(f);
+    const col = <T>(f: (r: DecisionRecord, i: number) => T) => records.map(f);
     const written = await preparedQuery<OutboxWritten>(
       manager,
       `WITH fresh AS (
          INSERT INTO ${this.schema}.decisions (order_id, partner_id, customer_tenant_id, kind, outcome, reason,
-            policy_version, acceptance_event_id, request_event_id, decision_event_id, requested_at, decided_at)
+            policy_version, acceptance_event_id, request_event_id, decision_event_id, requested_at, decided_at,
+            facts_complete)
          SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
-                              $8::uuid[], $9::uuid[], $10::uuid[], $11::timestamptz[], $12::timestamptz[])
+                              $8::uuid[], $9::uuid[], $10::uuid[], $11::timestamptz[], $12::timestamptz[],
+                              $13::boolean[])
          ON CONFLICT (order_id) DO NOTHING RETURNING decision_event_id)
        ${outbox.sql}
        ${OUTBOX_RETURNING}`,
       [
-        col((r) => r.data.orderId),
-        col((r) => r.data.partnerId),
-        col((r) => r.data.customerTenantId),
-        col((r) => r.data.kind),
-        col((r) => decisions.get(r.data.orderId)!.outcome),
-        col((r) => decisions.get(r.data.orderId)!.reason),
-        col((r) => decisions.get(r.data.orderId)!.policyVersion),
-        col((r) => decisions.get(r.data.orderId)!.evidence.acceptanceEventId ?? null),
-        col((r) => r.eventId),
+        col((r) => r.orderId),
+        col((r) => r.partnerId ?? null),
+        col((r) => r.customerTenantId ?? null),
+        col((r) => r.kind ?? null),
+        col((r) => r.decision.outcome),
+        col((r) => r.decision.reason),
+        col((r) => r.decision.policyVersion),
+        col((r) => r.decision.evidence.acceptanceEventId ?? null),
+        col((r) => r.requestEventId),
         col((_, i) => envelopes[i].eventId),
-        col((r) => r.data.requestedAt),
+        col((r) => r.requestedAt ?? null),
         col(() => decidedAt.toISOString()),
+        col((r) => r.factsComplete),
         ...outbox.params,
       ],
     );
-    return withLeases(rows, written);
+    return lease ? withLeases(rows, written) : [];
   }
 }

@@ -6,7 +6,7 @@ import { OrderDecider } from './order-decider';
 export const ORDERS_CONSUMER = 'orders';
 
 /**
- * Decides every `OrderRequested` once (G-10). The hot path takes the batches of one fetch
+ * Decides every `OrderRequested` once (G-10), a malformed one included (G-14). The hot path takes the batches of one fetch
  * together: the decisions and their outbox rows are written in one statement, so they commit
  * together, and a redelivered order finds its decision already there. `handle` is the runner's
  * one-by-one fallback (a chunk that failed is replayed message by message, so only a bad one is
@@ -35,14 +35,22 @@ export class OrdersRequestedConsumer implements OnModuleInit {
       // The fact topics' end offsets (G-11) are asked for as the chunk arrives, and come back while
       // its messages are checked and the views are loaded.
       prepareChunk: () => this.decider.factEnds(),
-      handle: ({ envelope }, manager) =>
-        this.decider.decideAndRecord([envelope as EventEnvelope<OrderRequestedV1>], manager),
-      handleBatch: (messages, manager, factEnds) =>
+      handle: ({ envelope }, manager, context) =>
+        this.decider.decideAndRecord(
+          [envelope as EventEnvelope<OrderRequestedV1>],
+          manager,
+          undefined,
+          context,
+        ),
+      handleBatch: (messages, manager, factEnds, context) =>
         this.decider.decideAndRecord(
           messages.map((m) => m.envelope as EventEnvelope<OrderRequestedV1>),
           manager,
           factEnds as Promise<Map<string, bigint>> | undefined,
+          context,
         ),
+      // G-14: a request that fails validation is answered too (InvalidOrder) when its orderId can be read.
+      onInvalid: (message, reason, manager) => this.decider.recordInvalid(message, reason, manager),
     });
   }
 }

@@ -27,4 +27,13 @@ export const GateErrors = {
       'continuationToken must be the value a previous page of GET /v1/compliance/at-risk returned; omit it for the first page.',
       { field: 'continuationToken' },
     ),
+  factsNotCaughtUp: (retryAfterSeconds: number) =>
+    new ApiError(
+      HttpStatus.SERVICE_UNAVAILABLE,
+      610304,
+      'FactsNotCaughtUp',
+      `The gate has not yet read every acceptance and relationship fact acknowledged before this request, so it cannot be sure of its answer (G-11). Retry in ${retryAfterSeconds} s.`,
+      {},
+      true,
+    ),
 };

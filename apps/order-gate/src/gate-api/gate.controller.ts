@@ -1,5 +1,6 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
 import { randomUUID } from 'crypto';
 import { DataSource } from 'typeorm';
 import { OrderRequestedV1 } from '@app/contracts';
@@ -10,6 +11,8 @@ import { GateErrors } from './gate-errors';
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const PAGE_SIZE = 500;
+/** G-11: when a pre-check could not be sure the facts were read, how soon to ask again. */
+const PRECHECK_RETRY_AFTER_SECONDS = 2;
 
 function probeOrder(partnerId: string, customerTenantId: string): OrderRequestedV1 {
   return {
@@ -36,11 +39,23 @@ export class GateController {
   @Post('orders/precheck')
   @HttpCode(200)
   @ApiOperation({ summary: 'The decision the gate would take now for this order, with no event (G-12)' })
-  async precheck(@CurrentPrincipal() principal: Principal, @Body() order: OrderRequestedV1) {
+  @ApiResponse({
+    status: 503,
+    description: 'The facts are not read up to now yet (G-11): retry after Retry-After.',
+  })
+  async precheck(
+    @CurrentPrincipal() principal: Principal,
+    @Body() order: OrderRequestedV1,
+    @Res({ passthrough: true }) response: Response,
+  ) {
     if (order.partnerId.toLowerCase() !== principal.tenantId.toLowerCase())
       throw GateErrors.partnerMismatch();
-    const decision = (await this.decider.preview([order])).get(order.orderId)!;
-    return { orderId: order.orderId, ...decision };
+    const decisions = await this.decider.previewWhenCaughtUp([order]);
+    if (!decisions) {
+      response.setHeader('Retry-After', String(PRECHECK_RETRY_AFTER_SECONDS));
+      throw GateErrors.factsNotCaughtUp(PRECHECK_RETRY_AFTER_SECONDS);
+    }
+    return { orderId: order.orderId, ...decisions.get(order.orderId)! };
   }
 
   @Get('customers/:customerTenantId/acceptance')

@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import { Type } from 'class-transformer';
 import {
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -12,6 +13,7 @@ import {
   Length,
   Min,
   ValidateIf,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
 import {
@@ -31,6 +33,11 @@ import {
 import { IsDateTime, IsGuid } from '../validators';
 
 export const ORDER_ID_MAX_LENGTH = 128;
+/**
+ * G-14: the longest orderId an `InvalidOrder` decision answers (a request's orderId may be out of contract, too
+ * long for one). Longer ones, like requests with no orderId, cannot be answered and go to the `.dlq` alone.
+ */
+export const READABLE_ORDER_ID_MAX_LENGTH = 512;
 export const SUBSCRIPTION_ID_MAX_LENGTH = 128;
 
 export class LineItem {
@@ -148,6 +155,14 @@ abstract class OrderDecisionV1 {
   @IsString()
   @IsNotEmpty()
   policyVersion: string;
+
+  /**
+   * G-11: false when the gate decided past its longest wait for the fact topics, on what it had read by then.
+   * Absent from decisions recorded before it existed.
+   */
+  @IsOptional()
+  @IsBoolean()
+  factsComplete?: boolean;
 }
 
 export class OrderApprovedV1 extends OrderDecisionV1 {
@@ -155,7 +170,50 @@ export class OrderApprovedV1 extends OrderDecisionV1 {
   reason: ApprovedReason;
 }
 
+/** The answer to a request that failed validation (G-14): its fields that could not be read are absent. */
+const readUnlessInvalidOrder = (property: keyof OrderBlockedV1) => (decision: OrderBlockedV1) =>
+  decision.reason !== BlockedReason.InvalidOrder || decision[property] !== undefined;
+
+/* The order's fields are redeclared: an InvalidOrder decision carries only those of the request that could be
+ * read, and the orderId as the request had it, up to READABLE_ORDER_ID_MAX_LENGTH. */
 export class OrderBlockedV1 extends OrderDecisionV1 {
+  @IsDecisionOrderId()
+  override orderId: string;
+
+  @ValidateIf(readUnlessInvalidOrder('partnerId'))
+  @IsGuid()
+  override partnerId: string;
+
+  @ValidateIf(readUnlessInvalidOrder('customerTenantId'))
+  @IsGuid()
+  override customerTenantId: string;
+
+  @ValidateIf(readUnlessInvalidOrder('kind'))
+  @IsIn(ORDER_KINDS)
+  override kind: OrderKind;
+
+  @ValidateIf(readUnlessInvalidOrder('requestedAt'))
+  @IsDateTime()
+  override requestedAt: string;
+
   @IsIn(BLOCKED_REASONS)
   reason: BlockedReason;
+}
+
+/** 1..128 characters, or up to READABLE_ORDER_ID_MAX_LENGTH for an InvalidOrder decision (G-14). */
+function IsDecisionOrderId(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isDecisionOrderId',
+    validator: {
+      validate: (value, args) => {
+        const max =
+          (args?.object as OrderBlockedV1 | undefined)?.reason === BlockedReason.InvalidOrder
+            ? READABLE_ORDER_ID_MAX_LENGTH
+            : ORDER_ID_MAX_LENGTH;
+        return typeof value === 'string' && value.length >= 1 && value.length <= max;
+      },
+      defaultMessage: () =>
+        `$property must be 1 to ${ORDER_ID_MAX_LENGTH} characters (${READABLE_ORDER_ID_MAX_LENGTH} for InvalidOrder)`,
+    },
+  });
 }
