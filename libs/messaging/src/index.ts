@@ -11,3 +11,4 @@ export * from './outbox';
 export * from './outbox-relay';
 export * from './schema';
 export * from './service-infrastructure.module';
+export * from './statement-logger';
