@@ -26,7 +26,7 @@ import asyncApi from '../libs/contracts/asyncapi.json';
  * a few path and query parameters get the same values.
  */
 
-const BODY_RUNS = Number(process.env.S07_BODY_RUNS ?? 700);
+const BODY_RUNS = Number(process.env.S07_BODY_RUNS ?? 800);
 const PARAMETER_RUNS = 150;
 const BODY_LIMIT = 256 * 1024;
 
@@ -188,7 +188,7 @@ function corruptedText(body: Json, path: string[], fragment: string, asNewProper
     parent = next as { [key: string]: Json };
   }
   parent[keys[keys.length - 1]] = JSON.parse(PLACEHOLDER);
-  return JSON.stringify(copy).replace(PLACEHOLDER, fragment);
+  return JSON.stringify(copy).replace(PLACEHOLDER, () => fragment);
 }
 
 const deep = (depth: number, open: string, close: string) => open.repeat(depth) + close.repeat(depth);
