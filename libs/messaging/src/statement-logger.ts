@@ -34,8 +34,9 @@ export class StatementLogger implements TypeOrmLogger {
 
   logSchemaBuild(): void {}
 
+  /** At debug: `npm run migrate` reports what it applied; TypeORM's step-by-step lines are noise at start. */
   logMigration(message: string): void {
-    this.logger.log(message);
+    this.logger.debug(message);
   }
 
   log(level: 'log' | 'info' | 'warn', message: unknown): void {
