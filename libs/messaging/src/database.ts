@@ -2,6 +2,7 @@ import { createHash } from 'crypto';
 import type { Pool, PoolClient, QueryResultRow } from 'pg';
 import { DataSourceOptions, EntityManager } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { StatementLogger } from './statement-logger';
 
 export interface ServiceDatabaseOptions {
   url: string;
@@ -12,7 +13,10 @@ export interface ServiceDatabaseOptions {
   poolSize?: number;
 }
 
-/** TypeORM options for one service: its own schema, migrations only (never synchronize). */
+/**
+ * TypeORM options for one service: its own schema, migrations only (never synchronize), and failed
+ * statements logged without their parameters (S-07).
+ */
 export function serviceDataSourceOptions(o: ServiceDatabaseOptions): DataSourceOptions {
   return {
     type: 'postgres',
@@ -23,7 +27,7 @@ export function serviceDataSourceOptions(o: ServiceDatabaseOptions): DataSourceO
     migrationsTableName: 'migrations',
     migrationsRun: false,
     synchronize: false,
-    logging: ['error'],
+    logger: new StatementLogger(),
     extra: { max: o.poolSize ?? 20, application_name: `acceptance-gate/${o.schema}` },
   };
 }

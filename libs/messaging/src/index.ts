@@ -13,3 +13,4 @@ export * from './relationships-partner-directory';
 export * from './schema';
 export * from './service-infrastructure.module';
 export * from './read-pool';
+export * from './statement-logger';

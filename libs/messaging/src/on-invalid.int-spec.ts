@@ -19,7 +19,7 @@ const published = (templateId: string) =>
       agreementLink: 'https://aka.ms/customeragreement',
       publishedAt: new Date().toISOString(),
     },
-    { producer: 'messaging-test' },
+    { producer: 'attestation' },
   );
 
 describe("a validated consumer's onInvalid effect (G-14's hook), against the real broker and database", () => {

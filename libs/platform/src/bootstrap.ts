@@ -4,6 +4,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { ConfigError, loadConfig, type ServiceConfig, type ServiceName } from './config';
 import { translateBodyParserErrors } from './http/body-parser-errors';
+import { refuseUnstorableBodies } from './http/unstorable-text';
 import { AccessLogMiddleware } from './logging/access-log.middleware';
 import { createJsonLogger } from './logging/json-logger';
 import { PlatformModule } from './platform.module';
@@ -46,8 +47,9 @@ export function createOpenApiDocument(app: INestApplication, docs: ServiceDocs):
 }
 
 /**
- * Sets an app up the way every service runs: body limit, docs at /docs (JSON at /docs-json), no
- * `X-Powered-By`, access logs that also see the bodies the parser refuses. Create the app with
+ * Sets an app up the way every service runs: body limit, bodies with text PostgreSQL cannot store
+ * refused (S-07), docs at /docs (JSON at /docs-json), no `X-Powered-By`, access logs that also see
+ * the bodies the parser refuses. Create the app with
  * `bodyParser: false` so that this limit is the only one, and call this before `init()`.
  */
 export function configureServiceApp(
@@ -60,6 +62,7 @@ export function configureServiceApp(
   app.use(accessLog.use.bind(accessLog));
   app.useBodyParser('json', { limit: BODY_SIZE_LIMIT });
   app.use(translateBodyParserErrors);
+  app.use(refuseUnstorableBodies);
   const document = createOpenApiDocument(app, docs ?? { title: config.service, description: '' });
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
 }

@@ -16,6 +16,7 @@ export * from './health/readiness.registry';
 export * from './http/body-parser-errors';
 export * from './http/correlation.middleware';
 export * from './http/request-context';
+export * from './http/unstorable-text';
 export * from './logging/access-log.middleware';
 export * from './logging/json-logger';
 export * from './logging/redact';

@@ -585,7 +585,7 @@ describe('audit service: the chained, append-only log (real broker, real databas
           '/v1/audit/events',
         ],
         [{ format: 'xml' }, 610403, 'UnsupportedExportFormat', '/v1/audit/export'],
-        [{ orderId: 'order-\u0000' }, 610401, 'InvalidFilter', '/v1/audit/export'],
+        [{ orderId: 'order-\u0000' }, 610040, 'InvalidCharacters', '/v1/audit/export'],
       ];
       for (const [query, code, errorName, path] of cases) {
         const res = await get(path, auditor, query);

@@ -10,6 +10,7 @@ import { randomBytes, randomUUID } from 'crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { KnownEventEnvelope, parseAndValidate } from '@app/contracts';
+import { StatementLogger } from '@app/messaging';
 import { kafkaSecurityFromEnv } from '@app/platform/config';
 import { applyWrites } from '../projection/apply-writes';
 import { writesOf } from '../projection/evolve';
@@ -95,7 +96,11 @@ export async function diffProjections(
 async function main(): Promise<void> {
   const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
   const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-  const dataSource = await new DataSource({ type: 'postgres', url, logging: ['error'] }).initialize();
+  const dataSource = await new DataSource({
+    type: 'postgres',
+    url,
+    logger: new StatementLogger(),
+  }).initialize();
   const schema = `order_gate_rebuild_${randomBytes(4).toString('hex')}`;
   try {
     const kafka = new Kafka({

@@ -23,6 +23,10 @@ export const ErrorCodes = {
   ServiceUnavailable: 610013,
   MethodNotAllowed: 610014,
   NotAcceptable: 610015,
+  // S-07: input the database cannot take, refused at the edge or when PostgreSQL refuses it.
+  InvalidCharacters: 610040,
+  InputTooDeep: 610041,
+  UnacceptableValue: 610042,
 } as const;
 
 export type PlatformErrorName = keyof typeof ErrorCodes;

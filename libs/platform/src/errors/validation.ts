@@ -1,5 +1,6 @@
-import { HttpStatus, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, HttpStatus, ValidationPipe } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
+import { assertStorableInput } from '../http/unstorable-text';
 import { ApiError } from './api-error';
 import { ErrorCodes } from './error-codes';
 
@@ -47,9 +48,21 @@ export function invalidRequestBody(errors: readonly ValidationError[]): ApiError
   );
 }
 
+/**
+ * Path and query parameters reach SQL too: a NUL or an unpaired surrogate in one is refused (400)
+ * before any parameter pipe or handler sees it, as the body is right after the body parser.
+ */
+class PlatformValidationPipe extends ValidationPipe {
+  override transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'param') assertStorableInput(value, 'path', metadata.data ?? '');
+    if (metadata.type === 'query') assertStorableInput(value, 'query', metadata.data ?? '');
+    return super.transform(value, metadata);
+  }
+}
+
 /** The validation every HTTP edge uses: unknown properties are refused, and bodies become DTO instances. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new PlatformValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

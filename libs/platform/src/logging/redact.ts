@@ -6,21 +6,34 @@ export const REDACTED_KEYS: readonly string[] = [
   'lastName',
   'primaryContact',
   'signer',
+  'attestedBy',
 ];
+
+/** Keys that name contact data in any spelling (`signatoryEmail`, `contactPhone`, `first_name`). */
+const PERSONAL_KEY = /e-?mail|phone|first_?name|last_?name|signatory/i;
+
+/** An email address inside free text: a database message quoting a value, an error's message. */
+const EMAIL_IN_TEXT = /[^\s@"'`<>()[\]{},;:\\]+@[^\s@"'`<>()[\]{},;:\\]+\.[A-Za-z]{2,}/g;
 
 export const REDACTED = '[REDACTED]';
 
 const redactedKeys = new Set(REDACTED_KEYS.map((key) => key.toLowerCase()));
 
+function isPersonalKey(key: string): boolean {
+  return redactedKeys.has(key.toLowerCase()) || PERSONAL_KEY.test(key);
+}
+
 /**
- * A copy of `value` with every property named in `REDACTED_KEYS` masked, however deep. Plain
- * objects and arrays are copied; other values (dates, errors, buffers) are kept as they are.
+ * A copy of `value` with every property named in `REDACTED_KEYS` (or like them) masked, however
+ * deep, and email addresses inside strings masked. Plain objects and arrays are copied; other
+ * values (dates, errors, buffers) are kept as they are.
  */
 export function redact<T>(value: T): T {
   return redactValue(value, new WeakMap()) as T;
 }
 
 function redactValue(value: unknown, seen: WeakMap<object, unknown>): unknown {
+  if (typeof value === 'string') return value.includes('@') ? value.replace(EMAIL_IN_TEXT, REDACTED) : value;
   if (value === null || typeof value !== 'object') return value;
   const copied = seen.get(value);
   if (copied !== undefined) return copied;
@@ -35,7 +48,7 @@ function redactValue(value: unknown, seen: WeakMap<object, unknown>): unknown {
   const copy: Record<string, unknown> = {};
   seen.set(value, copy);
   for (const [key, item] of Object.entries(value)) {
-    copy[key] = redactedKeys.has(key.toLowerCase()) ? REDACTED : redactValue(item, seen);
+    copy[key] = isPersonalKey(key) ? REDACTED : redactValue(item, seen);
   }
   return copy;
 }
