@@ -1,13 +1,6 @@
 import { randomUUID } from 'crypto';
 import { Producer } from 'kafkajs';
-import {
-  buildEnvelope,
-  DLQ_HEADERS,
-  dlqTopicOf,
-  EventEnvelope,
-  OrderRequestedV1,
-  Topics,
-} from '@app/contracts';
+import { DLQ_HEADERS, dlqTopicOf, EventEnvelope, Topics } from '@app/contracts';
 import {
   connectedProducer,
   createTestDatabase,
@@ -20,61 +13,27 @@ import {
   uniqueGroupPrefix,
 } from '@app/testing';
 import { OrderGateModule } from './order-gate.module';
+import {
+  givenAttested,
+  givenCustomerCreated,
+  givenOrderRequested,
+  givenPartnerRegistered,
+  givenTerminated,
+} from './projection/facts.fixtures';
 
-const MCA_TEMPLATE = '117a77b0-9360-443b-8795-c6dedc750cf9';
-
-const partnerRegistered = (partnerId: string) =>
-  buildEnvelope(
-    'PartnerRegistered',
-    { partnerId, partnerType: 'DirectBill', cloud: 'Public', name: 'Partner' },
-    { producer: 'reseller-relationship' },
-  );
-
+const now = () => new Date().toISOString();
+const partnerRegistered = (partnerId: string) => givenPartnerRegistered(partnerId);
 const customerCreated = (partnerId: string, customerTenantId: string) =>
-  buildEnvelope(
-    'CustomerTenantCreated',
-    { customerTenantId, partnerId, companyName: 'Contoso', cloud: 'Public', country: 'US' },
-    { producer: 'reseller-relationship' },
-  );
-
+  givenCustomerCreated(partnerId, customerTenantId, now());
 const attested = (partnerId: string, customerTenantId: string, producer: string) =>
-  buildEnvelope(
-    'AgreementAttested',
-    {
-      attestationId: randomUUID(),
-      partnerId,
-      customerTenantId,
-      agreementType: 'MicrosoftCustomerAgreement',
-      templateId: MCA_TEMPLATE,
-      dateAgreed: new Date(Date.now() - 60000).toISOString(),
-      userId: randomUUID(),
-      primaryContact: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@contoso.example' },
-      channel: 'Api',
-    },
-    { producer },
-  );
-
+  givenAttested(partnerId, customerTenantId, now(), {
+    dateAgreed: new Date(Date.now() - 60000).toISOString(),
+    producer,
+  });
 const terminated = (partnerId: string, customerTenantId: string, producer: string) =>
-  buildEnvelope(
-    'ResellerRelationshipTerminated',
-    { partnerId, customerTenantId, terminatedAt: new Date().toISOString(), reason: 'forged' },
-    { producer },
-  );
-
-const order = (partnerId: string, customerTenantId: string): EventEnvelope<OrderRequestedV1> =>
-  buildEnvelope(
-    'OrderRequested',
-    {
-      orderId: `forged-${randomUUID()}`,
-      partnerId,
-      customerTenantId,
-      kind: 'NewPurchase',
-      channel: 'Api',
-      requestedAt: new Date().toISOString(),
-      lineItems: [{ offerId: 'CFQ7TTC0LH18:0001', quantity: 1 }],
-    },
-    { producer: 'commerce-platform' },
-  );
+  givenTerminated(partnerId, customerTenantId, now(), producer);
+const order = (partnerId: string, customerTenantId: string) =>
+  givenOrderRequested(partnerId, customerTenantId, `forged-${randomUUID()}`);
 
 describe("S-04: the gate refuses facts from a producer that is not their topic's writer", () => {
   const kafka = testKafka('s04-forged-producer');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'crypto';
 import { Producer } from 'kafkajs';
 import { Client } from 'pg';
-import { buildEnvelope, EventEnvelope, OrderRequestedV1, Topics } from '@app/contracts';
+import { EventEnvelope, Topics } from '@app/contracts';
 import { Messaging } from '@app/messaging';
 import {
   bearer,
@@ -18,53 +18,23 @@ import {
 import { GateSettings } from '../config';
 import { OrderGateModule } from '../order-gate.module';
 import { FACTS_CONSUMER } from '../projection/facts.consumer';
+import {
+  givenAttested,
+  givenCustomerCreated,
+  givenOrderRequested,
+  givenPartnerRegistered,
+} from '../projection/facts.fixtures';
 
-const MCA_TEMPLATE = '117a77b0-9360-443b-8795-c6dedc750cf9';
-
-function order(partnerId: string, customerTenantId: string): EventEnvelope<OrderRequestedV1> {
-  return buildEnvelope(
-    'OrderRequested',
-    {
-      orderId: `order-${randomUUID()}`,
-      partnerId,
-      customerTenantId,
-      kind: 'NewPurchase',
-      channel: 'Api',
-      requestedAt: new Date().toISOString(),
-      lineItems: [{ offerId: 'CFQ7TTC0LH18:0001', quantity: 1 }],
-    },
-    { producer: 'commerce-platform' },
-  );
-}
-
-const partnerRegistered = (partnerId: string) =>
-  buildEnvelope(
-    'PartnerRegistered',
-    { partnerId, partnerType: 'DirectBill', cloud: 'Public', name: 'Fabrikam' },
-    { producer: 'reseller-relationship' },
-  );
+const now = () => new Date().toISOString();
+const order = (partnerId: string, customerTenantId: string) =>
+  givenOrderRequested(partnerId, customerTenantId);
+const partnerRegistered = (partnerId: string) => givenPartnerRegistered(partnerId);
 const customerCreated = (partnerId: string, customerTenantId: string) =>
-  buildEnvelope(
-    'CustomerTenantCreated',
-    { customerTenantId, partnerId, companyName: 'Contoso', cloud: 'Public', country: 'US' },
-    { producer: 'reseller-relationship' },
-  );
+  givenCustomerCreated(partnerId, customerTenantId, now());
 const attested = (partnerId: string, customerTenantId: string) =>
-  buildEnvelope(
-    'AgreementAttested',
-    {
-      attestationId: randomUUID(),
-      partnerId,
-      customerTenantId,
-      agreementType: 'MicrosoftCustomerAgreement',
-      templateId: MCA_TEMPLATE,
-      dateAgreed: new Date(Date.now() - 60000).toISOString(),
-      userId: randomUUID(),
-      primaryContact: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@contoso.example' },
-      channel: 'Api',
-    },
-    { producer: 'attestation' },
-  );
+  givenAttested(partnerId, customerTenantId, now(), {
+    dateAgreed: new Date(Date.now() - 60000).toISOString(),
+  });
 
 /** One gate on its own database, its facts consumer under the test's control, and what it sends. */
 function gateUnderTest(label: string, settings: Partial<GateSettings> = {}) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'crypto';
-import { buildEnvelope, KnownEventEnvelope } from '@app/contracts';
+import { buildEnvelope, EventEnvelope, KnownEventEnvelope, OrderRequestedV1 } from '@app/contracts';
 
 /** Facts as their producers write them, at a chosen time, for the projection's tests. */
 
@@ -12,7 +12,7 @@ export function givenAttested(
   partnerId: string,
   customerTenantId: string,
   at: string,
-  more: { attestationId?: string; templateId?: string; dateAgreed?: string } = {},
+  more: { attestationId?: string; templateId?: string; dateAgreed?: string; producer?: string } = {},
 ) {
   return known(
     buildEnvelope(
@@ -28,7 +28,7 @@ export function givenAttested(
         primaryContact: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@contoso.example' },
         channel: 'Api',
       },
-      { producer: 'attestation', occurredAt: new Date(at) },
+      { producer: more.producer ?? 'attestation', occurredAt: new Date(at) },
     ),
   );
 }
@@ -112,12 +112,17 @@ export function givenRelationshipAccepted(
   );
 }
 
-export function givenTerminated(partnerId: string, customerTenantId: string, at: string) {
+export function givenTerminated(
+  partnerId: string,
+  customerTenantId: string,
+  at: string,
+  producer = 'reseller-relationship',
+) {
   return known(
     buildEnvelope(
       'ResellerRelationshipTerminated',
       { partnerId, customerTenantId, terminatedAt: at, reason: 'ended' },
-      { producer: 'reseller-relationship', occurredAt: new Date(at) },
+      { producer, occurredAt: new Date(at) },
     ),
   );
 }
@@ -142,3 +147,24 @@ export const replayOf = (fact: KnownEventEnvelope): KnownEventEnvelope => ({
   ...fact,
   eventId: randomUUID(),
 });
+
+/** A NewPurchase as the commerce platform requests it, now. */
+export function givenOrderRequested(
+  partnerId: string,
+  customerTenantId: string,
+  orderId = `order-${randomUUID()}`,
+): EventEnvelope<OrderRequestedV1> {
+  return buildEnvelope(
+    'OrderRequested',
+    {
+      orderId,
+      partnerId,
+      customerTenantId,
+      kind: 'NewPurchase',
+      channel: 'Api',
+      requestedAt: new Date().toISOString(),
+      lineItems: [{ offerId: 'CFQ7TTC0LH18:0001', quantity: 1 }],
+    },
+    { producer: 'commerce-platform' },
+  );
+}
