@@ -3,6 +3,7 @@ export * from './consumer-runner';
 export * from './database';
 export * from './end-offsets';
 export * from './errors';
+export * from './key-partition';
 export * from './kafka';
 export * from './messaging.module';
 export * from './messaging.service';

@@ -1,29 +1,9 @@
 import { randomUUID } from 'crypto';
-import { Partitioners } from 'kafkajs';
-import { partitionOfKey, targetsForKeys } from './relationship-partitions';
+import { partitionOfKey } from '@app/messaging';
+import { targetsForKeys } from './relationship-partitions';
 
 describe('the partitions of partners.relationships one attestation depends on (A-17)', () => {
   const topic = 'partners.relationships';
-
-  it("A-17: places a key where the services' producer places it (Java-compatible murmur2)", () => {
-    expect(partitionOfKey(topic, 6, 'a')).toBe(
-      Partitioners.DefaultPartitioner()({
-        topic,
-        partitionMetadata: Array.from({ length: 6 }, (_, partitionId) => ({
-          partitionId,
-          leader: 0,
-          replicas: [0],
-          isr: [0],
-          partitionErrorCode: 0,
-        })),
-        message: { key: 'a', value: null },
-      }),
-    );
-    const key = randomUUID();
-    expect(partitionOfKey(topic, 6, key)).toBe(partitionOfKey(topic, 6, key));
-    expect(partitionOfKey(topic, 6, key)).toBeGreaterThanOrEqual(0);
-    expect(partitionOfKey(topic, 6, key)).toBeLessThan(6);
-  });
 
   it("A-17: keeps only the end offsets of the partner's and the customer's partitions", () => {
     const partner = randomUUID();

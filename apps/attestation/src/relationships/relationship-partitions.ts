@@ -1,21 +1,4 @@
-import { PartitionMetadata, Partitioners } from 'kafkajs';
-
-/** The partitioner every service's producer uses (libs/messaging): Kafka's murmur2 of the key. */
-const partitioner = Partitioners.DefaultPartitioner();
-
-const layoutOf = (count: number): PartitionMetadata[] =>
-  Array.from({ length: count }, (_, partitionId) => ({
-    partitionId,
-    leader: 0,
-    replicas: [0],
-    isr: [0],
-    partitionErrorCode: 0,
-  }));
-
-/** The partition of `topic` (of `count` partitions) where a producer places a message with this key. */
-export function partitionOfKey(topic: string, count: number, key: string): number {
-  return partitioner({ topic, partitionMetadata: layoutOf(count), message: { key, value: null } });
-}
+import { partitionOfKey } from '@app/messaging';
 
 /**
  * A-17: of the end offsets of `topic` (`topic:partition` → offset), only those of the partitions the

@@ -1,31 +1,12 @@
-import { PartitionMetadata, Partitioners } from 'kafkajs';
 import { OrderRequestedV1, Topics } from '@app/contracts';
+import { partitionOfKey } from '@app/messaging';
 
 /** The partition count of each fact topic. */
 export type PartitionCounts = ReadonlyMap<string, number>;
 
-/** The partitioner every service's producer uses (libs/messaging): Kafka's murmur2 of the key. */
-const partitioner = Partitioners.DefaultPartitioner();
-
-const layouts = new Map<number, PartitionMetadata[]>();
-function layoutOf(count: number): PartitionMetadata[] {
-  let layout = layouts.get(count);
-  if (!layout) {
-    layout = Array.from({ length: count }, (_, partitionId) => ({
-      partitionId,
-      leader: 0,
-      replicas: [0],
-      isr: [0],
-      partitionErrorCode: 0,
-    }));
-    layouts.set(count, layout);
-  }
-  return layout;
-}
-
 /** `topic:partition` of a key, as a producer using the default partitioner places it. */
 export function partitionOf(topic: string, count: number, key: string): string {
-  return `${topic}:${partitioner({ topic, partitionMetadata: layoutOf(count), message: { key, value: null } })}`;
+  return `${topic}:${partitionOfKey(topic, count, key)}`;
 }
 
 /**
