@@ -1,6 +1,6 @@
 import { randomUUID } from 'crypto';
 import { Partitioners } from 'kafkajs';
-import { partitionOfKey } from './key-partition';
+import { endOffsetsOfKeys, partitionOfKey } from './key-partition';
 
 describe('partitionOfKey', () => {
   const topic = 'partners.relationships';
@@ -26,5 +26,20 @@ describe('partitionOfKey', () => {
   it('spreads keys over every partition', () => {
     const spread = new Set(Array.from({ length: 120 }, (_, i) => partitionOfKey(topic, 6, `key-${i}`)));
     expect([...spread].sort()).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it("A-17, S-03: keeps only the end offsets of the keys' partitions of the topic, and every other topic's", () => {
+    const partner = randomUUID();
+    const customer = randomUUID();
+    const ends = new Map<string, bigint>([
+      ...Array.from({ length: 6 }, (_, p): [string, bigint] => [`${topic}:${p}`, BigInt(100 + p)]),
+      ['agreements.templates:0', 7n],
+    ]);
+    const targets = endOffsetsOfKeys(ends, topic, [partner, customer]);
+    const expected = new Set([partitionOfKey(topic, 6, partner), partitionOfKey(topic, 6, customer)]);
+    expect([...targets.keys()].sort()).toEqual(
+      [...[...expected].map((p) => `${topic}:${p}`), 'agreements.templates:0'].sort(),
+    );
+    for (const [key, offset] of targets) expect(offset).toBe(ends.get(key));
   });
 });

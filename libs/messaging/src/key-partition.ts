@@ -26,3 +26,20 @@ function layoutOf(count: number): PartitionMetadata[] {
 export function partitionOfKey(topic: string, count: number, key: string): number {
   return partitioner({ topic, partitionMetadata: layoutOf(count), message: { key, value: null } });
 }
+
+/**
+ * Of end offsets (`topic:partition` → offset, as `CatchUp.endOffsets` gives them: every partition of
+ * each topic asked for), only `topic`'s partitions that these keys map to; other topics' stay. Facts
+ * about a customer are keyed by its tenant id and facts about a partner alone by the partner's
+ * (CONTRACT.md), so a catch-up for one request need wait for those partitions only (A-17, S-03).
+ */
+export function endOffsetsOfKeys(
+  ends: ReadonlyMap<string, bigint>,
+  topic: string,
+  keys: readonly string[],
+): Map<string, bigint> {
+  const ofTopic = (partition: string) => partition.startsWith(`${topic}:`);
+  const count = [...ends.keys()].filter(ofTopic).length;
+  const wanted = new Set(keys.map((key) => `${topic}:${partitionOfKey(topic, count, key)}`));
+  return new Map([...ends].filter(([partition]) => !ofTopic(partition) || wanted.has(partition)));
+}

@@ -1,12 +1,13 @@
 import { Logger } from '@nestjs/common';
 import { Topics } from '@app/contracts';
 import { CatchingUpPartnerDirectory, PARTNER_CATCH_UP_MS } from '@app/platform';
+import { endOffsetsOfKeys } from './key-partition';
 import { Messaging } from './messaging.service';
 
 /**
  * S-03 for a service that keeps its own copy of `partners.relationships` (PartnerRegistered): a
  * partner not found in the copy is looked up again once the service's consumer `consumer` (with
- * `trackPositions`) has applied everything the topic held when the request came, as for A-17.
+ * `trackPositions`) has applied everything the partner's partition of the topic held when the request came, as for A-17.
  */
 export abstract class RelationshipsPartnerDirectory extends CatchingUpPartnerDirectory {
   private readonly logger = new Logger(RelationshipsPartnerDirectory.name);
@@ -19,8 +20,11 @@ export abstract class RelationshipsPartnerDirectory extends CatchingUpPartnerDir
     super();
   }
 
-  protected async catchUp(): Promise<boolean> {
-    const targets = await this.messaging.catchUp.endOffsets([Topics.PartnersRelationships]);
+  /** A registration is keyed by the partner's id (CONTRACT.md): only its partition is waited for. */
+  protected async catchUp(partnerId: string): Promise<boolean> {
+    const topic = Topics.PartnersRelationships;
+    const ends = await this.messaging.catchUp.endOffsets([topic]);
+    const targets = endOffsetsOfKeys(ends, topic, [partnerId]);
     const result = await this.messaging.catchUp.waitFor(
       this.consumer,
       this.messaging.groupIdFor(this.consumer),

@@ -1,10 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Topics } from '@app/contracts';
-import { Messaging } from '@app/messaging';
+import { endOffsetsOfKeys, Messaging } from '@app/messaging';
 import { AttestationFacts } from '../attest/attestation-rules';
 import { RELATIONSHIPS_CONSUMER } from './partners-relationships.consumer';
-import { targetsForKeys } from './relationship-partitions';
 
 interface FactsRow {
   template: { agreement_type: string; retired_from: string | null } | null;
@@ -14,13 +13,9 @@ interface FactsRow {
 }
 
 /** Reads, in one round trip, what the catalog and the relationship copy say about one attestation. */
-/** Partitions are rarely added to a topic; when they are, keys move, and this is how long it may take to notice. */
-const PARTITION_COUNT_MAX_AGE_MS = 60_000;
-
 @Injectable()
 export class AttestationFactsReader {
   private readonly logger = new Logger(AttestationFactsReader.name);
-  private readonly partitionCounts = new Map<string, { at: number; count: number }>();
 
   constructor(
     private readonly dataSource: DataSource,
@@ -61,12 +56,8 @@ export class AttestationFactsReader {
    */
   async catchUp(partnerId: string, customerTenantId: string, timeoutMs: number): Promise<boolean> {
     const topic = Topics.PartnersRelationships;
-    const [ends, count] = await Promise.all([
-      this.messaging.catchUp.endOffsets([topic]),
-      this.partitionCount(topic),
-    ]);
-    const targets =
-      count === undefined ? ends : targetsForKeys(ends, topic, count, [partnerId, customerTenantId]);
+    const ends = await this.messaging.catchUp.endOffsets([topic]);
+    const targets = endOffsetsOfKeys(ends, topic, [partnerId, customerTenantId]);
     const result = await this.messaging.catchUp.waitFor(
       RELATIONSHIPS_CONSUMER,
       this.messaging.groupIdFor(RELATIONSHIPS_CONSUMER),
@@ -76,26 +67,5 @@ export class AttestationFactsReader {
     if (!result.caughtUp)
       this.logger.warn(`partners.relationships not caught up after ${result.waitedMs} ms; answering 503`);
     return result.caughtUp;
-  }
-
-  /**
-   * The topic's partition count, asked of the broker at most once a minute; undefined when it cannot be
-   * asked (then every partition is waited for).
-   */
-  private async partitionCount(topic: string): Promise<number | undefined> {
-    const cached = this.partitionCounts.get(topic);
-    if (cached && Date.now() - cached.at < PARTITION_COUNT_MAX_AGE_MS) return cached.count;
-    try {
-      const { topics } = await this.messaging.admin.fetchTopicMetadata({ topics: [topic] });
-      const count = topics[0]?.partitions.length;
-      if (!count) return undefined;
-      this.partitionCounts.set(topic, { at: Date.now(), count });
-      return count;
-    } catch (err) {
-      this.logger.warn(
-        `partition count of ${topic} not known (${(err as Error).message}); waiting for every partition`,
-      );
-      return cached?.count;
-    }
   }
 }

@@ -35,14 +35,17 @@ export abstract class CatchingUpPartnerDirectory extends PartnerDirectory {
   /** Whether the service's copy holds the partner's registration now. */
   protected abstract lookUp(partnerId: string): Promise<boolean>;
 
-  /** Waits (bounded) until the copy holds what `partners.relationships` holds now; false if it could not. */
-  protected abstract catchUp(): Promise<boolean>;
+  /**
+   * Waits (bounded) until the copy holds what `partners.relationships` holds now where this partner's
+   * registration would be; false if it could not.
+   */
+  protected abstract catchUp(partnerId: string): Promise<boolean>;
 
   async isRegistered(partnerId: string): Promise<boolean> {
     const until = this.known.get(partnerId);
     if (until !== undefined && until > Date.now()) return true;
     if (await this.lookUp(partnerId)) return this.remember(partnerId);
-    const caughtUp = await this.catchUp();
+    const caughtUp = await this.catchUp(partnerId);
     if (await this.lookUp(partnerId)) return this.remember(partnerId);
     if (!caughtUp) throw partnerRegistrationNotYetKnown();
     return false;
