@@ -4,3 +4,4 @@ export * from './infra';
 export * from './kafka';
 export * from './service';
 export * from './audit-signing-key';
+export * from './given-running-service';
