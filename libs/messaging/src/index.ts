@@ -15,3 +15,4 @@ export * from './schema';
 export * from './service-infrastructure.module';
 export * from './read-pool';
 export * from './statement-logger';
+export * from './sql';
