@@ -6,7 +6,7 @@ const LIST_TEMPLATES = 'GET /v1/agreements?agreementType=MicrosoftCustomerAgreem
 
 /**
  * The attestation service's errors: Partner Center's number where it has one (600002), ours from
- * 610100. Each description tells the caller what to do. The table in the README lists them all.
+ * 610100. Each description tells the caller what to do. docs/contract.md lists them all.
  */
 export const AttestationErrors = {
   dateAgreedInFuture: () =>
