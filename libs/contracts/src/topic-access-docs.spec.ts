@@ -30,7 +30,7 @@ function topicAccessTable(): string {
   const row = (topic: string, writers: readonly string[], readers: readonly string[]) =>
     `| \`${topic}\` | ${writers.join(', ') || '—'} | ${readers.join(', ') || '—'} |`;
   return [
-    '| topic | written by (envelope `producer`) | read by: service (consumer) |',
+    '| topic | written by: envelope `producer` (for a `.dlq`, who may write it) | read by: service (consumer) |',
     '| --- | --- | --- |',
     ...ALL_TOPICS.map((topic) => row(topic, TOPIC_WRITERS[topic], readersOf(topic))),
     ...ALL_TOPICS.map((topic) => row(dlqTopicOf(topic), dlqWritersOf(topic), readersOf(dlqTopicOf(topic)))),
