@@ -15,6 +15,7 @@ import {
   uniqueGroupPrefix,
 } from '@app/testing';
 import { AuditModule } from '../audit.module';
+import { AUDIT_SCHEMA } from '../audit-schema';
 import { chainHash, GENESIS_HASH, rowContent } from '../log/audit-chain';
 import { AllTopicsConsumer } from '../log/all-topics.consumer';
 import { appendToLog, ROW_COLUMNS, StoredRow, toChainedRow } from '../log/chained-log';
@@ -74,7 +75,7 @@ describe('U-07: verify checks the log against the latest signed checkpoint (real
     const dataSource = audit.app.get(DataSource);
     const start = Number((await sql(`SELECT seq FROM audit.chain_head`))[0].seq);
     const messages = Array.from({ length: count }, (_, i) => message(start + i));
-    await dataSource.transaction((m) => appendToLog(m, messages));
+    await dataSource.transaction((m) => appendToLog(m, AUDIT_SCHEMA, messages));
     return start + count;
   }
 
@@ -170,7 +171,9 @@ describe('U-07: verify checks the log against the latest signed checkpoint (real
     expect(await verify()).toMatchObject({ ok: false, firstBrokenSequence: changed });
 
     // Whoever holds the database recomputes every hash from there on, and the head: the chain alone is consistent.
-    const rows: StoredRow[] = await sql(`SELECT ${ROW_COLUMNS} FROM audit.events ORDER BY seq`);
+    const rows: StoredRow[] = await sql(
+      `SELECT ${ROW_COLUMNS.toQuery().text} FROM audit.events ORDER BY seq`,
+    );
     let previous = GENESIS_HASH;
     const rewrites: Array<[string, unknown[]]> = [];
     for (const r of rows) {
@@ -241,7 +244,7 @@ describe('U-07: verify checks the log against the latest signed checkpoint (real
       await ticking.app.get(AllTopicsConsumer).runner!.stop();
       const dataSource = ticking.app.get(DataSource);
       for (const round of [1, 2]) {
-        await dataSource.transaction((m) => appendToLog(m, [message(round)]));
+        await dataSource.transaction((m) => appendToLog(m, AUDIT_SCHEMA, [message(round)]));
         const [head] = await dataSource.query(`SELECT seq::int AS seq FROM audit.chain_head`);
         await eventually(async () => {
           const res = await ticking.http().get('/v1/audit/checkpoints/latest').set('Authorization', auditor);

@@ -28,6 +28,7 @@ import {
 } from '@app/testing';
 import { AuditModule } from '../audit.module';
 import { chainHash, ChainedRow, rowContent } from './audit-chain';
+import { AUDIT_SCHEMA } from '../audit-schema';
 import { appendToLog } from './chained-log';
 
 const MCA_TEMPLATE = '117a77b0-9360-443b-8795-c6dedc750cf9';
@@ -322,7 +323,7 @@ describe('audit service: the chained, append-only log (real broker, real databas
         headers: {},
         timestamp: String(Date.parse(item.kafkaTimestamp)),
       };
-      const added = await dataSource.transaction((m) => appendToLog(m, [again, again]));
+      const added = await dataSource.transaction((m) => appendToLog(m, AUDIT_SCHEMA, [again, again]));
       expect(added).toBe(0);
       const [count] = await sql(`SELECT count(*)::int AS n FROM audit.events WHERE key = $1`, [
         customerTenantId,
@@ -346,7 +347,7 @@ describe('audit service: the chained, append-only log (real broker, real databas
       const cutPair = message(`${'\u{1f600}'.repeat(5)}x`, 900000002);
       const dataSource = audit.app.get(DataSource);
 
-      expect(await dataSource.transaction((m) => appendToLog(m, [nul, cutPair]))).toBe(2);
+      expect(await dataSource.transaction((m) => appendToLog(m, AUDIT_SCHEMA, [nul, cutPair]))).toBe(2);
 
       const rows = await sql(
         `SELECT key, invalid_reason, raw FROM audit.events WHERE key = $1 ORDER BY seq`,
@@ -377,7 +378,7 @@ describe('audit service: the chained, append-only log (real broker, real databas
 
       let headLockedUntilCommit: unknown;
       const added = await dataSource.transaction(async (m) => {
-        const appended = await appendToLog(m, [
+        const appended = await appendToLog(m, AUDIT_SCHEMA, [
           message(fresh[0], 910000001),
           message(stored, 910000002),
           message(fresh[1], 910000003),
@@ -413,7 +414,8 @@ describe('audit service: the chained, append-only log (real broker, real databas
         timestamp,
       });
       const dataSource = audit.app.get(DataSource);
-      const append = (value: string) => dataSource.transaction((m) => appendToLog(m, [at(value)]));
+      const append = (value: string) =>
+        dataSource.transaction((m) => appendToLog(m, AUDIT_SCHEMA, [at(value)]));
 
       expect(await append(JSON.stringify(first))).toBe(1);
       expect(await append(JSON.stringify(second))).toBe(1);
@@ -750,7 +752,7 @@ describe('audit service: the chained, append-only log (real broker, real databas
             headers: {},
             timestamp: String(base),
           }));
-          await dataSource.transaction((m) => appendToLog(m, messages));
+          await dataSource.transaction((m) => appendToLog(m, AUDIT_SCHEMA, messages));
         }
       }, 60000);
 

@@ -12,6 +12,7 @@ import {
 } from '@app/testing';
 import { AuditModule } from '../audit.module';
 import { AllTopicsConsumer } from './all-topics.consumer';
+import { AUDIT_SCHEMA } from '../audit-schema';
 import { appendToLog } from './chained-log';
 
 /** S-10 through the audit's own export: PostgreSQL renders the CSV, by the rule the attestation export uses. */
@@ -49,7 +50,7 @@ describe('S-10: the audit CSV export neutralises formula cells (real database)',
         { producer: 'reseller-relationship' },
       );
       await audit.app.get(DataSource).transaction((m) =>
-        appendToLog(m, [
+        appendToLog(m, AUDIT_SCHEMA, [
           {
             topic: Topics.AgreementsAcceptance,
             partition: 0,

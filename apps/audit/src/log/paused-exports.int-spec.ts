@@ -17,6 +17,7 @@ import {
   uniqueGroupPrefix,
 } from '@app/testing';
 import { AuditModule } from '../audit.module';
+import { AUDIT_SCHEMA } from '../audit-schema';
 import { appendToLog } from './chained-log';
 
 const READS_APPLICATION = 'acceptance-gate/audit/reads';
@@ -84,7 +85,7 @@ describe('U-03/S-08: paused exports starve nothing (real database and broker)', 
           timestamp: String(base),
         };
       });
-      await dataSource.transaction((m) => appendToLog(m, messages));
+      await dataSource.transaction((m) => appendToLog(m, AUDIT_SCHEMA, messages));
     }
   }, 120000);
 
