@@ -134,13 +134,18 @@ export function inboundMessage(
 }
 
 /** The audit service of one spec file, with a fresh database, a producer and a `pg` client. */
-export function givenRunningAudit(label: string): ServiceUnderTest {
-  return givenRunningService({ service: 'audit', module: (c) => AuditModule.forRoot(c), label });
+export function givenRunningAudit(label: string, schema = AUDIT_SCHEMA): ServiceUnderTest {
+  return givenRunningService({
+    service: 'audit',
+    module: (c) => AuditModule.forRoot(c, process.env, schema),
+    label,
+  });
 }
 
-/** What the audit specs do with the running service. */
-export function auditHarness(sut: ServiceUnderTest) {
+/** What the audit specs do with the running service, whose tables are in `schema`. */
+export function auditHarness(sut: ServiceUnderTest, schema = AUDIT_SCHEMA) {
   let auditorToken: Promise<string> | undefined;
+  const eventsTable = table(schema, 'events');
 
   /** Rows of a statement run on the service's database as its owner (who bypasses no trigger). */
   const rows = async <T = any>(statement: Sql): Promise<T[]> =>
@@ -148,7 +153,7 @@ export function auditHarness(sut: ServiceUnderTest) {
 
   const storedCount = async (eventIds: string[]): Promise<number> => {
     const [row] = await rows<{ n: number }>(
-      sql`SELECT count(*)::int AS n FROM ${EVENTS} WHERE event_id = ANY(${eventIds})`,
+      sql`SELECT count(*)::int AS n FROM ${eventsTable} WHERE event_id = ANY(${eventIds})`,
     );
     return row.n;
   };
@@ -185,7 +190,7 @@ export function auditHarness(sut: ServiceUnderTest) {
 
     /** Appends messages to the log as the consumer does, in one transaction; returns how many were added. */
     append(messages: InboundMessage[]): Promise<number> {
-      return sut.dataSource().transaction((m) => appendToLog(m, AUDIT_SCHEMA, messages));
+      return sut.dataSource().transaction((m) => appendToLog(m, schema, messages));
     },
 
     /**

@@ -31,15 +31,22 @@ export const AUDIT_MIGRATIONS = auditMigrations(AUDIT_SCHEMA);
 
 @Module({})
 export class AuditModule {
-  /** Reads the audit's own settings (signing key, runtime role, ...) from `env`: a ConfigError names each bad one. */
-  static forRoot(config: ServiceConfig, env: NodeJS.ProcessEnv = process.env): DynamicModule {
+  /**
+   * Reads the audit's own settings (signing key, runtime role, ...) from `env`: a ConfigError names each bad one.
+   * `schema` is where its tables live; every statement and migration takes it from here.
+   */
+  static forRoot(
+    config: ServiceConfig,
+    env: NodeJS.ProcessEnv = process.env,
+    schema: string = AUDIT_SCHEMA,
+  ): DynamicModule {
     const audit = loadAuditConfig(env, config);
     return {
       module: AuditModule,
       imports: [
         ServiceInfrastructureModule.forRoot(config, {
-          schema: AUDIT_SCHEMA,
-          migrations: AUDIT_MIGRATIONS,
+          schema,
+          migrations: auditMigrations(schema),
           runtimeDatabaseUrl: audit.runtimeDatabaseUrl,
           readPool: true,
         }),
@@ -47,7 +54,7 @@ export class AuditModule {
       controllers: [AuditLogController, CheckpointsController],
       providers: [
         { provide: AUDIT_CONFIG, useValue: audit },
-        { provide: AUDIT_SCHEMA_TOKEN, useValue: AUDIT_SCHEMA },
+        { provide: AUDIT_SCHEMA_TOKEN, useValue: schema },
         AllTopicsConsumer,
         AuditReads,
         AuditCheckpoints,

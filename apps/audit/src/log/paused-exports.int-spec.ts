@@ -4,8 +4,9 @@ import { Topics } from '@app/contracts';
 import { READ_POOL_DEFAULTS } from '@app/messaging';
 import { eventually } from '@app/testing';
 import { auditHarness, events, givenRunningAudit, inboundMessage } from '../audit.harness';
+import { AUDIT_SCHEMA } from '../audit-schema';
 
-const READS_APPLICATION = 'acceptance-gate/audit/reads';
+const READS_APPLICATION = `acceptance-gate/${AUDIT_SCHEMA}/reads`;
 const PAUSED = 30;
 
 /**
