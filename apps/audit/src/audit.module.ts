@@ -8,31 +8,45 @@ import { AllTopicsConsumer } from './log/all-topics.consumer';
 import { AuditLogController } from './log/audit-log.controller';
 import { AuditPartnerDirectory } from './log/audit-partner-directory';
 import { AuditReads } from './log/audit-reads';
-import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
-import { ChainedLog1763800000000 } from './migrations/1763800000000-chained-log';
-import { EventIdentity1764100000000 } from './migrations/1764100000000-event-identity';
-import { RuntimeRoleAndCheckpoints1764300000000 } from './migrations/1764300000000-runtime-role-and-checkpoints';
+import { AUDIT_SCHEMA, AUDIT_SCHEMA_TOKEN } from './audit-schema';
+import { foundation } from './migrations/1763700000000-foundation';
+import { chainedLog } from './migrations/1763800000000-chained-log';
+import { eventIdentity } from './migrations/1764100000000-event-identity';
+import { runtimeRoleAndCheckpoints } from './migrations/1764300000000-runtime-role-and-checkpoints';
 
-export const AUDIT_SCHEMA = 'audit';
-export const AUDIT_MIGRATIONS = [
-  Foundation1763700000000,
-  ChainedLog1763800000000,
-  EventIdentity1764100000000,
-  outboxLeaseMigration(AUDIT_SCHEMA),
-  RuntimeRoleAndCheckpoints1764300000000,
-];
+export { AUDIT_SCHEMA } from './audit-schema';
+
+/** The audit's migrations, in order, on one schema. */
+export function auditMigrations(schema: string) {
+  return [
+    foundation(schema),
+    chainedLog(schema),
+    eventIdentity(schema),
+    outboxLeaseMigration(schema),
+    runtimeRoleAndCheckpoints(schema),
+  ];
+}
+
+export const AUDIT_MIGRATIONS = auditMigrations(AUDIT_SCHEMA);
 
 @Module({})
 export class AuditModule {
-  /** Reads the audit's own settings (signing key, runtime role, ...) from `env`: a ConfigError names each bad one. */
-  static forRoot(config: ServiceConfig, env: NodeJS.ProcessEnv = process.env): DynamicModule {
+  /**
+   * Reads the audit's own settings (signing key, runtime role, ...) from `env`: a ConfigError names each bad one.
+   * `schema` is where its tables live; every statement and migration takes it from here.
+   */
+  static forRoot(
+    config: ServiceConfig,
+    env: NodeJS.ProcessEnv = process.env,
+    schema: string = AUDIT_SCHEMA,
+  ): DynamicModule {
     const audit = loadAuditConfig(env, config);
     return {
       module: AuditModule,
       imports: [
         ServiceInfrastructureModule.forRoot(config, {
-          schema: AUDIT_SCHEMA,
-          migrations: AUDIT_MIGRATIONS,
+          schema,
+          migrations: auditMigrations(schema),
           runtimeDatabaseUrl: audit.runtimeDatabaseUrl,
           readPool: true,
         }),
@@ -40,6 +54,7 @@ export class AuditModule {
       controllers: [AuditLogController, CheckpointsController],
       providers: [
         { provide: AUDIT_CONFIG, useValue: audit },
+        { provide: AUDIT_SCHEMA_TOKEN, useValue: schema },
         AllTopicsConsumer,
         AuditReads,
         AuditCheckpoints,

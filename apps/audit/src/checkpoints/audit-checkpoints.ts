@@ -6,7 +6,9 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { runSql, sql, table } from '@app/messaging';
 import type { AuditConfig } from '../audit-config';
+import { AUDIT_SCHEMA_TOKEN } from '../audit-schema';
 import { Checkpoint, checkpointVerifies, signCheckpoint } from './checkpoint';
 
 export const AUDIT_CONFIG = 'AUDIT_CONFIG';
@@ -45,6 +47,7 @@ export class AuditCheckpoints implements OnApplicationBootstrap, BeforeApplicati
   constructor(
     private readonly dataSource: DataSource,
     @Inject(AUDIT_CONFIG) private readonly config: AuditConfig,
+    @Inject(AUDIT_SCHEMA_TOKEN) private readonly schema: string,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -77,8 +80,9 @@ export class AuditCheckpoints implements OnApplicationBootstrap, BeforeApplicati
   }
 
   private async signNow(): Promise<Checkpoint> {
-    const [head]: Array<{ seq: string; hash: Buffer }> = await this.dataSource.query(
-      `SELECT seq, hash FROM audit.chain_head`,
+    const [head]: Array<{ seq: string; hash: Buffer }> = await runSql(
+      this.dataSource,
+      sql`SELECT seq, hash FROM ${table(this.schema, 'chain_head')}`,
     );
     const sequence = Number(head.seq);
     const hash = head.hash.toString('hex');
@@ -91,9 +95,9 @@ export class AuditCheckpoints implements OnApplicationBootstrap, BeforeApplicati
         );
       }
       if (previous.sequence > 0) {
-        const [row]: Array<{ hash: Buffer }> = await this.dataSource.query(
-          `SELECT hash FROM audit.events WHERE seq = $1`,
-          [previous.sequence],
+        const [row]: Array<{ hash: Buffer }> = await runSql(
+          this.dataSource,
+          sql`SELECT hash FROM ${table(this.schema, 'events')} WHERE seq = ${previous.sequence}`,
         );
         if (row?.hash.toString('hex') !== previous.hash) {
           throw new Error(
@@ -103,15 +107,11 @@ export class AuditCheckpoints implements OnApplicationBootstrap, BeforeApplicati
       }
     }
     const checkpoint = signCheckpoint({ sequence, hash: head.hash }, new Date(), this.config);
-    await this.dataSource.query(
-      `INSERT INTO audit.checkpoints (seq, hash, at, key_id, signature) VALUES ($1, $2, $3, $4, $5)`,
-      [
-        checkpoint.sequence,
-        head.hash,
-        checkpoint.at,
-        checkpoint.keyId,
-        Buffer.from(checkpoint.signature, 'base64'),
-      ],
+    await runSql(
+      this.dataSource,
+      sql`INSERT INTO ${table(this.schema, 'checkpoints')} (seq, hash, at, key_id, signature)
+          VALUES (${checkpoint.sequence}, ${head.hash}, ${checkpoint.at}, ${checkpoint.keyId},
+                  ${Buffer.from(checkpoint.signature, 'base64')})`,
     );
     this.lastSigned = checkpoint;
     this.logger.log('audit checkpoint signed', { checkpoint });
@@ -125,10 +125,11 @@ export class AuditCheckpoints implements OnApplicationBootstrap, BeforeApplicati
   async latest(): Promise<Checkpoint | null> {
     let found: Checkpoint | null = null;
     for (let offset = 0; found === null; offset += PAGE) {
-      const rows: CheckpointRow[] = await this.dataSource.query(
-        `SELECT seq, hash, at, key_id, signature FROM audit.checkpoints WHERE key_id = $1
-          ORDER BY seq DESC, id DESC LIMIT ${PAGE} OFFSET $2`,
-        [this.config.keyId, offset],
+      const rows: CheckpointRow[] = await runSql(
+        this.dataSource,
+        sql`SELECT seq, hash, at, key_id, signature FROM ${table(this.schema, 'checkpoints')}
+             WHERE key_id = ${this.config.keyId}
+             ORDER BY seq DESC, id DESC LIMIT ${PAGE} OFFSET ${offset}`,
       );
       found = rows.map(fromRow).find((c) => checkpointVerifies(c, this.config.publicKey)) ?? null;
       if (rows.length < PAGE) break;

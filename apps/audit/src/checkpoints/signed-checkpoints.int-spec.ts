@@ -2,7 +2,7 @@ import { createPublicKey, randomUUID } from 'crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { buildEnvelope, Topics } from '@app/contracts';
-import { InboundMessage } from '@app/messaging';
+import { InboundMessage, runSql, Sql, sql, table } from '@app/messaging';
 import {
   bearer,
   createTestDatabase,
@@ -15,6 +15,7 @@ import {
   uniqueGroupPrefix,
 } from '@app/testing';
 import { AuditModule } from '../audit.module';
+import { AUDIT_SCHEMA } from '../audit-schema';
 import { chainHash, GENESIS_HASH, rowContent } from '../log/audit-chain';
 import { AllTopicsConsumer } from '../log/all-topics.consumer';
 import { appendToLog, ROW_COLUMNS, StoredRow, toChainedRow } from '../log/chained-log';
@@ -32,14 +33,20 @@ describe('U-07: verify checks the log against the latest signed checkpoint (real
   let superuser: Client;
   let auditor: string;
 
-  const sql = async (text: string, params: unknown[] = []) => (await superuser.query(text, params)).rows;
+  const EVENTS = table(AUDIT_SCHEMA, 'events');
+  const CHAIN_HEAD = table(AUDIT_SCHEMA, 'chain_head');
+  const CHECKPOINTS = table(AUDIT_SCHEMA, 'checkpoints');
+  /** Rows of a statement run as the superuser. */
+  const rows = async (statement: Sql) => (await runSql(superuser, statement)).rows;
   /** What only the owner or a superuser can do: with the append-only triggers out of the way. */
-  const tamper = async (...statements: Array<[string, unknown[]?]>) => {
-    await sql('BEGIN');
-    await sql('SET LOCAL session_replication_role = replica');
-    for (const [text, params] of statements) await sql(text, params ?? []);
-    await sql('COMMIT');
+  const tamper = async (...statements: Sql[]) => {
+    await superuser.query('BEGIN');
+    await superuser.query('SET LOCAL session_replication_role = replica');
+    for (const statement of statements) await runSql(superuser, statement);
+    await superuser.query('COMMIT');
   };
+  const moveHeadBackTo = (seq: number) =>
+    sql`UPDATE ${CHAIN_HEAD} SET seq = ${seq}, hash = (SELECT hash FROM ${EVENTS} WHERE seq = ${seq})`;
 
   const verify = async () => {
     const res = await audit.http().get('/v1/audit/verify').set('Authorization', auditor);
@@ -72,9 +79,9 @@ describe('U-07: verify checks the log against the latest signed checkpoint (real
 
   async function append(count: number): Promise<number> {
     const dataSource = audit.app.get(DataSource);
-    const start = Number((await sql(`SELECT seq FROM audit.chain_head`))[0].seq);
+    const start = Number((await rows(sql`SELECT seq FROM ${CHAIN_HEAD}`))[0].seq);
     const messages = Array.from({ length: count }, (_, i) => message(start + i));
-    await dataSource.transaction((m) => appendToLog(m, messages));
+    await dataSource.transaction((m) => appendToLog(m, AUDIT_SCHEMA, messages));
     return start + count;
   }
 
@@ -103,15 +110,15 @@ describe('U-07: verify checks the log against the latest signed checkpoint (real
     const signed = await sign();
     expect(signed).toMatchObject({ sequence: head });
     // Someone holding the database stores a "later" checkpoint: without the key it cannot sign it.
-    await sql(
-      `INSERT INTO audit.checkpoints (seq, hash, at, key_id, signature) VALUES ($1, $2, now(), $3, $4)`,
-      [head + 100, Buffer.alloc(32), signed.keyId, Buffer.alloc(64)],
+    await rows(
+      sql`INSERT INTO ${CHECKPOINTS} (seq, hash, at, key_id, signature)
+          VALUES (${head + 100}, ${Buffer.alloc(32)}, now(), ${signed.keyId}, ${Buffer.alloc(64)})`,
     );
 
     const res = await audit.http().get('/v1/audit/checkpoints/latest').set('Authorization', auditor);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ ...signed, algorithm: 'Ed25519' });
-    const [row] = await sql(`SELECT encode(hash, 'hex') AS hash FROM audit.events WHERE seq = $1`, [head]);
+    const [row] = await rows(sql`SELECT encode(hash, 'hex') AS hash FROM ${EVENTS} WHERE seq = ${head}`);
     expect(res.body.hash).toBe(row.hash);
     const publicKey = createPublicKey(res.body.publicKey);
     expect(publicKey.export({ type: 'spki', format: 'pem' })).toBe(testAuditSigningKey().publicKeyPem);
@@ -129,10 +136,7 @@ describe('U-07: verify checks the log against the latest signed checkpoint (real
     await sign();
     expect(await verify()).toMatchObject({ ok: true, firstBrokenSequence: null });
 
-    await tamper([
-      `UPDATE audit.chain_head SET seq = $1, hash = (SELECT hash FROM audit.events WHERE seq = $1)`,
-      [head - 2],
-    ]);
+    await tamper(moveHeadBackTo(head - 2));
     expect(await verify()).toMatchObject({
       ok: false,
       firstBrokenSequence: head - 1,
@@ -145,13 +149,7 @@ describe('U-07: verify checks the log against the latest signed checkpoint (real
   it('U-07: a deleted tail, with the head moved back onto what is left, is found at the first missing row', async () => {
     const head = await append(5);
     await sign();
-    await tamper(
-      [`DELETE FROM audit.events WHERE seq > $1`, [head - 3]],
-      [
-        `UPDATE audit.chain_head SET seq = $1, hash = (SELECT hash FROM audit.events WHERE seq = $1)`,
-        [head - 3],
-      ],
-    );
+    await tamper(sql`DELETE FROM ${EVENTS} WHERE seq > ${head - 3}`, moveHeadBackTo(head - 3));
     expect(await verify()).toMatchObject({
       ok: false,
       firstBrokenSequence: head - 2,
@@ -163,21 +161,21 @@ describe('U-07: verify checks the log against the latest signed checkpoint (real
     const head = await append(5);
     await sign();
     const changed = head - 3;
-    await tamper([
-      `UPDATE audit.events SET envelope = jsonb_set(envelope, '{data,dateAgreed}', '"2019-01-01T00:00:00.000Z"') WHERE seq = $1`,
-      [changed],
-    ]);
+    await tamper(
+      sql`UPDATE ${EVENTS} SET envelope = jsonb_set(envelope, '{data,dateAgreed}', '"2019-01-01T00:00:00.000Z"')
+           WHERE seq = ${changed}`,
+    );
     expect(await verify()).toMatchObject({ ok: false, firstBrokenSequence: changed });
 
     // Whoever holds the database recomputes every hash from there on, and the head: the chain alone is consistent.
-    const rows: StoredRow[] = await sql(`SELECT ${ROW_COLUMNS} FROM audit.events ORDER BY seq`);
+    const stored: StoredRow[] = await rows(sql`SELECT ${ROW_COLUMNS} FROM ${EVENTS} ORDER BY seq`);
     let previous = GENESIS_HASH;
-    const rewrites: Array<[string, unknown[]]> = [];
-    for (const r of rows) {
+    const rewrites: Sql[] = [];
+    for (const r of stored) {
       previous = chainHash(previous, r.seq, rowContent(toChainedRow(r)));
-      rewrites.push([`UPDATE audit.events SET hash = $2 WHERE seq = $1`, [r.seq, previous]]);
+      rewrites.push(sql`UPDATE ${EVENTS} SET hash = ${previous} WHERE seq = ${r.seq}`);
     }
-    rewrites.push([`UPDATE audit.chain_head SET hash = $1`, [previous]]);
+    rewrites.push(sql`UPDATE ${CHAIN_HEAD} SET hash = ${previous}`);
     await tamper(...rewrites);
 
     expect(await verify()).toMatchObject({
@@ -196,12 +194,9 @@ describe('U-07: verify checks the log against the latest signed checkpoint (real
     await sign();
     const kept = (await audit.http().get('/v1/audit/checkpoints/latest').set('Authorization', auditor)).body;
     await tamper(
-      [`DELETE FROM audit.events WHERE seq > $1`, [head - 3]],
-      [
-        `UPDATE audit.chain_head SET seq = $1, hash = (SELECT hash FROM audit.events WHERE seq = $1)`,
-        [head - 3],
-      ],
-      [`DELETE FROM audit.checkpoints`],
+      sql`DELETE FROM ${EVENTS} WHERE seq > ${head - 3}`,
+      moveHeadBackTo(head - 3),
+      sql`DELETE FROM ${CHECKPOINTS}`,
     );
     await audit.close();
     audit = await startService('audit', (c) => AuditModule.forRoot(c), {
@@ -214,7 +209,7 @@ describe('U-07: verify checks the log against the latest signed checkpoint (real
 
     // Other tests' traffic may have landed on top of the cut before the consumer stopped: rows the checkpoint
     // knows nothing of. The first sequence it vouches for that is missing (or, past it, its own) is the break.
-    const cutHead = Number((await sql(`SELECT seq FROM audit.chain_head`))[0].seq);
+    const cutHead = Number((await rows(sql`SELECT seq FROM ${CHAIN_HEAD}`))[0].seq);
     const { sequence, hash, at, keyId, signature } = kept;
     const against = (checkpoint: object) =>
       audit.http().get('/v1/audit/verify').query(checkpoint).set('Authorization', auditor);
@@ -241,8 +236,8 @@ describe('U-07: verify checks the log against the latest signed checkpoint (real
       await ticking.app.get(AllTopicsConsumer).runner!.stop();
       const dataSource = ticking.app.get(DataSource);
       for (const round of [1, 2]) {
-        await dataSource.transaction((m) => appendToLog(m, [message(round)]));
-        const [head] = await dataSource.query(`SELECT seq::int AS seq FROM audit.chain_head`);
+        await dataSource.transaction((m) => appendToLog(m, AUDIT_SCHEMA, [message(round)]));
+        const [head] = await runSql(dataSource, sql`SELECT seq::int AS seq FROM ${CHAIN_HEAD}`);
         await eventually(async () => {
           const res = await ticking.http().get('/v1/audit/checkpoints/latest').set('Authorization', auditor);
           expect(res.body.sequence).toBe(head.seq);
@@ -259,7 +254,7 @@ describe('U-07: verify checks the log against the latest signed checkpoint (real
     const stopping = audit;
     audit = undefined as unknown as RunningService;
     await stopping.close();
-    const rows = await sql(`SELECT seq::int AS seq FROM audit.checkpoints ORDER BY id DESC LIMIT 1`);
-    expect(rows).toEqual([{ seq: head }]);
+    const latest = await rows(sql`SELECT seq::int AS seq FROM ${CHECKPOINTS} ORDER BY id DESC LIMIT 1`);
+    expect(latest).toEqual([{ seq: head }]);
   });
 });

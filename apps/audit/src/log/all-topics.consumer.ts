@@ -1,6 +1,7 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ALL_TOPICS, DLQ_TOPICS } from '@app/contracts';
 import { ConsumerRunner, Messaging } from '@app/messaging';
+import { AUDIT_SCHEMA_TOKEN } from '../audit-schema';
 import { appendToLog } from './chained-log';
 
 const MIB = 1024 * 1024;
@@ -13,7 +14,10 @@ export class AllTopicsConsumer implements OnModuleInit {
   /** The running consumer (tests stop it to hold the log still). */
   runner?: ConsumerRunner;
 
-  constructor(private readonly messaging: Messaging) {}
+  constructor(
+    private readonly messaging: Messaging,
+    @Inject(AUDIT_SCHEMA_TOKEN) private readonly schema: string,
+  ) {}
 
   onModuleInit(): void {
     this.runner = this.messaging.registerConsumer({
@@ -29,10 +33,10 @@ export class AllTopicsConsumer implements OnModuleInit {
       batchSize: 10000,
       fetchBytes: { perPartition: 4 * MIB, total: 16 * MIB },
       handleBatch: async (messages, manager) => {
-        await appendToLog(manager, messages);
+        await appendToLog(manager, this.schema, messages);
       },
       handle: async (message, manager) => {
-        await appendToLog(manager, [message]);
+        await appendToLog(manager, this.schema, [message]);
       },
     });
   }

@@ -1,3 +1,4 @@
+import { raw, Sql, sql, table } from '@app/messaging';
 import { csvCellSql } from '@app/platform';
 
 /**
@@ -51,7 +52,11 @@ export const CSV_LINE = CSV_VALUES.map((_, i) => csvCellSql(`csv.c${i}`))
   .concat(` || E'\\r\\n'`);
 
 /** What each format's line is selected from: the log, and for CSV its values computed once per row. */
-export const EXPORT_SOURCE = {
-  ndjson: 'audit.events',
-  csv: `audit.events CROSS JOIN LATERAL (SELECT ${CSV_VALUES.map((v, i) => `${v} AS c${i}`).join(', ')} OFFSET 0) AS csv`,
-};
+export function exportSource(schema: string): Record<'ndjson' | 'csv', Sql> {
+  const events = table(schema, 'events');
+  const csvValues = raw(CSV_VALUES.map((v, i) => `${v} AS c${i}`).join(', '));
+  return {
+    ndjson: events,
+    csv: sql`${events} CROSS JOIN LATERAL (SELECT ${csvValues} OFFSET 0) AS csv`,
+  };
+}

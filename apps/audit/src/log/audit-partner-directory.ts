@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Topics } from '@app/contracts';
-import { Messaging, RelationshipsPartnerDirectory } from '@app/messaging';
+import { Messaging, RelationshipsPartnerDirectory, runSql, sql, table } from '@app/messaging';
+import { AUDIT_SCHEMA_TOKEN } from '../audit-schema';
 import { AUDIT_LOG_CONSUMER } from './all-topics.consumer';
 
 /**
@@ -13,17 +14,18 @@ export class AuditPartnerDirectory extends RelationshipsPartnerDirectory {
   constructor(
     messaging: Messaging,
     private readonly dataSource: DataSource,
+    @Inject(AUDIT_SCHEMA_TOKEN) private readonly schema: string,
   ) {
     super(messaging, AUDIT_LOG_CONSUMER);
   }
 
   protected async lookUp(partnerId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM audit.events
-        WHERE partner_id = $1 AND event_type = 'PartnerRegistered' AND topic = $2
-          AND invalid_reason IS NULL
-        LIMIT 1`,
-      [partnerId, Topics.PartnersRelationships],
+    const rows: unknown[] = await runSql(
+      this.dataSource,
+      sql`SELECT 1 FROM ${table(this.schema, 'events')}
+           WHERE partner_id = ${partnerId} AND event_type = 'PartnerRegistered'
+             AND topic = ${Topics.PartnersRelationships} AND invalid_reason IS NULL
+           LIMIT 1`,
     );
     return rows.length > 0;
   }

@@ -1,3 +1,4 @@
+import { join, raw, Sql, sql } from '@app/messaging';
 import { AuditErrors } from './audit-errors';
 
 /** The query string of the reads (U-03), as it arrives: every value a string, all optional. */
@@ -116,32 +117,22 @@ export function decodeCursor(cursor: string): number {
   return Number(match[1]);
 }
 
-export interface FilterCondition {
-  /** A comparison with one `?` where the value goes. */
-  sql: string;
-  value: string;
-}
+/** How a filter's value goes into a statement: a numbered parameter, or a quoted literal where none can be. */
+export type FilterValue = (value: string) => Sql;
 
-/** The conditions of a filter, in a fixed order. */
-export function filterConditions(filter: AuditFilter): FilterCondition[] {
-  const conditions: FilterCondition[] = [];
-  const add = (sql: string, value: string | undefined) => {
-    if (value !== undefined) conditions.push({ sql, value });
-  };
-  add('partner_id = ?', filter.partnerId);
-  add('customer_tenant_id = ?', filter.customerTenantId);
-  add('order_id = ?', filter.orderId);
-  add('event_type = ?', filter.eventType);
-  add('occurred_at >= ?', filter.from);
-  add('occurred_at < ?', filter.to);
-  return conditions;
-}
+const asParameter: FilterValue = (value) => sql`${value}`;
 
-/** The WHERE clause of a filter, with its parameters numbered from `firstParam`. */
-export function filterSql(filter: AuditFilter, firstParam = 1): { where: string[]; params: unknown[] } {
-  const conditions = filterConditions(filter);
-  return {
-    where: conditions.map((c, i) => c.sql.replace('?', `$${firstParam + i}`)),
-    params: conditions.map((c) => c.value),
+/** The conditions of a filter, in a fixed order, each preceded by AND (none: an empty fragment). */
+export function filterSql(filter: AuditFilter, value: FilterValue = asParameter): Sql {
+  const conditions: Sql[] = [];
+  const add = (comparison: string, given: string | undefined) => {
+    if (given !== undefined) conditions.push(sql`AND ${raw(comparison)} ${value(given)}`);
   };
+  add('partner_id =', filter.partnerId);
+  add('customer_tenant_id =', filter.customerTenantId);
+  add('order_id =', filter.orderId);
+  add('event_type =', filter.eventType);
+  add('occurred_at >=', filter.from);
+  add('occurred_at <', filter.to);
+  return join(conditions, ' ');
 }

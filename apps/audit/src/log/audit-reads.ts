@@ -1,15 +1,16 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { once } from 'events';
-import { escapeLiteral, type PoolClient } from 'pg';
+import { escapeLiteral, type PoolClient, type QueryResult } from 'pg';
 import type { Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { Topics } from '@app/contracts';
-import { ReadPool } from '@app/messaging';
+import { raw, ReadPool, runSql, Sql, sql, table } from '@app/messaging';
+import { AUDIT_SCHEMA_TOKEN } from '../audit-schema';
 import { AuditCheckpoints } from '../checkpoints/audit-checkpoints';
 import type { Checkpoint } from '../checkpoints/checkpoint';
 import { ChainBreak, ChainVerifier } from './audit-chain';
-import { CSV_LINE, EXPORT_SOURCE, NDJSON_LINE } from './audit-export';
-import { AuditFilter, AuditPageRequest, encodeCursor, filterConditions, filterSql } from './audit-query';
+import { CSV_LINE, exportSource, NDJSON_LINE } from './audit-export';
+import { AuditFilter, AuditPageRequest, encodeCursor, filterSql } from './audit-query';
 import { ROW_COLUMNS, StoredRow, toChainedRow } from './chained-log';
 import { CopyOut } from './copy-out';
 
@@ -80,20 +81,28 @@ export class AuditReads {
   constructor(
     private readonly readPool: ReadPool,
     private readonly checkpoints: AuditCheckpoints,
+    @Inject(AUDIT_SCHEMA_TOKEN) private readonly schema: string,
   ) {}
 
   private read<T>(work: (client: PoolClient) => Promise<T>, signal?: AbortSignal): Promise<T> {
     return this.readPool.run(work, signal);
   }
 
+  private rows<T extends object>(client: PoolClient, statement: Sql): Promise<T[]> {
+    return runSql<QueryResult<T>>(client, statement).then((result) => result.rows);
+  }
+
+  private get events(): Sql {
+    return table(this.schema, 'events');
+  }
+
   async page({ filter, afterSequence, limit }: AuditPageRequest, signal?: AbortSignal) {
-    const { where, params } = filterSql(filter, 3);
-    const { rows } = await this.read(
+    const rows = await this.read(
       (c) =>
-        c.query<StoredRow>(
-          `SELECT ${ROW_COLUMNS} FROM audit.events WHERE seq > $1 ${where.map((w) => `AND ${w}`).join(' ')}
-            ORDER BY seq LIMIT $2`,
-          [afterSequence, limit, ...params],
+        this.rows<StoredRow>(
+          c,
+          sql`SELECT ${ROW_COLUMNS} FROM ${this.events} WHERE seq > ${afterSequence} ${filterSql(filter)}
+               ORDER BY seq LIMIT ${limit}`,
         ),
       signal,
     );
@@ -118,18 +127,14 @@ export class AuditReads {
   ): Promise<number> {
     const line = format === 'csv' ? CSV_LINE : NDJSON_LINE;
     // COPY takes no parameters: the filter's values, checked by toAuditFilter, go in as quoted literals.
-    const where = filterConditions(filter).map(
-      (c) => `AND ${c.sql.replace('?', () => escapeLiteral(c.value))}`,
-    );
+    const where = filterSql(filter, (value) => raw(escapeLiteral(value)));
+    const { text, values } = sql`COPY (SELECT ${raw(line)} FROM ${exportSource(this.schema)[format]}
+        WHERE seq <= (SELECT seq FROM ${table(this.schema, 'chain_head')}) ${where} ORDER BY seq)
+      TO STDOUT (FORMAT binary)`.toQuery();
+    if (values.length > 0) throw new Error('COPY takes no parameters');
     return this.read(async (client) => {
       begin();
-      const copy = client.query(
-        new CopyOut(
-          `COPY (SELECT ${line} FROM ${EXPORT_SOURCE[format]}
-                  WHERE seq <= (SELECT seq FROM audit.chain_head) ${where.join(' ')} ORDER BY seq)
-             TO STDOUT (FORMAT binary)`,
-        ),
-      );
+      const copy = client.query(new CopyOut(text));
       // The connection goes back to the pool only once the COPY is over: idle again, or closed.
       const [piped] = await Promise.allSettled([pipeline(copy, out), once(copy, 'close')]);
       if (piped.status === 'rejected') throw piped.reason;
@@ -146,16 +151,18 @@ export class AuditReads {
     const checkpoint = kept ?? (await this.checkpoints.latest());
     const anchor = checkpoint && { sequence: checkpoint.sequence, hash: Buffer.from(checkpoint.hash, 'hex') };
     const result = await this.read(async (c) => {
-      const {
-        rows: [head],
-      } = await c.query<{ seq: string; hash: Buffer }>(`SELECT seq, hash FROM audit.chain_head`);
+      const [head] = await this.rows<{ seq: string; hash: Buffer }>(
+        c,
+        sql`SELECT seq, hash FROM ${table(this.schema, 'chain_head')}`,
+      );
       const upTo = Math.max(Number(head.seq), anchor?.sequence ?? 0);
       const verifier = new ChainVerifier(anchor);
       let after = 0;
       for (;;) {
-        const { rows } = await c.query<StoredRow>(
-          `SELECT ${ROW_COLUMNS} FROM audit.events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
-          [after, upTo, CHUNK],
+        const rows = await this.rows<StoredRow>(
+          c,
+          sql`SELECT ${ROW_COLUMNS} FROM ${this.events} WHERE seq > ${after} AND seq <= ${upTo}
+               ORDER BY seq LIMIT ${CHUNK}`,
         );
         if (rows.length === 0) break;
         const more = verifier.push(
@@ -177,19 +184,15 @@ export class AuditReads {
 
   /** U-04: every acceptance, relationship and decision of one customer, grouped, in log order. */
   async evidence(customerTenantId: string, scope: AuditFilter, signal?: AbortSignal) {
-    const { where, params } = filterSql({ partnerId: scope.partnerId }, 3);
-    const { rows } = await this.read(
+    const topics = [Topics.AgreementsAcceptance, Topics.PartnersRelationships, Topics.OrdersDecided];
+    const rows = await this.read(
       (c) =>
-        c.query<StoredRow>(
-          `SELECT ${ROW_COLUMNS} FROM audit.events
-          WHERE customer_tenant_id = $1 AND topic = ANY($2) AND invalid_reason IS NULL
-            ${where.map((w) => `AND ${w}`).join(' ')}
-          ORDER BY seq LIMIT ${MAX_PACKET_ROWS + 1}`,
-          [
-            customerTenantId,
-            [Topics.AgreementsAcceptance, Topics.PartnersRelationships, Topics.OrdersDecided],
-            ...params,
-          ],
+        this.rows<StoredRow>(
+          c,
+          sql`SELECT ${ROW_COLUMNS} FROM ${this.events}
+               WHERE customer_tenant_id = ${customerTenantId} AND topic = ANY(${topics}) AND invalid_reason IS NULL
+                 ${filterSql({ partnerId: scope.partnerId })}
+               ORDER BY seq LIMIT ${raw(String(MAX_PACKET_ROWS + 1))}`,
         ),
       signal,
     );
@@ -208,13 +211,14 @@ export class AuditReads {
 
   /** U-05: the decision on an order, its request, the acceptance fact it relied on and the policy. */
   async orderWhy(orderId: string, scope: AuditFilter, signal?: AbortSignal) {
-    const { where, params } = filterSql({ partnerId: scope.partnerId }, 3);
-    const scoped = where.map((w) => `AND ${w}`).join(' ');
+    const scoped = filterSql({ partnerId: scope.partnerId });
     return this.read(async (c) => {
-      const { rows } = await c.query<StoredRow>(
-        `SELECT ${ROW_COLUMNS} FROM audit.events
-          WHERE order_id = $1 AND topic = ANY($2) AND invalid_reason IS NULL ${scoped} ORDER BY seq LIMIT 100`,
-        [orderId, [Topics.OrdersRequested, Topics.OrdersDecided], ...params],
+      const rows = await this.rows<StoredRow>(
+        c,
+        sql`SELECT ${ROW_COLUMNS} FROM ${this.events}
+             WHERE order_id = ${orderId} AND topic = ANY(${[Topics.OrdersRequested, Topics.OrdersDecided]})
+               AND invalid_reason IS NULL ${scoped}
+             ORDER BY seq LIMIT 100`,
       );
       if (rows.length === 0) return null;
       const items = rows.map(toItem);
@@ -225,9 +229,10 @@ export class AuditReads {
       const acceptanceEventId: string | null = data.evidence?.acceptanceEventId ?? null;
       let acceptance: AuditItem | null = null;
       if (acceptanceEventId) {
-        const { rows: found } = await c.query<StoredRow>(
-          `SELECT ${ROW_COLUMNS} FROM audit.events WHERE topic = $1 AND event_id = $2 ${scoped}`,
-          [Topics.AgreementsAcceptance, acceptanceEventId, ...params],
+        const found = await this.rows<StoredRow>(
+          c,
+          sql`SELECT ${ROW_COLUMNS} FROM ${this.events}
+               WHERE topic = ${Topics.AgreementsAcceptance} AND event_id = ${acceptanceEventId} ${scoped}`,
         );
         acceptance = found.length > 0 ? toItem(found[0]) : null;
       }

@@ -1,18 +1,20 @@
 import { EntityManager } from 'typeorm';
-import { InboundMessage } from '@app/messaging';
+import { InboundMessage, raw, runSql, sql, table } from '@app/messaging';
 import { ChainedRow, chainHash, canonicalJson, rowContent } from './audit-chain';
 import { toAuditRecord } from './audit-record';
 
 /**
  * The log's storage: the chained append (U-01, U-02) and the mapping of stored rows. Every write
- * runs as `audit_writer`, a role that may only INSERT and SELECT on audit.events (and move the
- * chain head); a trigger refuses UPDATE, DELETE and TRUNCATE whoever asks (U-06).
+ * runs as `audit_writer`, a role that may only INSERT and SELECT on the log's events (and move the
+ * chain head); a trigger refuses UPDATE, DELETE and TRUNCATE whoever asks (U-06). The functions take
+ * the service's schema as a parameter.
  */
 export const WRITER_ROLE = 'audit_writer';
 
 /** Columns a stored row is read with (envelope as parsed jsonb, for the chain and the API). */
-export const ROW_COLUMNS = `seq, event_id, event_type, topic, partition, "offset", kafka_timestamp, key, headers,
-  partner_id, customer_tenant_id, order_id, occurred_at, received_at, envelope, raw, invalid_reason, hash`;
+export const ROW_COLUMNS =
+  raw(`seq, event_id, event_type, topic, partition, "offset", kafka_timestamp, key, headers,
+  partner_id, customer_tenant_id, order_id, occurred_at, received_at, envelope, raw, invalid_reason, hash`);
 
 export interface StoredRow {
   seq: string;
@@ -143,27 +145,24 @@ function firstOfEach(entries: Entry[]): Entry[] {
   });
 }
 
-/** The identities (see identity) of the entries that audit.events holds already. */
-async function alreadyStored(manager: EntityManager, entries: Entry[]): Promise<Set<string>> {
+/** The identities (see identity) of the entries that the log holds already. */
+async function alreadyStored(manager: EntityManager, schema: string, entries: Entry[]): Promise<Set<string>> {
   const withId = entries.filter((e) => e.place.eventId !== null).map((e) => e.place);
   const withoutId = entries.filter((e) => e.place.eventId === null).map((e) => e.place);
   const [byId, byPlace]: [Array<{ topic: string; event_id: string }>, StoredRow[]] = await Promise.all([
-    manager.query(
-      `SELECT e.topic, e.event_id FROM audit.events e
-         JOIN unnest($1::text[], $2::text[]) AS u(topic, event_id) USING (topic, event_id)`,
-      [withId.map((p) => p.topic), withId.map((p) => p.eventId)],
+    runSql(
+      manager,
+      sql`SELECT e.topic, e.event_id FROM ${table(schema, 'events')} e
+            JOIN unnest(${withId.map((p) => p.topic)}::text[], ${withId.map((p) => p.eventId)}::text[])
+              AS u(topic, event_id) USING (topic, event_id)`,
     ),
-    manager.query(
-      `SELECT e.topic, e.partition, e."offset", e.kafka_timestamp FROM audit.events e
-         JOIN unnest($1::text[], $2::int[], $3::bigint[], $4::timestamptz[]) AS u(topic, partition, "offset", kafka_timestamp)
-           USING (topic, partition, "offset", kafka_timestamp)
-        WHERE e.event_id IS NULL`,
-      [
-        withoutId.map((p) => p.topic),
-        withoutId.map((p) => p.partition),
-        withoutId.map((p) => p.offset),
-        withoutId.map((p) => p.kafkaTimestamp),
-      ],
+    runSql(
+      manager,
+      sql`SELECT e.topic, e.partition, e."offset", e.kafka_timestamp FROM ${table(schema, 'events')} e
+            JOIN unnest(${withoutId.map((p) => p.topic)}::text[], ${withoutId.map((p) => p.partition)}::int[],
+                        ${withoutId.map((p) => p.offset)}::bigint[], ${withoutId.map((p) => p.kafkaTimestamp)}::timestamptz[])
+              AS u(topic, partition, "offset", kafka_timestamp) USING (topic, partition, "offset", kafka_timestamp)
+           WHERE e.event_id IS NULL`,
     ),
   ]);
   return new Set([
@@ -186,24 +185,29 @@ interface Head {
  * byte and the UTF-8 text, so the bytes built here go out as they are. This runs while the chain head is locked,
  * and every other append waits for it.
  */
-const INSERT_ROWS = `
+const insertRows = (schema: string, rows: Buffer, head: Head) => sql`
   WITH inserted AS (
-    INSERT INTO audit.events (seq, hash, event_id, event_type, topic, partition, "offset", kafka_timestamp, key,
+    INSERT INTO ${table(schema, 'events')} (seq, hash, event_id, event_type, topic, partition, "offset", kafka_timestamp, key,
         headers, partner_id, customer_tenant_id, order_id, occurred_at, received_at, envelope, raw, invalid_reason)
     SELECT (r->>0)::bigint, decode(r->>1, 'hex'), r->>2, r->>3, r->>4, (r->>5)::int, (r->>6)::bigint,
         (r->>7)::timestamptz, r->>8, r->9, r->>10, r->>11, r->>12, (r->>13)::timestamptz, (r->>14)::timestamptz,
         NULLIF(r->15, 'null'::jsonb), decode(r->>16, 'base64'), r->>17
-    FROM jsonb_array_elements($1::jsonb) AS rows(r)
+    FROM jsonb_array_elements(${rows}::jsonb) AS rows(r)
     ON CONFLICT DO NOTHING
     RETURNING 1
   ), head AS (
-    UPDATE audit.chain_head SET seq = $2, hash = $3
+    UPDATE ${table(schema, 'chain_head')} SET seq = ${head.seq}, hash = ${head.hash}
   )
   SELECT count(*)::int AS inserted FROM inserted`;
 
 const JSONB_BINARY_VERSION = 1;
 
-async function insertChained(manager: EntityManager, head: Head, entries: Entry[]): Promise<Head | null> {
+async function insertChained(
+  manager: EntityManager,
+  schema: string,
+  head: Head,
+  entries: Entry[],
+): Promise<Head | null> {
   let previous = head.hash;
   const parts: Buffer[] = [Buffer.from([JSONB_BINARY_VERSION]), Buffer.from('[')];
   entries.forEach((entry, i) => {
@@ -217,11 +221,10 @@ async function insertChained(manager: EntityManager, head: Head, entries: Entry[
   });
   parts.push(Buffer.from(']'));
   const next = { seq: head.seq + entries.length, hash: previous };
-  const [{ inserted }]: Array<{ inserted: number }> = await manager.query(INSERT_ROWS, [
-    Buffer.concat(parts),
-    next.seq,
-    next.hash,
-  ]);
+  const [{ inserted }]: Array<{ inserted: number }> = await runSql(
+    manager,
+    insertRows(schema, Buffer.concat(parts), next),
+  );
   // A row skipped as already stored would leave a gap in the chain: the caller rolls back, filters and retries.
   return inserted === entries.length ? next : null;
 }
@@ -233,25 +236,27 @@ async function insertChained(manager: EntityManager, head: Head, entries: Entry[
  */
 export async function appendToLog(
   manager: EntityManager,
+  schema: string,
   messages: readonly InboundMessage[],
   receivedAt = new Date(),
 ): Promise<number> {
   let entries = firstOfEach(messages.map((m) => toEntry(m, receivedAt)));
   await manager.query(`SET LOCAL ROLE ${WRITER_ROLE}`);
-  const [locked]: Array<{ seq: string; hash: Buffer }> = await manager.query(
-    `SELECT seq, hash FROM audit.chain_head FOR UPDATE`,
+  const [locked]: Array<{ seq: string; hash: Buffer }> = await runSql(
+    manager,
+    sql`SELECT seq, hash FROM ${table(schema, 'chain_head')} FOR UPDATE`,
   );
   const head = { seq: Number(locked.seq), hash: locked.hash };
   // Redeliveries are rare: try the insert, and only when something was already stored look it up.
   // (ON CONFLICT, not a caught error: a failed query would be logged with its parameters, contacts included.)
   await manager.query(`SAVEPOINT append`);
-  let next = await insertChained(manager, head, entries);
+  let next = await insertChained(manager, schema, head, entries);
   if (next === null) {
     await manager.query(`ROLLBACK TO SAVEPOINT append`);
-    const stored = await alreadyStored(manager, entries);
+    const stored = await alreadyStored(manager, schema, entries);
     entries = entries.filter(({ place }) => !stored.has(identity(place)));
-    next = entries.length > 0 ? await insertChained(manager, head, entries) : head;
-    if (next === null) throw new Error('audit.events changed under the chain head lock');
+    next = entries.length > 0 ? await insertChained(manager, schema, head, entries) : head;
+    if (next === null) throw new Error(`${schema}.events changed under the chain head lock`);
   }
   await manager.query(`RESET ROLE`);
   return entries.length;

@@ -1,15 +1,13 @@
-import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { runMigrationsLocked, serviceDataSourceOptions } from '@app/messaging';
-import {
-  createTestDatabase,
-  RunningService,
-  startService,
-  TestDatabase,
-  uniqueGroupPrefix,
-} from '@app/testing';
+import { runMigrationsLocked, runSql, serviceDataSourceOptions, Sql, sql, table } from '@app/messaging';
+import { createTestDatabase } from '@app/testing';
 import { RUNTIME_ROLE } from '../audit-config';
-import { AUDIT_MIGRATIONS, AUDIT_SCHEMA, AuditModule } from '../audit.module';
+import { AUDIT_MIGRATIONS, AUDIT_SCHEMA } from '../audit.module';
+import { auditHarness, EVENTS, givenRunningAudit } from '../audit.harness';
+
+const CHECKPOINTS = table(AUDIT_SCHEMA, 'checkpoints');
+/** The log's table as text, where PostgreSQL takes a name (regclass, has_table_privilege). */
+const EVENTS_NAME = EVENTS.toQuery().text;
 
 /**
  * U-07: the audit runs as a role that owns none of its tables. The owner (DATABASE_URL) migrates;
@@ -17,78 +15,67 @@ import { AUDIT_MIGRATIONS, AUDIT_SCHEMA, AuditModule } from '../audit.module';
  * append-only trigger, alter a table, or change or delete a row.
  */
 describe("U-07: the audit's runtime role is not the owner of its tables (real database)", () => {
-  let db: TestDatabase;
-  let audit: RunningService;
-  let superuser: Client;
-  let runtime: DataSource;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('audit_runtime_role');
-    audit = await startService('audit', (c) => AuditModule.forRoot(c), {
-      databaseUrl: db.url,
-      groupPrefix: uniqueGroupPrefix('audit-role'),
-    });
-    runtime = audit.app.get(DataSource);
-    superuser = new Client({ connectionString: db.url });
-    await superuser.connect();
-  });
-
-  afterAll(async () => {
-    await superuser?.end();
-    await audit?.close();
-    await db?.drop();
-  });
+  const sut = givenRunningAudit('audit-runtime-role');
+  const audit = auditHarness(sut);
+  /** What the service runs as: its own connection. */
+  const asRuntime = <T = any>(statement: Sql) => runSql<T>(sut.dataSource(), statement);
 
   it('U-07: the service connects as the restricted role, which owns nothing and is no superuser', async () => {
-    const [me] = await runtime.query(
-      `SELECT current_user AS name, rolsuper, rolcreaterole, rolbypassrls FROM pg_roles WHERE rolname = current_user`,
+    const [me] = await asRuntime(
+      sql`SELECT current_user AS name, rolsuper, rolcreaterole, rolbypassrls FROM pg_roles WHERE rolname = current_user`,
     );
     expect(me).toEqual({ name: RUNTIME_ROLE, rolsuper: false, rolcreaterole: false, rolbypassrls: false });
-    const owned = await superuser.query(
-      `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = 'audit' AND pg_get_userbyid(c.relowner) = $1`,
-      [RUNTIME_ROLE],
+    const owned = await audit.rows(
+      sql`SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = ${AUDIT_SCHEMA} AND pg_get_userbyid(c.relowner) = ${RUNTIME_ROLE}`,
     );
-    expect(owned.rows).toEqual([]);
+    expect(owned).toEqual([]);
     // Its reads too: the read pool connects as the same role.
-    const reads = await superuser.query(
-      `SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = current_database() AND application_name LIKE 'acceptance-gate/audit%'`,
+    const reads = await audit.rows(
+      sql`SELECT DISTINCT usename FROM pg_stat_activity
+           WHERE datname = current_database() AND application_name LIKE ${`acceptance-gate/${AUDIT_SCHEMA}%`}`,
     );
-    expect(reads.rows.map((r) => r.usename)).toEqual([RUNTIME_ROLE]);
+    expect(reads.map((r) => r.usename)).toEqual([RUNTIME_ROLE]);
   });
 
   it.each([
-    ['drop the append-only trigger', 'DROP TRIGGER events_append_only ON audit.events', /must be owner/],
-    ['disable it', 'ALTER TABLE audit.events DISABLE TRIGGER events_append_only', /must be owner/],
+    ['drop the append-only trigger', sql`DROP TRIGGER events_append_only ON ${EVENTS}`, /must be owner/],
+    ['disable it', sql`ALTER TABLE ${EVENTS} DISABLE TRIGGER events_append_only`, /must be owner/],
     [
       'drop the checkpoints trigger',
-      'DROP TRIGGER checkpoints_append_only ON audit.checkpoints',
+      sql`DROP TRIGGER checkpoints_append_only ON ${CHECKPOINTS}`,
       /must be owner/,
     ],
-    ['alter a table', 'ALTER TABLE audit.events ADD COLUMN note text', /must be owner/],
+    ['alter a table', sql`ALTER TABLE ${EVENTS} ADD COLUMN note text`, /must be owner/],
     [
       'replace the trigger function',
-      `CREATE OR REPLACE FUNCTION audit.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$`,
+      sql`CREATE OR REPLACE FUNCTION ${table(AUDIT_SCHEMA, 'refuse_change')}() RETURNS trigger LANGUAGE plpgsql
+            AS $$ BEGIN RETURN NULL; END $$`,
       /permission denied|must be owner/,
     ],
-    ['update a row', `UPDATE audit.events SET topic = 'x'`, /permission denied/],
-    ['delete a row', 'DELETE FROM audit.events', /permission denied/],
-    ['truncate the log', 'TRUNCATE audit.events', /permission denied/],
-    ['update a checkpoint', `UPDATE audit.checkpoints SET seq = 0`, /permission denied/],
-    ['delete a checkpoint', 'DELETE FROM audit.checkpoints', /permission denied/],
-    ['create a table in its schema', 'CREATE TABLE audit.shadow (x int)', /permission denied/],
-    ['step around triggers', 'SET session_replication_role = replica', /permission denied/],
+    ['update a row', sql`UPDATE ${EVENTS} SET topic = 'x'`, /permission denied/],
+    ['delete a row', sql`DELETE FROM ${EVENTS}`, /permission denied/],
+    ['truncate the log', sql`TRUNCATE ${EVENTS}`, /permission denied/],
+    ['update a checkpoint', sql`UPDATE ${CHECKPOINTS} SET seq = 0`, /permission denied/],
+    ['delete a checkpoint', sql`DELETE FROM ${CHECKPOINTS}`, /permission denied/],
+    [
+      'create a table in its schema',
+      sql`CREATE TABLE ${table(AUDIT_SCHEMA, 'shadow')} (x int)`,
+      /permission denied/,
+    ],
+    ['step around triggers', sql`SET session_replication_role = replica`, /permission denied/],
   ])('U-07: the runtime role cannot %s', async (_what, statement, refusal) => {
-    await expect(runtime.query(statement)).rejects.toThrow(refusal);
+    await expect(asRuntime(statement)).rejects.toThrow(refusal);
   });
 
   it('U-07: the append-only trigger stays in place and enabled, and the runtime role reads what the service signed', async () => {
-    const [{ n }] = await runtime.query(`SELECT count(*)::int AS n FROM audit.checkpoints`);
+    const [{ n }] = await asRuntime(sql`SELECT count(*)::int AS n FROM ${CHECKPOINTS}`);
     expect(n).toBeGreaterThan(0);
-    const triggers = await superuser.query(
-      `SELECT tgname FROM pg_trigger WHERE tgrelid = 'audit.events'::regclass AND NOT tgisinternal AND tgenabled <> 'D'`,
+    const triggers = await audit.rows(
+      sql`SELECT tgname FROM pg_trigger
+           WHERE tgrelid = ${EVENTS_NAME}::regclass AND NOT tgisinternal AND tgenabled <> 'D'`,
     );
-    expect(triggers.rows.map((r) => r.tgname)).toEqual(['events_append_only']);
+    expect(triggers.map((r) => r.tgname)).toEqual(['events_append_only']);
   });
 
   it('U-07: the role is created once per cluster: databases migrated at the same moment all get it', async () => {
@@ -107,10 +94,10 @@ describe("U-07: the audit's runtime role is not the owner of its tables (real da
           ).initialize();
           try {
             await runMigrationsLocked(ds, AUDIT_SCHEMA);
-            const [grant] = await ds.query(
-              `SELECT has_table_privilege($1, 'audit.events', 'INSERT') AS insert,
-                      has_table_privilege($1, 'audit.events', 'UPDATE') AS update`,
-              [RUNTIME_ROLE],
+            const [grant] = await runSql(
+              ds,
+              sql`SELECT has_table_privilege(${RUNTIME_ROLE}, ${EVENTS_NAME}, 'INSERT') AS insert,
+                         has_table_privilege(${RUNTIME_ROLE}, ${EVENTS_NAME}, 'UPDATE') AS update`,
             );
             expect(grant).toEqual({ insert: true, update: false });
           } finally {
