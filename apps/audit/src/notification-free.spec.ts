@@ -1,7 +1,10 @@
-import { readdirSync, readFileSync } from 'fs';
-import { join } from 'path';
+import { readFileSync } from 'fs';
+import { importsOf, notificationPathsInSharedLibs, productionSources } from '@app/testing/notification-scan';
 
-/** Every module the audit service's own code may import: none of them can mail, text or call out. */
+/**
+ * Every module the audit service's own code may import: none of them can mail, text or call out. The
+ * shared libs among them are scanned for ways out below.
+ */
 const ALLOWED_IMPORTS = new Set([
   '@app/contracts',
   '@app/messaging',
@@ -19,26 +22,18 @@ const ALLOWED_IMPORTS = new Set([
   'typeorm',
 ]);
 
-function sources(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return sources(path);
-    return /\.ts$/.test(entry.name) && !/\.(spec|int-spec|harness)\.ts$/.test(entry.name) ? [path] : [];
-  });
-}
-
 describe('the audit service is notification-free (U-06)', () => {
-  const files = sources(__dirname);
+  const files = productionSources(__dirname);
 
   it('U-06: imports nothing that could send mail, texts or HTTP requests', () => {
     expect(files.length).toBeGreaterThan(5);
-    const imports = files.flatMap((file) =>
-      [...readFileSync(file, 'utf8').matchAll(/(?:from\s+|require\(\s*|import\(\s*)['"]([^'"]+)['"]/g)].map(
-        (m) => ({ file, module: m[1] }),
-      ),
-    );
+    const imports = files.flatMap(importsOf);
     const outside = imports.filter(({ module }) => !module.startsWith('.') && !ALLOWED_IMPORTS.has(module));
-    expect(outside).toEqual([]);
+    expect(outside.map(({ file, module }) => ({ file, module }))).toEqual([]);
+  });
+
+  it("U-06: the shared libs it imports (@app/platform, @app/messaging, @app/contracts) reach only their broker, their database and the identity provider's keys", () => {
+    expect(notificationPathsInSharedLibs()).toEqual([]);
   });
 
   it('U-06: never calls fetch, never publishes: no producer, outbox or socket in its code', () => {
