@@ -10,7 +10,8 @@ import {
 } from '@app/contracts';
 import { Policy } from '../policy/policy';
 import { DEFAULT_POLICY } from '../policy/policy-loader';
-import { AcceptanceFact, decide, GateView, TemplateInfo } from './decide';
+import { AcceptanceFact, GateView, TemplateInfo } from '../projection/read-model';
+import { decide } from './decide';
 
 const MCA = 'MicrosoftCustomerAgreement' as const;
 const CA = 'MicrosoftCloudAgreement' as const;
