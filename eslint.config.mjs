@@ -4,7 +4,7 @@ import prettier from 'eslint-config-prettier';
 
 // The boundaries of STYLE.md, enforced cheaply: apps never import other apps, libs never import
 // apps, libs/contracts depends on validation only, pure rule files import no framework, and the
-// order gate's projection depends on neither its decision nor its policy.
+// order gate's projection and policy do not depend on its decision or on each other.
 //
 // ESLint keeps only the last `no-restricted-imports` that applies to a file, so a stricter block
 // repeats the patterns of the blocks it narrows.
@@ -22,7 +22,7 @@ const frameworks = {
   message: 'A pure rule file (decide, evolve, *-rules) imports no framework, database or broker client.',
 };
 
-/** The gate's imports run one way: decision reads the projection and the policy, the projection neither. */
+/** The gate's imports run one way: decision reads the projection and the policy; those read neither it nor each other. */
 const GATE_PROJECTION = 'apps/order-gate/src/projection';
 const gateUpstream = {
   group: ['**/decision', '**/decision/**', '**/policy', '**/policy/**'],
@@ -30,12 +30,19 @@ const gateUpstream = {
     "The order gate's projection never imports its decision or policy: decision depends on projection.",
 };
 
+const GATE_POLICY = 'apps/order-gate/src/policy';
+const gatePolicyUpstream = {
+  group: ['**/decision', '**/decision/**', '**/projection', '**/projection/**'],
+  message: "The order gate's policy never imports its decision or projection: decision depends on policy.",
+};
+
 const appBoundary = (app) => [
   { files: [`apps/${app}/**/*.ts`], rules: restrict(otherApps(app)) },
   { files: PURE_RULE_FILES.map((f) => `apps/${app}/${f}`), rules: restrict(otherApps(app), frameworks) },
 ];
 
-const gateProjection = [
+const gateLayers = [
+  { files: [`${GATE_POLICY}/**/*.ts`], rules: restrict(otherApps('order-gate'), gatePolicyUpstream) },
   { files: [`${GATE_PROJECTION}/**/*.ts`], rules: restrict(otherApps('order-gate'), gateUpstream) },
   {
     files: PURE_RULE_FILES.map((f) => `${GATE_PROJECTION}/${f}`),
@@ -55,7 +62,7 @@ export default tseslint.config(
     },
   },
   ...['attestation', 'order-gate', 'reseller-relationship', 'audit'].flatMap(appBoundary),
-  ...gateProjection,
+  ...gateLayers,
   {
     files: ['libs/**/*.ts'],
     rules: {
