@@ -18,6 +18,8 @@ import { Kafka, logLevel, Producer } from 'kafkajs';
 import { kafkaSecurityFromEnv } from '@app/platform/config';
 import { Client } from 'pg';
 import { buildEnvelope, OrderRequestedV1, Topics } from '@app/contracts';
+import { quoteIdent } from '@app/messaging';
+import { ORDER_GATE_SCHEMA } from '../apps/order-gate/src/config';
 
 const env = process.env;
 const brokers = (env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
@@ -207,6 +209,7 @@ async function startBareRelay(kafka: Kafka) {
 }
 
 async function seedPairs(url: string, from: number, to: number) {
+  const s = quoteIdent(ORDER_GATE_SCHEMA);
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
@@ -214,13 +217,13 @@ async function seedPairs(url: string, from: number, to: number) {
     for (let lo = from; lo < to; lo += step) {
       const hi = Math.min(to, lo + step) - 1;
       await c.query(
-        `INSERT INTO order_gate.relationships (partner_id, customer_tenant_id, active, changed_at, event_id)
+        `INSERT INTO ${s}.relationships (partner_id, customer_tenant_id, active, changed_at, event_id)
          SELECT md5('p' || i)::uuid, md5('c' || i)::uuid, true, now(), gen_random_uuid() FROM generate_series($1::int, $2::int) i
          ON CONFLICT DO NOTHING`,
         [lo, hi],
       );
       await c.query(
-        `INSERT INTO order_gate.acceptances (partner_id, customer_tenant_id, agreement_type, source, template_id, date_agreed, event_id)
+        `INSERT INTO ${s}.acceptances (partner_id, customer_tenant_id, agreement_type, source, template_id, date_agreed, event_id)
          SELECT md5('p' || i)::uuid, md5('c' || i)::uuid, 'MicrosoftCustomerAgreement', 'PartnerAttestation', $3, now() - interval '1 day', gen_random_uuid()
            FROM generate_series($1::int, $2::int) i ON CONFLICT DO NOTHING`,
         [lo, hi, MCA_TEMPLATE],
@@ -228,7 +231,7 @@ async function seedPairs(url: string, from: number, to: number) {
     }
     // VACUUM as well: a million fresh rows would have autovacuum vacuum them (insert threshold) in the
     // middle of the next phase, which is setup work, not the gate's.
-    await c.query('VACUUM (ANALYZE) order_gate.relationships, order_gate.acceptances');
+    await c.query(`VACUUM (ANALYZE) ${s}.relationships, ${s}.acceptances`);
     // Write the seeded pages back now, not during the next phase (a checkpoint after a million-row
     // load stalls commits for seconds and would be measured as the gate's latency).
     await c.query('CHECKPOINT');

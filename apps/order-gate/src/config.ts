@@ -1,5 +1,8 @@
 import { ConfigError } from '@app/platform';
 
+/** The gate's PostgreSQL schema: every statement, migrations included, takes it as a parameter. */
+export const ORDER_GATE_SCHEMA = 'order_gate';
+
 /** The settings only the order gate has; the platform's (`ServiceConfig`) are read by `loadConfig`. */
 export interface GateSettings {
   /**

@@ -1,7 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { outboxLeaseMigration, ServiceInfrastructureModule } from '@app/messaging';
 import { PartnerDirectory, ServiceConfig } from '@app/platform';
-import { GATE_SETTINGS, GateSettings, loadGateSettings } from './config';
+import { GATE_SETTINGS, GateSettings, loadGateSettings, ORDER_GATE_SCHEMA } from './config';
 import { GATE_POLICY, OrderDecider } from './decision/order-decider';
 import { OrdersRequestedConsumer } from './decision/orders-requested.consumer';
 import { GateController } from './gate-api/gate.controller';
@@ -13,7 +13,7 @@ import { loadPolicy } from './policy/policy-loader';
 import { FactsConsumer } from './projection/facts.consumer';
 import { GatePartnerDirectory } from './projection/gate-partner-directory';
 
-export const ORDER_GATE_SCHEMA = 'order_gate';
+export { ORDER_GATE_SCHEMA };
 
 export const ORDER_GATE_MIGRATIONS = [
   Foundation1763700000000,

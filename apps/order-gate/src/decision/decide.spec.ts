@@ -10,7 +10,8 @@ import {
 } from '@app/contracts';
 import { Policy } from '../policy/policy';
 import { DEFAULT_POLICY } from '../policy/policy-loader';
-import { AcceptanceFact, decide, GateView, TemplateInfo } from './decide';
+import { AcceptanceFact, GateView, TemplateInfo } from '../projection/read-model';
+import { decide, Decision, NO_EVIDENCE } from './decide';
 
 const MCA = 'MicrosoftCustomerAgreement' as const;
 const CA = 'MicrosoftCloudAgreement' as const;
@@ -54,9 +55,11 @@ const REFRESH_ON: Policy = {
   reacceptance: DEFAULT_POLICY.reacceptance.map((e) => ({ ...e, enabled: true })),
 };
 
+const DEFAULT_AT = '2026-11-21T10:00:00.000Z';
+
 function givenOrder(
   kind: OrderKind,
-  requestedAt = '2026-11-21T10:00:00.000Z',
+  requestedAt = DEFAULT_AT,
   more: Partial<OrderRequestedV1> = {},
 ): OrderRequestedV1 {
   return {
@@ -110,7 +113,75 @@ interface Row {
   reseller?: boolean;
   policy?: Policy;
   expect: DecisionReason;
-  relied?: 'evidence' | 'none';
+  /** The acceptance the decision must cite: an index into `view.acceptances`, or null for none. */
+  evidence: number | null;
+}
+
+/** What a decision must cite for the acceptance it relied on (G-09). */
+const evidenceOf = (fact: AcceptanceFact) => ({
+  acceptanceSource: fact.source,
+  agreementType: fact.agreementType,
+  templateId: fact.templateId,
+  dateAgreed: fact.dateAgreed,
+  acceptanceEventId: fact.eventId,
+});
+
+const at = (instant: string) => Date.parse(instant);
+
+/** The type the timeline requires at the order's time (T-01, T-05, T-06). */
+function requiredType(policy: Policy, requestedAt: string) {
+  const periods = policy.agreementPeriods.filter((p) => at(p.from) <= at(requestedAt));
+  return (periods[periods.length - 1] ?? policy.agreementPeriods[0]).required;
+}
+
+/** The way to confirm an agreement of the type, with its newest template published by the order's time (G-08). */
+function howToConfirm(row: Row, policy: Policy, type = requiredType(policy, row.requestedAt ?? DEFAULT_AT)) {
+  const requestedAt = row.requestedAt ?? DEFAULT_AT;
+  const latest = row.view.templates
+    .filter((t) => t.agreementType === type && at(t.publishedAt) <= at(requestedAt))
+    .sort((a, b) => b.versionRank - a.versionRank)[0];
+  return [
+    `POST /v1/customers/${CUSTOMER}/agreements with type ${type}${latest ? ` with templateId ${latest.templateId}` : ''}`,
+    ...(type === MCA ? [`POST /v1/customers/${CUSTOMER}/agreements/direct`] : []),
+    ...(row.reseller ? [`The indirect provider ${PARTNER}, not the reseller of record`] : []),
+  ];
+}
+
+/** G-08: what each reason's message must name: the agreement and the endpoint that remedy a block, or why it passed. */
+function remedyOf(row: Row, policy: Policy, decision: Decision): string[] {
+  const reason = decision.reason as DecisionReason;
+  switch (reason) {
+    case 'AcceptanceConfirmed':
+      return [`template ${decision.evidence.templateId}`, `for this ${row.kind}`];
+    case 'AutoRenewalExempt':
+    case 'CancellationExempt':
+      return ['never blocked', 'G-03'];
+    case 'NationalCloudExempt':
+      return [`${row.view.customerCloud} national cloud`, 'G-06'];
+    case 'EnforcementNotYetEffective':
+      return [
+        `before ${policy.enforcementFrom[row.channel ?? 'Api']}`,
+        'would be blocked',
+        ...howToConfirm(row, policy),
+      ];
+    case 'AcceptanceMissing':
+    case 'AgreementTypeSuperseded':
+      return howToConfirm(row, policy);
+    case 'AcceptanceWithdrawn':
+      return ["cancel the customer's subscriptions", ...howToConfirm(row, policy)];
+    case 'TemplateOutdated':
+      return [`the latest is ${MCA_V2}`, ...howToConfirm(row, policy, MCA)];
+    case 'ReacceptanceRequired':
+      return [policy.reacceptance[0].id, 'must accept again', ...howToConfirm(row, policy, MCA)];
+    case 'NoResellerRelationship':
+      return [
+        'POST /v1/customers',
+        'GET /v1/customers/relationshiprequests',
+        ...(row.reseller ? [`reseller of record ${RESELLER}`, 'POST /v1/indirect-resellers'] : []),
+      ];
+    default:
+      throw new Error(`no remedy known for ${reason}`);
+  }
 }
 
 const withdrawn = attested(MCA, { withdrawnAt: '2025-06-01T00:00:00.000Z' });
@@ -123,7 +194,7 @@ const rows: Row[] = [
     view: givenView(),
     kind,
     expect: 'AcceptanceMissing',
-    relied: 'none',
+    evidence: null,
   })),
   ...GATED.map((kind): Row => ({
     rule: 'G-01, G-02',
@@ -131,7 +202,7 @@ const rows: Row[] = [
     view: givenView([attested()]),
     kind,
     expect: 'AcceptanceConfirmed',
-    relied: 'evidence',
+    evidence: 0,
   })),
   // G-03: auto-renewals and cancellations pass without acceptance
   {
@@ -140,6 +211,7 @@ const rows: Row[] = [
     view: givenView(),
     kind: 'AutoRenewal',
     expect: 'AutoRenewalExempt',
+    evidence: null,
   },
   {
     rule: 'G-03',
@@ -147,6 +219,7 @@ const rows: Row[] = [
     view: givenView(),
     kind: 'Cancellation',
     expect: 'CancellationExempt',
+    evidence: null,
   },
   {
     rule: 'G-03',
@@ -154,6 +227,7 @@ const rows: Row[] = [
     view: givenView([], { relationship: NO_RELATIONSHIP }),
     kind: 'Cancellation',
     expect: 'CancellationExempt',
+    evidence: null,
   },
   // G-04: manual renewals need the latest template; NewPurchase and SeatChange accept any
   {
@@ -162,7 +236,7 @@ const rows: Row[] = [
     view: givenView([attested()], { templates: CATALOG_WITH_V2 }),
     kind: 'ManualRenewal',
     expect: 'TemplateOutdated',
-    relied: 'evidence',
+    evidence: 0,
   },
   {
     rule: 'G-04',
@@ -170,6 +244,7 @@ const rows: Row[] = [
     view: givenView([attested(MCA, { templateId: MCA_V2 })], { templates: CATALOG_WITH_V2 }),
     kind: 'ManualRenewal',
     expect: 'AcceptanceConfirmed',
+    evidence: 0,
   },
   {
     rule: 'G-04',
@@ -178,6 +253,7 @@ const rows: Row[] = [
     kind: 'ManualRenewal',
     requestedAt: '2023-03-31T23:59:59.999Z',
     expect: 'AcceptanceConfirmed',
+    evidence: 0,
   },
   {
     rule: 'G-04',
@@ -185,6 +261,7 @@ const rows: Row[] = [
     view: givenView([attested()], { templates: CATALOG_WITH_V2 }),
     kind: 'NewPurchase',
     expect: 'AcceptanceConfirmed',
+    evidence: 0,
   },
   {
     rule: 'G-04',
@@ -192,6 +269,7 @@ const rows: Row[] = [
     view: givenView([attested()], { templates: CATALOG_WITH_V2 }),
     kind: 'SeatChange',
     expect: 'AcceptanceConfirmed',
+    evidence: 0,
   },
   {
     rule: 'G-04 (configurable)',
@@ -200,6 +278,7 @@ const rows: Row[] = [
     kind: 'ManualRenewal',
     policy: { ...DEFAULT_POLICY, latestTemplateRequiredFor: [] },
     expect: 'AcceptanceConfirmed',
+    evidence: 0,
   },
   // G-05: a withdrawal blocks every kind but Cancellation
   ...(
@@ -210,7 +289,7 @@ const rows: Row[] = [
     view: givenView([withdrawn]),
     kind,
     expect: 'AcceptanceWithdrawn',
-    relied: 'evidence',
+    evidence: 0,
   })),
   {
     rule: 'G-05',
@@ -218,6 +297,7 @@ const rows: Row[] = [
     view: givenView([withdrawn]),
     kind: 'Cancellation',
     expect: 'CancellationExempt',
+    evidence: null,
   },
   {
     rule: 'G-05 (configurable)',
@@ -226,6 +306,7 @@ const rows: Row[] = [
     kind: 'AutoRenewal',
     policy: { ...DEFAULT_POLICY, withdrawalBlocksAutoRenewal: false },
     expect: 'AutoRenewalExempt',
+    evidence: null,
   },
   {
     rule: 'G-05, D-06',
@@ -233,6 +314,7 @@ const rows: Row[] = [
     view: givenView([withdrawn, direct({ dateAgreed: '2025-07-01T00:00:00.000Z' })]),
     kind: 'NewPurchase',
     expect: 'AcceptanceConfirmed',
+    evidence: 1,
   },
   // G-06: national clouds are exempt
   ...(['UsGovernment', 'Germany', 'China21Vianet'] as const).map((cloud): Row => ({
@@ -241,6 +323,7 @@ const rows: Row[] = [
     view: givenView([], { customerCloud: cloud }),
     kind: 'NewPurchase',
     expect: 'NationalCloudExempt',
+    evidence: null,
   })),
   // G-07, D-08: no active relationship blocks
   {
@@ -249,7 +332,7 @@ const rows: Row[] = [
     view: givenView([attested()], { relationship: NO_RELATIONSHIP }),
     kind: 'NewPurchase',
     expect: 'NoResellerRelationship',
-    relied: 'none',
+    evidence: null,
   },
   {
     rule: 'G-07, D-08',
@@ -257,6 +340,7 @@ const rows: Row[] = [
     view: givenView([], { relationship: NO_RELATIONSHIP }),
     kind: 'AutoRenewal',
     expect: 'NoResellerRelationship',
+    evidence: null,
   },
   {
     rule: 'G-07 (configurable)',
@@ -265,6 +349,7 @@ const rows: Row[] = [
     kind: 'NewPurchase',
     policy: { ...DEFAULT_POLICY, requireResellerRelationship: false },
     expect: 'AcceptanceConfirmed',
+    evidence: 0,
   },
   // D-06: a direct acceptance satisfies every partner with a relationship, no partner without one
   {
@@ -273,7 +358,7 @@ const rows: Row[] = [
     view: givenView([direct()]),
     kind: 'NewPurchase',
     expect: 'AcceptanceConfirmed',
-    relied: 'evidence',
+    evidence: 0,
   },
   {
     rule: 'D-06',
@@ -282,6 +367,7 @@ const rows: Row[] = [
     kind: 'NewPurchase',
     policy: { ...DEFAULT_POLICY, requireResellerRelationship: false },
     expect: 'AcceptanceMissing',
+    evidence: null,
   },
   // D-07: reseller of record
   {
@@ -291,6 +377,7 @@ const rows: Row[] = [
     kind: 'NewPurchase',
     reseller: true,
     expect: 'AcceptanceConfirmed',
+    evidence: 0,
   },
   {
     rule: 'D-07',
@@ -301,6 +388,7 @@ const rows: Row[] = [
     kind: 'NewPurchase',
     reseller: true,
     expect: 'NoResellerRelationship',
+    evidence: null,
   },
   {
     rule: 'D-07',
@@ -309,6 +397,7 @@ const rows: Row[] = [
     kind: 'NewPurchase',
     reseller: true,
     expect: 'AcceptanceMissing',
+    evidence: null,
   },
   // T-01..T-04: enforcement dates per channel, the day before and the day of
   {
@@ -319,6 +408,7 @@ const rows: Row[] = [
     channel: 'Dashboard',
     requestedAt: '2018-08-06T12:00:00Z',
     expect: 'EnforcementNotYetEffective',
+    evidence: null,
   },
   {
     rule: 'T-01, T-04',
@@ -328,6 +418,7 @@ const rows: Row[] = [
     channel: 'Dashboard',
     requestedAt: '2018-08-07T00:00:00Z',
     expect: 'EnforcementNotYetEffective',
+    evidence: null,
   },
   {
     rule: 'T-01',
@@ -337,6 +428,7 @@ const rows: Row[] = [
     channel: 'Dashboard',
     requestedAt: '2018-08-07T00:00:00Z',
     expect: 'AcceptanceConfirmed',
+    evidence: 0,
   },
   {
     rule: 'T-02, T-04',
@@ -346,6 +438,7 @@ const rows: Row[] = [
     channel: 'Dashboard',
     requestedAt: '2018-11-06T23:59:59Z',
     expect: 'EnforcementNotYetEffective',
+    evidence: null,
   },
   {
     rule: 'T-02',
@@ -355,6 +448,7 @@ const rows: Row[] = [
     channel: 'Dashboard',
     requestedAt: '2018-11-07T00:00:00Z',
     expect: 'AcceptanceMissing',
+    evidence: null,
   },
   {
     rule: 'T-03, T-04',
@@ -364,6 +458,7 @@ const rows: Row[] = [
     channel: 'Api',
     requestedAt: '2019-03-21T12:00:00Z',
     expect: 'EnforcementNotYetEffective',
+    evidence: null,
   },
   {
     rule: 'T-03',
@@ -373,6 +468,7 @@ const rows: Row[] = [
     channel: 'Api',
     requestedAt: '2019-03-22T00:00:00Z',
     expect: 'AcceptanceMissing',
+    evidence: null,
   },
   {
     rule: 'T-03, T-04',
@@ -382,6 +478,7 @@ const rows: Row[] = [
     channel: 'Api',
     requestedAt: '2018-12-01T00:00:00Z',
     expect: 'EnforcementNotYetEffective',
+    evidence: null,
   },
   // T-05, T-06: transition, then supersession
   {
@@ -391,6 +488,7 @@ const rows: Row[] = [
     kind: 'NewPurchase',
     requestedAt: '2019-09-30T12:00:00Z',
     expect: 'AcceptanceConfirmed',
+    evidence: 0,
   },
   {
     rule: 'T-05',
@@ -399,6 +497,7 @@ const rows: Row[] = [
     kind: 'NewPurchase',
     requestedAt: '2019-10-01T00:00:00Z',
     expect: 'AcceptanceConfirmed',
+    evidence: 0,
   },
   {
     rule: 'T-05',
@@ -407,6 +506,7 @@ const rows: Row[] = [
     kind: 'NewPurchase',
     requestedAt: '2019-10-01T00:00:00Z',
     expect: 'AcceptanceConfirmed',
+    evidence: 0,
   },
   {
     rule: 'T-05',
@@ -415,6 +515,7 @@ const rows: Row[] = [
     kind: 'NewPurchase',
     requestedAt: '2019-09-30T12:00:00Z',
     expect: 'AgreementTypeSuperseded',
+    evidence: 0,
   },
   {
     rule: 'T-05',
@@ -423,6 +524,7 @@ const rows: Row[] = [
     kind: 'TermChange',
     requestedAt: '2020-01-31T23:59:59Z',
     expect: 'AcceptanceConfirmed',
+    evidence: 0,
   },
   {
     rule: 'T-06',
@@ -431,7 +533,7 @@ const rows: Row[] = [
     kind: 'TermChange',
     requestedAt: '2020-02-01T00:00:00Z',
     expect: 'AgreementTypeSuperseded',
-    relied: 'evidence',
+    evidence: 0,
   },
   {
     rule: 'T-06',
@@ -439,6 +541,7 @@ const rows: Row[] = [
     view: givenView([attested(CA), attested(MCA)]),
     kind: 'NewPurchase',
     expect: 'AcceptanceConfirmed',
+    evidence: 1,
   },
   // T-07: re-acceptance entries (the shipped refresh entry is disabled; switched on here)
   {
@@ -449,6 +552,7 @@ const rows: Row[] = [
     requestedAt: '2023-03-31T12:00:00Z',
     policy: REFRESH_ON,
     expect: 'AcceptanceConfirmed',
+    evidence: 0,
   },
   {
     rule: 'T-07',
@@ -458,7 +562,7 @@ const rows: Row[] = [
     requestedAt: '2023-04-01T00:00:00Z',
     policy: REFRESH_ON,
     expect: 'ReacceptanceRequired',
-    relied: 'evidence',
+    evidence: 0,
   },
   {
     rule: 'T-07',
@@ -468,6 +572,7 @@ const rows: Row[] = [
     requestedAt: '2023-05-01T00:00:00Z',
     policy: REFRESH_ON,
     expect: 'AcceptanceConfirmed',
+    evidence: 0,
   },
   {
     rule: 'T-07',
@@ -476,6 +581,7 @@ const rows: Row[] = [
     kind: 'NewPurchase',
     requestedAt: '2023-05-01T00:00:00Z',
     expect: 'AcceptanceConfirmed',
+    evidence: 0,
   },
   {
     rule: 'T-07, T-04',
@@ -485,26 +591,31 @@ const rows: Row[] = [
     requestedAt: '2018-01-01T00:00:00Z',
     policy: REFRESH_ON,
     expect: 'EnforcementNotYetEffective',
+    evidence: null,
   },
 ];
 
 describe('decide: every rule, kind, reason and timeline edge', () => {
-  it.each(rows)('$rule: given $given, a $kind at $requestedAt is $expect', (row) => {
-    const policy = row.policy ?? DEFAULT_POLICY;
-    const order = givenOrder(row.kind, row.requestedAt, {
-      channel: row.channel ?? 'Api',
-      resellerPartnerId: row.reseller ? RESELLER : undefined,
-    });
-    const decision = decide(row.view, policy, order);
-    expect(decision.reason).toBe(row.expect);
-    expect(decision.outcome).toBe(
-      (APPROVED_REASONS as readonly string[]).includes(row.expect) ? 'Approved' : 'Blocked',
-    );
-    expect(decision.policyVersion).toBe(policy.id);
-    expect(decision.message.length).toBeGreaterThan(20);
-    if (row.relied === 'evidence') expect(decision.evidence.acceptanceEventId).toMatch(/^[0-9a-f-]{36}$/);
-    if (row.relied === 'none') expect(decision.evidence.acceptanceEventId).toBeNull();
-  });
+  it.each(rows.map((row) => ({ ...row, requestedAt: row.requestedAt ?? DEFAULT_AT })))(
+    '$rule: given $given, a $kind at $requestedAt is $expect',
+    (row) => {
+      const policy = row.policy ?? DEFAULT_POLICY;
+      const order = givenOrder(row.kind, row.requestedAt, {
+        channel: row.channel ?? 'Api',
+        resellerPartnerId: row.reseller ? RESELLER : undefined,
+      });
+      const decision = decide(row.view, policy, order);
+      expect(decision.reason).toBe(row.expect);
+      expect(decision.outcome).toBe(
+        (APPROVED_REASONS as readonly string[]).includes(row.expect) ? 'Approved' : 'Blocked',
+      );
+      expect(decision.policyVersion).toBe(policy.id);
+      expect(decision.evidence).toEqual(
+        row.evidence === null ? NO_EVIDENCE : evidenceOf(row.view.acceptances[row.evidence]),
+      );
+      for (const remedy of remedyOf(row, policy, decision)) expect(decision.message).toContain(remedy);
+    },
+  );
 
   it('the table covers every order kind and every reason code', () => {
     expect(new Set(rows.map((r) => r.kind))).toEqual(new Set(ORDER_KINDS));

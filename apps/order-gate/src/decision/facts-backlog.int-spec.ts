@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import { Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { EventEnvelope, Topics } from '@app/contracts';
-import { Messaging } from '@app/messaging';
+import { Messaging, quoteIdent } from '@app/messaging';
 import {
   bearer,
   connectedProducer,
@@ -15,7 +15,7 @@ import {
   TopicRecorder,
   uniqueGroupPrefix,
 } from '@app/testing';
-import { GateSettings } from '../config';
+import { GateSettings, ORDER_GATE_SCHEMA } from '../config';
 import { OrderGateModule } from '../order-gate.module';
 import { FACTS_CONSUMER } from '../projection/facts.consumer';
 import {
@@ -76,7 +76,7 @@ function gateUnderTest(label: string, settings: Partial<GateSettings> = {}) {
   const recorded = async (orderId: string) =>
     (
       await ctx.pg.query(
-        `SELECT reason, facts_complete, decision_event_id FROM order_gate.decisions WHERE order_id = $1`,
+        `SELECT reason, facts_complete, decision_event_id FROM ${quoteIdent(ORDER_GATE_SCHEMA)}.decisions WHERE order_id = $1`,
         [orderId],
       )
     ).rows as Array<{ reason: string; facts_complete: boolean; decision_event_id: string }>;
@@ -263,7 +263,7 @@ describe('G-11: past ORDER_GATE_FACTS_MAX_WAIT_MS the gate decides blind, says s
       });
       // Every blind decision of this gate is counted (other tests' orders on the shared broker may be among them).
       const blind = await t.ctx.pg.query(
-        `SELECT count(*)::int AS n FROM order_gate.decisions WHERE facts_complete = false`,
+        `SELECT count(*)::int AS n FROM ${quoteIdent(ORDER_GATE_SCHEMA)}.decisions WHERE facts_complete = false`,
       );
       expect(await t.metric('order_gate_decisions_without_complete_facts_total')).toBeGreaterThanOrEqual(
         before + blind.rows[0].n,

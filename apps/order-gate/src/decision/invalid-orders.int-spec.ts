@@ -13,6 +13,8 @@ import {
   TopicRecorder,
   uniqueGroupPrefix,
 } from '@app/testing';
+import { quoteIdent } from '@app/messaging';
+import { ORDER_GATE_SCHEMA } from '../config';
 import { OrderGateModule } from '../order-gate.module';
 
 const DLQ = dlqTopicOf(Topics.OrdersRequested);
@@ -99,7 +101,7 @@ describe('G-14: every OrderRequested gets one decision, a malformed one included
   const recordedDecisions = async (orderId: string) =>
     (
       await pg.query(
-        `SELECT reason, request_event_id, decision_event_id FROM order_gate.decisions WHERE order_id = $1`,
+        `SELECT reason, request_event_id, decision_event_id FROM ${quoteIdent(ORDER_GATE_SCHEMA)}.decisions WHERE order_id = $1`,
         [orderId],
       )
     ).rows as Array<{ reason: string; request_event_id: string | null; decision_event_id: string }>;
@@ -187,9 +189,10 @@ describe('G-14: every OrderRequested gets one decision, a malformed one included
       expect(dead.headers['dlq-reason']).toContain(reason);
 
       // The orderId is stored as it was sent, however long (G-14 reads up to 512 characters).
-      const stored = await pg.query(`SELECT order_id FROM order_gate.decisions WHERE order_id = $1`, [
-        request.data.orderId,
-      ]);
+      const stored = await pg.query(
+        `SELECT order_id FROM ${quoteIdent(ORDER_GATE_SCHEMA)}.decisions WHERE order_id = $1`,
+        [request.data.orderId],
+      );
       expect(stored.rows[0].order_id).toBe(request.data.orderId);
     },
   );
@@ -242,7 +245,7 @@ describe('G-14: every OrderRequested gets one decision, a malformed one included
       expect(recorder.on(DLQ).filter((m) => m.value === notJson).length).toBeGreaterThan(0);
     });
     const answered = await pg.query(
-      `SELECT count(*)::int AS n FROM order_gate.decisions WHERE request_event_id = ANY($1) OR order_id = ANY($2)`,
+      `SELECT count(*)::int AS n FROM ${quoteIdent(ORDER_GATE_SCHEMA)}.decisions WHERE request_event_id = ANY($1) OR order_id = ANY($2)`,
       [unreadable.map((r) => r.eventId), [hugeOrderId.data.orderId, notFromCommerce.data.orderId, '42']],
     );
     expect(answered.rows[0].n).toBe(0);

@@ -4,7 +4,9 @@ import type { Response } from 'express';
 import { randomUUID } from 'crypto';
 import { DataSource } from 'typeorm';
 import { OrderRequestedV1 } from '@app/contracts';
+import { runSql, sql, table } from '@app/messaging';
 import { CurrentPrincipal, Principal, Roles } from '@app/platform';
+import { ORDER_GATE_SCHEMA } from '../config';
 import { OrderDecider } from '../decision/order-decider';
 import { loadViews } from '../projection/gate-views';
 import { GateErrors } from './gate-errors';
@@ -87,13 +89,14 @@ export class GateController {
   async atRisk(@CurrentPrincipal() principal: Principal, @Query('continuationToken') token?: string) {
     if (token !== undefined && !GUID.test(token)) throw GateErrors.invalidContinuationToken();
     const partnerId = principal.tenantId.toLowerCase();
-    const rows: Array<{ customer_tenant_id: string }> = await this.dataSource.query(
-      `SELECT customer_tenant_id FROM (
-         SELECT customer_tenant_id FROM order_gate.relationships WHERE partner_id = $1
-         UNION SELECT customer_tenant_id FROM order_gate.acceptances WHERE partner_id = $1) c
-       WHERE $2::uuid IS NULL OR customer_tenant_id > $2::uuid
-       ORDER BY customer_tenant_id LIMIT ${PAGE_SIZE + 1}`,
-      [partnerId, token ?? null],
+    const after = token ?? null;
+    const rows: Array<{ customer_tenant_id: string }> = await runSql(
+      this.dataSource,
+      sql`SELECT customer_tenant_id FROM (
+            SELECT customer_tenant_id FROM ${table(ORDER_GATE_SCHEMA, 'relationships')} WHERE partner_id = ${partnerId}
+            UNION SELECT customer_tenant_id FROM ${table(ORDER_GATE_SCHEMA, 'acceptances')} WHERE partner_id = ${partnerId}) c
+          WHERE ${after}::uuid IS NULL OR customer_tenant_id > ${after}::uuid
+          ORDER BY customer_tenant_id LIMIT ${PAGE_SIZE + 1}`,
     );
     const page = rows.slice(0, PAGE_SIZE);
     const probes = page.map((r) => probeOrder(partnerId, r.customer_tenant_id));
@@ -117,7 +120,7 @@ export class GateController {
   }
 
   private async previewWithViews(orders: OrderRequestedV1[]) {
-    const views = await loadViews(this.dataSource.manager, 'order_gate', orders);
+    const views = await loadViews(this.dataSource.manager, ORDER_GATE_SCHEMA, orders);
     const decisions = await this.decider.preview(orders);
     return { views, decisions };
   }

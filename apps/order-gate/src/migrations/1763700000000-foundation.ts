@@ -1,13 +1,16 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { messagingTablesDown, messagingTablesUp } from '@app/messaging';
+import { messagingTablesDown, messagingTablesUp, quoteIdent } from '@app/messaging';
+import { ORDER_GATE_SCHEMA } from '../config';
+
+const s = quoteIdent(ORDER_GATE_SCHEMA);
 
 export class Foundation1763700000000 implements MigrationInterface {
   name = 'Foundation1763700000000';
 
   async up(q: QueryRunner): Promise<void> {
-    for (const sql of messagingTablesUp('order_gate')) await q.query(sql);
+    for (const sql of messagingTablesUp(ORDER_GATE_SCHEMA)) await q.query(sql);
     await q.query(`
-      CREATE TABLE order_gate.acceptances (
+      CREATE TABLE ${s}.acceptances (
         partner_id uuid NOT NULL,
         customer_tenant_id uuid NOT NULL,
         agreement_type text NOT NULL,
@@ -19,7 +22,7 @@ export class Foundation1763700000000 implements MigrationInterface {
         PRIMARY KEY (partner_id, customer_tenant_id, agreement_type)
       )`);
     await q.query(`
-      CREATE TABLE order_gate.decisions (
+      CREATE TABLE ${s}.decisions (
         order_id text PRIMARY KEY,
         partner_id uuid NOT NULL,
         customer_tenant_id uuid NOT NULL,
@@ -33,12 +36,12 @@ export class Foundation1763700000000 implements MigrationInterface {
         requested_at timestamptz NOT NULL,
         decided_at timestamptz NOT NULL
       )`);
-    await q.query(`CREATE INDEX decisions_pair ON order_gate.decisions (partner_id, customer_tenant_id)`);
+    await q.query(`CREATE INDEX decisions_pair ON ${s}.decisions (partner_id, customer_tenant_id)`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE order_gate.decisions`);
-    await q.query(`DROP TABLE order_gate.acceptances`);
-    for (const sql of messagingTablesDown('order_gate')) await q.query(sql);
+    await q.query(`DROP TABLE ${s}.decisions`);
+    await q.query(`DROP TABLE ${s}.acceptances`);
+    for (const sql of messagingTablesDown(ORDER_GATE_SCHEMA)) await q.query(sql);
   }
 }

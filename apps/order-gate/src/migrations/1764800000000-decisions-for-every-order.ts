@@ -1,4 +1,8 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { quoteIdent } from '@app/messaging';
+import { ORDER_GATE_SCHEMA } from '../config';
+
+const decisions = `${quoteIdent(ORDER_GATE_SCHEMA)}.decisions`;
 
 /**
  * G-14: a request that failed validation is answered too, with only what could be read of it, so the order's
@@ -10,7 +14,7 @@ export class DecisionsForEveryOrder1764800000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`
-      ALTER TABLE order_gate.decisions
+      ALTER TABLE ${decisions}
         ALTER COLUMN partner_id DROP NOT NULL,
         ALTER COLUMN customer_tenant_id DROP NOT NULL,
         ALTER COLUMN kind DROP NOT NULL,
@@ -20,9 +24,9 @@ export class DecisionsForEveryOrder1764800000000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DELETE FROM order_gate.decisions WHERE reason = 'InvalidOrder'`);
+    await q.query(`DELETE FROM ${decisions} WHERE reason = 'InvalidOrder'`);
     await q.query(`
-      ALTER TABLE order_gate.decisions
+      ALTER TABLE ${decisions}
         DROP COLUMN facts_complete,
         ALTER COLUMN partner_id SET NOT NULL,
         ALTER COLUMN customer_tenant_id SET NOT NULL,

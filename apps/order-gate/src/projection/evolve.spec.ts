@@ -1,11 +1,13 @@
 import { randomUUID } from 'crypto';
-import { KnownEventEnvelope } from '@app/contracts';
+import { buildEnvelope, KnownEventEnvelope } from '@app/contracts';
 import { effectiveWithdrawal, EMPTY_PROJECTION, evolve, ProjectionState, rowKey } from './evolve';
 import {
   givenAttested,
   givenCustomerCreated,
   givenDirectlyAccepted,
+  givenPartnerRegistered,
   givenRelationshipAccepted,
+  givenResellerLinked,
   givenTemplatePublished,
   givenTerminated,
   givenWithdrawn,
@@ -14,11 +16,34 @@ import {
 } from './facts.fixtures';
 
 const PARTNER = '11111111-1111-4111-8111-111111111111';
+const PROVIDER = '22222222-2222-4222-8222-222222222222';
+const RESELLER = '33333333-3333-4333-8333-333333333333';
 const CUSTOMER = '44444444-4444-4444-8444-444444444444';
 const MCA_V2 = '22222222-9360-443b-8795-c6dedc750cf9';
 const PAIR = rowKey(PARTNER, CUSTOMER, 'MicrosoftCustomerAgreement');
+const RELATIONSHIP = rowKey(PARTNER, CUSTOMER);
+const DIRECT = rowKey(CUSTOMER, 'MicrosoftCustomerAgreement');
 
-const given = (...facts: KnownEventEnvelope[]): ProjectionState => facts.reduce(evolve, EMPTY_PROJECTION);
+/**
+ * evolve, given/when/then: `given` the facts already applied, `when` more arrive, `then` the state, or
+ * `thenNothingChanged` (a replay or a late fact that the state already holds a later one for, S-05).
+ */
+function given(...history: KnownEventEnvelope[]) {
+  const before = history.reduce(evolve, EMPTY_PROJECTION);
+  return {
+    when(...facts: KnownEventEnvelope[]) {
+      const after = facts.reduce(evolve, before);
+      return {
+        then(expectation: (state: ProjectionState) => void) {
+          expectation(after);
+        },
+        thenNothingChanged() {
+          expect(after).toEqual(before);
+        },
+      };
+    },
+  };
+}
 
 /** Every order of the facts: a late or replayed fact may come anywhere. */
 function permutations<T>(items: T[]): T[][] {
@@ -35,73 +60,230 @@ const attestationOf = (state: ProjectionState) => {
 
 const idOf = (fact: KnownEventEnvelope) => (fact.data as { attestationId: string }).attestationId;
 
+describe('evolve: what each fact writes into an empty projection', () => {
+  it('A-01: an attestation opens the partner’s row for the customer and type', () => {
+    const attested = givenAttested(PARTNER, CUSTOMER, '2026-01-01T10:00:00.000Z', {
+      dateAgreed: '2025-12-31T00:00:00.000Z',
+    });
+    given()
+      .when(attested)
+      .then((state) =>
+        expect(state.acceptances.get(PAIR)).toEqual({
+          attestation: {
+            attestationId: idOf(attested),
+            attestedAt: attested.occurredAt,
+            templateId: MCA_TEMPLATE,
+            dateAgreed: '2025-12-31T00:00:00.000Z',
+            eventId: attested.eventId,
+          },
+        }),
+      );
+  });
+
+  it('A-12: a withdrawal holds for the attestation it names', () => {
+    const attested = givenAttested(PARTNER, CUSTOMER, '2026-01-01T10:00:00.000Z');
+    const withdrawal = givenWithdrawn(attested, '2026-02-01T10:00:00.000Z');
+    given(attested)
+      .when(withdrawal)
+      .then((state) =>
+        expect(effectiveWithdrawal(state.acceptances.get(PAIR)!)).toEqual({
+          attestationId: idOf(attested),
+          withdrawnAt: '2026-02-01T10:00:00.000Z',
+          eventId: withdrawal.eventId,
+        }),
+      );
+  });
+
+  it('D-04, D-06: a direct acceptance is the customer’s, whoever it came through', () => {
+    const accepted = givenDirectlyAccepted(CUSTOMER, '2026-01-01T10:00:00.000Z', { viaPartnerId: PARTNER });
+    given()
+      .when(accepted)
+      .then((state) => {
+        expect([...state.directAcceptances.keys()]).toEqual([DIRECT]);
+        expect(state.directAcceptances.get(DIRECT)).toMatchObject({ eventId: accepted.eventId });
+        expect(state.acceptances.size).toBe(0);
+      });
+  });
+
+  it('D-01, S-01: a created customer is related to its partner, in the cloud the fact gives', () => {
+    const created = givenCustomerCreated(PARTNER, CUSTOMER, '2026-01-01T10:00:00.000Z', 'Germany');
+    given()
+      .when(created)
+      .then((state) => {
+        expect(state.customers.get(rowKey(CUSTOMER))).toMatchObject({ cloud: 'Germany' });
+        expect(state.relationships.get(RELATIONSHIP)).toEqual({
+          active: true,
+          changedAt: created.occurredAt,
+          eventId: created.eventId,
+        });
+      });
+  });
+
+  it('D-08: a termination deactivates the relationship', () => {
+    const terminated = givenTerminated(PARTNER, CUSTOMER, '2026-02-01T10:00:00.000Z');
+    given(givenRelationshipAccepted(PARTNER, CUSTOMER, '2026-01-01T10:00:00.000Z'))
+      .when(terminated)
+      .then((state) =>
+        expect(state.relationships.get(RELATIONSHIP)).toMatchObject({
+          active: false,
+          eventId: terminated.eventId,
+        }),
+      );
+  });
+
+  it('D-07: a reseller link keeps the first time it was linked, whatever order the links come in', () => {
+    const first = givenResellerLinked(PROVIDER, RESELLER, '2026-01-01T10:00:00.000Z');
+    const again = givenResellerLinked(PROVIDER, RESELLER, '2026-03-01T10:00:00.000Z');
+    const linkedAtOf = (state: ProjectionState) => state.resellerLinks.get(rowKey(PROVIDER, RESELLER));
+    given()
+      .when(first)
+      .then((state) => expect(linkedAtOf(state)).toEqual({ linkedAt: '2026-01-01T10:00:00.000Z' }));
+    given(first).when(again).thenNothingChanged();
+    given(again)
+      .when(first)
+      .then((state) => expect(linkedAtOf(state)).toEqual({ linkedAt: '2026-01-01T10:00:00.000Z' }));
+  });
+
+  it('S-03: a partner’s registration stands as first received', () => {
+    const registered = givenPartnerRegistered(PARTNER, 'Public', 'IndirectProvider');
+    given()
+      .when(registered)
+      .then((state) =>
+        expect(state.partners.get(rowKey(PARTNER))).toEqual({
+          partnerType: 'IndirectProvider',
+          cloud: 'Public',
+        }),
+      );
+    given(registered)
+      .when(givenPartnerRegistered(PARTNER, 'UsGovernment', 'DirectBill'))
+      .thenNothingChanged();
+  });
+
+  it('G-04: a published template joins the catalog', () => {
+    given()
+      .when(givenTemplatePublished(MCA_V2, 2, '2026-01-01T00:00:00.000Z', 'https://example.test/v2'))
+      .then((state) =>
+        expect(state.templates.get(rowKey(MCA_V2))).toEqual({
+          templateId: MCA_V2,
+          agreementType: 'MicrosoftCustomerAgreement',
+          versionRank: 2,
+          agreementLink: 'https://example.test/v2',
+          publishedAt: '2026-01-01T00:00:00.000Z',
+        }),
+      );
+  });
+
+  it('an invitation requested, or an order, changes nothing the gate judges on', () => {
+    const requested = buildEnvelope(
+      'ResellerRelationshipRequested',
+      {
+        invitationId: randomUUID(),
+        partnerId: PARTNER,
+        customerTenantId: CUSTOMER,
+        invitationUrl: 'https://example.test/invite',
+        expiresAt: '2026-02-01T00:00:00.000Z',
+      },
+      { producer: 'reseller-relationship' },
+    ) as unknown as KnownEventEnvelope;
+    given(givenCustomerCreated(PARTNER, CUSTOMER, '2026-01-01T10:00:00.000Z'))
+      .when(requested)
+      .thenNothingChanged();
+  });
+});
+
 describe('S-05: the projection keeps the latest fact, whatever order facts arrive in', () => {
   const first = givenAttested(PARTNER, CUSTOMER, '2026-01-01T10:00:00.000Z');
   const withdrawal = givenWithdrawn(first, '2026-02-01T10:00:00.000Z');
   const reattested = givenAttested(PARTNER, CUSTOMER, '2026-03-01T10:00:00.000Z');
 
-  it('S-05, A-12: a replayed attestation after its withdrawal does not clear it', () => {
-    const state = given(first, withdrawal, replayOf(first));
-    expect(attestationOf(state)).toEqual({ attestationId: idOf(first), withdrawn: true });
-    expect(state.acceptances.get(PAIR)!.attestation!.eventId).toBe(first.eventId);
+  it('S-05, A-12: a replayed attestation after its withdrawal changes nothing', () => {
+    given(first, withdrawal).when(replayOf(first)).thenNothingChanged();
   });
 
   it('S-05, A-12: the withdrawal delivered before the attestation it names still holds', () => {
-    expect(attestationOf(given(withdrawal, first))).toEqual({ attestationId: idOf(first), withdrawn: true });
+    given(withdrawal)
+      .when(first)
+      .then((state) => expect(attestationOf(state)).toEqual({ attestationId: idOf(first), withdrawn: true }));
   });
 
   it('S-05, A-08: an older attestation replayed after a re-confirmation changes nothing', () => {
     const older = givenAttested(PARTNER, CUSTOMER, '2025-06-01T10:00:00.000Z');
-    const state = given(older, first, replayOf(older));
-    expect(attestationOf(state)).toEqual({ attestationId: idOf(first), withdrawn: false });
+    given(older, first).when(replayOf(older)).thenNothingChanged();
+  });
+
+  it('S-05, A-08: an older attestation delivered late does not replace the held one', () => {
+    const older = givenAttested(PARTNER, CUSTOMER, '2025-06-01T10:00:00.000Z');
+    given(first).when(older).thenNothingChanged();
   });
 
   it('S-05, A-08, A-12: a re-attestation made after a withdrawal re-enables, in every arrival order', () => {
-    for (const order of permutations([first, withdrawal, reattested])) {
-      expect(attestationOf(given(...order))).toEqual({ attestationId: idOf(reattested), withdrawn: false });
-    }
+    for (const order of permutations([first, withdrawal, reattested]))
+      given()
+        .when(...order)
+        .then((state) =>
+          expect(attestationOf(state)).toEqual({ attestationId: idOf(reattested), withdrawn: false }),
+        );
   });
 
-  it('S-05, A-12: the old withdrawal replayed after a re-attestation does not withdraw it', () => {
-    const state = given(first, withdrawal, reattested, replayOf(withdrawal));
-    expect(attestationOf(state)).toEqual({ attestationId: idOf(reattested), withdrawn: false });
+  it('S-05, A-12: the old withdrawal replayed after a re-attestation changes nothing', () => {
+    given(first, withdrawal, reattested).when(replayOf(withdrawal)).thenNothingChanged();
   });
 
   it('S-05, A-12: withdrawing the re-attestation holds against replays of every earlier fact, in every order', () => {
     const second = givenWithdrawn(reattested, '2026-04-01T10:00:00.000Z');
     const facts = [first, withdrawal, reattested, second, replayOf(first), replayOf(withdrawal)];
-    const expected = given(...facts.slice(0, 4));
-    expect(attestationOf(expected)).toEqual({ attestationId: idOf(reattested), withdrawn: true });
-    for (const order of permutations(facts))
-      expect(given(...order).acceptances).toEqual(expected.acceptances);
+    given(first, withdrawal, reattested, second)
+      .when(replayOf(first), replayOf(withdrawal))
+      .thenNothingChanged();
+    given(first, withdrawal, reattested)
+      .when(second)
+      .then((expected) => {
+        expect(attestationOf(expected)).toEqual({ attestationId: idOf(reattested), withdrawn: true });
+        for (const order of permutations(facts))
+          given()
+            .when(...order)
+            .then((state) => expect(state.acceptances).toEqual(expected.acceptances));
+      });
   });
 
   it('S-05: the withdrawal of the held attestation holds even when a skewed clock dated it before the attestation', () => {
     const skewed = givenWithdrawn(first, '2026-01-01T09:59:59.990Z');
     for (const order of permutations([first, skewed]))
-      expect(attestationOf(given(...order))).toEqual({ attestationId: idOf(first), withdrawn: true });
+      given()
+        .when(...order)
+        .then((state) =>
+          expect(attestationOf(state)).toEqual({ attestationId: idOf(first), withdrawn: true }),
+        );
   });
 
   it('S-05: two different attestations at the same instant: the later in the topic wins; a copy changes nothing', () => {
     const sameInstant = givenAttested(PARTNER, CUSTOMER, '2026-01-01T10:00:00.000Z');
-    expect(attestationOf(given(first, sameInstant)).attestationId).toBe(idOf(sameInstant));
-    expect(attestationOf(given(sameInstant, first)).attestationId).toBe(idOf(first));
-    const copy = replayOf(first);
-    expect(given(first, copy).acceptances.get(PAIR)!.attestation!.eventId).toBe(first.eventId);
+    given(first)
+      .when(sameInstant)
+      .then((state) => expect(attestationOf(state).attestationId).toBe(idOf(sameInstant)));
+    given(sameInstant)
+      .when(first)
+      .then((state) => expect(attestationOf(state).attestationId).toBe(idOf(first)));
+    given(first).when(replayOf(first)).thenNothingChanged();
   });
 
-  it('S-05, D-08: a replayed relationship acceptance after the termination does not re-open it, in either order', () => {
+  it('S-05, D-08: a replayed relationship acceptance after the termination does not re-open it, in any order', () => {
     const accepted = givenRelationshipAccepted(PARTNER, CUSTOMER, '2026-01-01T10:00:00.000Z');
     const terminated = givenTerminated(PARTNER, CUSTOMER, '2026-02-01T10:00:00.000Z');
+    given(accepted, terminated).when(replayOf(accepted)).thenNothingChanged();
     for (const order of permutations([accepted, terminated, replayOf(accepted)]))
-      expect(given(...order).relationships.get(rowKey(PARTNER, CUSTOMER))).toMatchObject({
-        active: false,
-        eventId: terminated.eventId,
-      });
+      given()
+        .when(...order)
+        .then((state) =>
+          expect(state.relationships.get(RELATIONSHIP)).toMatchObject({
+            active: false,
+            eventId: terminated.eventId,
+          }),
+        );
     const created = givenCustomerCreated(PARTNER, CUSTOMER, '2025-12-01T10:00:00.000Z');
-    expect(
-      given(created, terminated, replayOf(created)).relationships.get(rowKey(PARTNER, CUSTOMER))!.active,
-    ).toBe(false);
+    given(created, terminated)
+      .when(replayOf(created))
+      .then((state) => expect(state.relationships.get(RELATIONSHIP)!.active).toBe(false));
   });
 
   it('S-05, D-08: a relationship accepted again after a termination is active, in every order', () => {
@@ -109,10 +291,12 @@ describe('S-05: the projection keeps the latest fact, whatever order facts arriv
     const terminated = givenTerminated(PARTNER, CUSTOMER, '2026-02-01T10:00:00.000Z');
     const again = givenRelationshipAccepted(PARTNER, CUSTOMER, '2026-03-01T10:00:00.000Z');
     for (const order of permutations([accepted, terminated, again]))
-      expect(given(...order).relationships.get(rowKey(PARTNER, CUSTOMER))!.active).toBe(true);
+      given()
+        .when(...order)
+        .then((state) => expect(state.relationships.get(RELATIONSHIP)!.active).toBe(true));
   });
 
-  it('S-05, D-06: an older direct acceptance replayed after a newer one changes nothing', () => {
+  it('S-05, D-06: an older direct acceptance replayed after a newer one changes nothing, in any order', () => {
     const older = givenDirectlyAccepted(CUSTOMER, '2023-01-01T10:00:00.000Z', {
       dateAgreed: '2023-01-01T00:00:00.000Z',
     });
@@ -120,13 +304,16 @@ describe('S-05: the projection keeps the latest fact, whatever order facts arriv
       templateId: MCA_V2,
       dateAgreed: '2026-01-01T00:00:00.000Z',
     });
+    given(older, newer).when(replayOf(older)).thenNothingChanged();
     for (const order of permutations([older, newer, replayOf(older)]))
-      expect(
-        given(...order).directAcceptances.get(rowKey(CUSTOMER, 'MicrosoftCustomerAgreement')),
-      ).toMatchObject({
-        templateId: MCA_V2,
-        eventId: newer.eventId,
-      });
+      given()
+        .when(...order)
+        .then((state) =>
+          expect(state.directAcceptances.get(DIRECT)).toMatchObject({
+            templateId: MCA_V2,
+            eventId: newer.eventId,
+          }),
+        );
   });
 
   it('S-05: an older or lower-ranked publication of a template never replaces a newer one', () => {
@@ -138,12 +325,19 @@ describe('S-05: the projection keeps the latest fact, whatever order facts arriv
       '2026-03-01T00:00:00.000Z',
       'https://example.test/lower',
     );
+    given(v1, v1Later).when(lowerRank, replayOf(v1)).thenNothingChanged();
     for (const order of permutations([v1, v1Later, lowerRank, replayOf(v1)]))
-      expect(given(...order).templates.get(rowKey(MCA_V2))).toMatchObject({
-        versionRank: 2,
-        agreementLink: 'https://example.test/new',
-      });
-    expect(given(givenTemplatePublished(MCA_TEMPLATE, 1, '2019-10-01T00:00:00.000Z')).templates.size).toBe(1);
+      given()
+        .when(...order)
+        .then((state) =>
+          expect(state.templates.get(rowKey(MCA_V2))).toMatchObject({
+            versionRank: 2,
+            agreementLink: 'https://example.test/new',
+          }),
+        );
+    given()
+      .when(givenTemplatePublished(MCA_TEMPLATE, 1, '2019-10-01T00:00:00.000Z'))
+      .then((state) => expect(state.templates.size).toBe(1));
   });
 });
 
@@ -156,14 +350,23 @@ describe('S-01: a customer keeps the first cloud the facts gave it', () => {
       '2026-02-01T10:00:00.000Z',
       'UsGovernment',
     );
+    given(created)
+      .when(claimed, replayOf(claimed))
+      .then((state) => expect(state.customers.get(rowKey(CUSTOMER))).toMatchObject({ cloud: 'Public' }));
     for (const order of permutations([created, claimed, replayOf(claimed)]))
-      expect(given(...order).customers.get(rowKey(CUSTOMER))).toMatchObject({ cloud: 'Public' });
+      given()
+        .when(...order)
+        .then((state) => expect(state.customers.get(rowKey(CUSTOMER))).toMatchObject({ cloud: 'Public' }));
   });
 
   it('S-01: a relationship acceptance gives the cloud of a tenant the gate did not know, and later ones keep it', () => {
     const joined = givenRelationshipAccepted(PARTNER, CUSTOMER, '2026-01-01T10:00:00.000Z', 'UsGovernment');
     const other = givenRelationshipAccepted(randomUUID(), CUSTOMER, '2026-02-01T10:00:00.000Z', 'Public');
     for (const order of permutations([joined, other]))
-      expect(given(...order).customers.get(rowKey(CUSTOMER))).toMatchObject({ cloud: 'UsGovernment' });
+      given()
+        .when(...order)
+        .then((state) =>
+          expect(state.customers.get(rowKey(CUSTOMER))).toMatchObject({ cloud: 'UsGovernment' }),
+        );
   });
 });

@@ -1,5 +1,5 @@
 import { AgreementType, KnownEventEnvelope } from '@app/contracts';
-import { TemplateInfo } from '../decision/decide';
+import { TemplateInfo } from './read-model';
 import { newerPublication, precedes, supersedes } from './fact-order';
 
 /** One change to the projection: what `writesOf` reads from a fact, which `applyWrites` turns into SQL. */

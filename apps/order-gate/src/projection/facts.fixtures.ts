@@ -55,7 +55,7 @@ export function givenWithdrawn(attestation: KnownEventEnvelope, at: string) {
 export function givenDirectlyAccepted(
   customerTenantId: string,
   at: string,
-  more: { templateId?: string; dateAgreed?: string } = {},
+  more: { templateId?: string; dateAgreed?: string; viaPartnerId?: string } = {},
 ) {
   return known(
     buildEnvelope(
@@ -66,6 +66,8 @@ export function givenDirectlyAccepted(
         templateId: more.templateId ?? MCA_TEMPLATE,
         dateAgreed: more.dateAgreed ?? '2024-01-01T00:00:00.000Z',
         signer: { firstName: 'Grace', lastName: 'Hopper', email: 'grace@contoso.example' },
+        // D-03: accepted in the step that accepts this partner's invitation.
+        ...(more.viaPartnerId ? { viaPartnerId: more.viaPartnerId } : {}),
       },
       { producer: 'reseller-relationship', occurredAt: new Date(at) },
     ),
@@ -123,6 +125,17 @@ export function givenTerminated(
       'ResellerRelationshipTerminated',
       { partnerId, customerTenantId, terminatedAt: at, reason: 'ended' },
       { producer, occurredAt: new Date(at) },
+    ),
+  );
+}
+
+/** D-07: an indirect provider links a reseller it works with. */
+export function givenResellerLinked(providerPartnerId: string, resellerPartnerId: string, at: string) {
+  return known(
+    buildEnvelope(
+      'IndirectResellerLinked',
+      { providerPartnerId, resellerPartnerId, linkedAt: at },
+      { producer: 'reseller-relationship', occurredAt: new Date(at) },
     ),
   );
 }

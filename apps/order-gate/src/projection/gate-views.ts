@@ -1,7 +1,7 @@
 import { EntityManager } from 'typeorm';
 import { AgreementType, OrderRequestedV1 } from '@app/contracts';
 import { preparedQuery, quoteIdent } from '@app/messaging';
-import { AcceptanceFact, GateView, TemplateInfo } from '../decision/decide';
+import { AcceptanceFact, GateView, TemplateInfo } from './read-model';
 import { withdrawalHolds } from './projection-schema';
 
 const pairKey = (partnerId: string, customerTenantId: string) =>

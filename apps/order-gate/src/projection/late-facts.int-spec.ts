@@ -14,6 +14,8 @@ import {
   testKafka,
   uniqueGroupPrefix,
 } from '@app/testing';
+import { quoteIdent } from '@app/messaging';
+import { ORDER_GATE_SCHEMA } from '../config';
 import { OrderGateModule } from '../order-gate.module';
 import { diffProjections } from '../rebuild/rebuild-projection';
 import { applyWrites } from './apply-writes';
@@ -76,7 +78,7 @@ describe('S-05, S-01: replayed and late facts in the gate', () => {
     await eventually(
       async () => {
         const { rows } = await pg.query(
-          `SELECT count(*)::int AS n FROM order_gate.processed_events WHERE consumer = $1 AND event_id = ANY($2)`,
+          `SELECT count(*)::int AS n FROM ${quoteIdent(ORDER_GATE_SCHEMA)}.processed_events WHERE consumer = $1 AND event_id = ANY($2)`,
           [FACTS_CONSUMER, ids],
         );
         expect(rows[0].n).toBe(ids.length);
@@ -220,7 +222,7 @@ describe('S-05, S-01: replayed and late facts in the gate', () => {
           [schema, Object.keys(PROJECTION_CONTENT)],
         )
       ).rows;
-    const live = await shape('order_gate');
+    const live = await shape(ORDER_GATE_SCHEMA);
     expect(live.length).toBeGreaterThan(0);
     expect(await shape(scratch)).toEqual(live);
 

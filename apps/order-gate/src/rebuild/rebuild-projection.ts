@@ -12,6 +12,7 @@ import { DataSource } from 'typeorm';
 import { KnownEventEnvelope, parseAndValidate } from '@app/contracts';
 import { StatementLogger } from '@app/messaging';
 import { kafkaSecurityFromEnv } from '@app/platform/config';
+import { ORDER_GATE_SCHEMA } from '../config';
 import { applyWrites } from '../projection/apply-writes';
 import { writesOf } from '../projection/evolve';
 import { FACT_TOPICS } from '../projection/facts.consumer';
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
       ...kafkaSecurityFromEnv(),
     });
     const applied = await rebuildInto(dataSource, kafka, schema, process.env.KAFKA_GROUP_PREFIX || undefined);
-    const diff = await diffProjections(dataSource, 'order_gate', schema);
+    const diff = await diffProjections(dataSource, ORDER_GATE_SCHEMA, schema);
     console.log(`rebuilt from ${applied} fact message(s) into ${schema}`);
     if (diff.length === 0) console.log('identical');
     else {
