@@ -206,24 +206,24 @@ export function arrived(
 }
 
 /**
- * Everything published on `topic` (by anyone) while `action` ran, once the recorder has caught up with
+ * What `action` answered, and everything published on `topic` (by anyone) while it ran, once the recorder has caught up with
  * it: for a "nothing published" check where no marker can share the key of what must not appear (an id
  * the service would have generated). It holds because the service publishes before it answers.
  */
-export async function publishedWhile(
+export async function publishedWhile<T>(
   sut: ServiceUnderTest,
   topic: string,
-  action: () => Promise<unknown>,
-): Promise<RecordedMessage[]> {
+  action: () => Promise<T>,
+): Promise<{ result: T; published: RecordedMessage[] }> {
   const admin = testKafka('relationship-harness').admin();
   await admin.connect();
   try {
     const before = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
-    await action();
+    const result = await action();
     const windows = (await admin.fetchTopicOffsets(topic))
       .map((p) => ({ partition: p.partition, from: before.get(p.partition) ?? 0n, to: BigInt(p.high) }))
       .filter((w) => w.to > w.from);
-    return await eventually(() =>
+    const published = await eventually(() =>
       windows.flatMap(({ partition, from, to }) => {
         const seen = sut.recorder
           .on(topic)
@@ -232,6 +232,7 @@ export async function publishedWhile(
         return seen;
       }),
     );
+    return { result, published };
   } finally {
     await admin.disconnect();
   }

@@ -36,13 +36,12 @@ describe("S-01, S-02: a customer's id and cloud are this system's, never the cal
   it('S-01: a Public partner cannot create a customer that declares itself in the UsGovernment cloud: 400, nothing stored, nothing published', async () => {
     const partnerId = await registeredPartner(sut, { cloud: 'Public' });
 
-    let res: Awaited<ReturnType<typeof createCustomer>> | undefined;
-    const published = await publishedWhile(sut, RELATIONSHIPS, async () => {
-      res = await createCustomer(sut, partnerId, { cloud: 'UsGovernment' });
-    });
+    const { result: res, published } = await publishedWhile(sut, RELATIONSHIPS, () =>
+      createCustomer(sut, partnerId, { cloud: 'UsGovernment' }),
+    );
 
-    expect(res?.status).toBe(400);
-    expect(res?.body).toMatchObject({
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({
       code: 610218,
       errorName: 'CloudDiffersFromPartner',
       isRetryable: false,
