@@ -5,20 +5,21 @@ import { loadRelationshipConfig } from './config';
 import { CustomersModule } from './customers/customers.module';
 import { DirectAcceptanceModule } from './direct-acceptance/direct-acceptance.module';
 import { InvitationsModule } from './invitations/invitations.module';
-import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
-import { Relationships1764000000000 } from './migrations/1764000000000-relationships';
-import { CustomerRequestIds1764300000000 } from './migrations/1764300000000-customer-request-ids';
+import { foundationMigration } from './migrations/1763700000000-foundation';
+import { relationshipsMigration } from './migrations/1764000000000-relationships';
+import { customerRequestIdsMigration } from './migrations/1764300000000-customer-request-ids';
 import { PartnersModule } from './partners/partners.module';
 import { RegisteredPartners } from './partners/registered-partners';
+import { RelationshipSchemaModule } from './relationship-schema';
 
 export const RESELLER_RELATIONSHIP_SCHEMA = 'reseller_relationship';
 
 /** In order; scripts/migrate.ts should import this list rather than name each migration. */
 export const RESELLER_RELATIONSHIP_MIGRATIONS = [
-  Foundation1763700000000,
-  Relationships1764000000000,
+  foundationMigration(RESELLER_RELATIONSHIP_SCHEMA),
+  relationshipsMigration(RESELLER_RELATIONSHIP_SCHEMA),
   outboxLeaseMigration(RESELLER_RELATIONSHIP_SCHEMA),
-  CustomerRequestIds1764300000000,
+  customerRequestIdsMigration(RESELLER_RELATIONSHIP_SCHEMA),
 ];
 
 /** Partners, customer tenants, relationship invitations and customers' direct acceptance. */
@@ -37,6 +38,7 @@ export class ResellerRelationshipModule {
           schema: RESELLER_RELATIONSHIP_SCHEMA,
           migrations: RESELLER_RELATIONSHIP_MIGRATIONS,
         }),
+        RelationshipSchemaModule.forRoot(RESELLER_RELATIONSHIP_SCHEMA),
         PartnersModule,
         CustomersModule,
         InvitationsModule.forRoot(relationshipConfig),

@@ -1,9 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { isDeepStrictEqual } from 'util';
 import { Cloud } from '@app/contracts';
+import { runSql, sql, table } from '@app/messaging';
 import { OutboxTransaction, outboxEvent } from '../outbox-transaction';
 import { RelationshipErrors } from '../relationship-errors';
+import { RELATIONSHIP_SCHEMA } from '../relationship-schema';
 import { partnerCloud } from './customer-tenants';
 import { CreateCustomerDto, CustomerDto, PrimaryContactDto } from './customers.dto';
 
@@ -33,7 +35,10 @@ const contactOf = (c: PrimaryContactDto): PrimaryContactDto => ({
  */
 @Injectable()
 export class CreateCustomerHandler {
-  constructor(private readonly outbox: OutboxTransaction) {}
+  constructor(
+    private readonly outbox: OutboxTransaction,
+    @Inject(RELATIONSHIP_SCHEMA) private readonly schema: string,
+  ) {}
 
   execute(
     partnerId: string,
@@ -45,24 +50,26 @@ export class CreateCustomerHandler {
     const country = body.country.toUpperCase();
     const contact = contactOf(body.primaryContact);
     const companyName = body.companyProfile.companyName;
+    const customers = table(this.schema, 'customers');
     return this.outbox.run(async (manager) => {
-      const cloud = await partnerCloud(manager, partnerId);
+      const cloud = await partnerCloud(manager, this.schema, partnerId);
       if (cloud === undefined) throw RelationshipErrors.partnerNotRegistered();
       if (body.cloud !== undefined && body.cloud !== cloud)
         throw RelationshipErrors.cloudDiffersFromPartner(cloud, 'your');
       const id = randomUUID();
-      const inserted: CustomerRow[] = await manager.query(
-        `INSERT INTO reseller_relationship.customers
-           (id, company_name, primary_contact, cloud, country, created_by_partner_id, request_id)
-         VALUES ($1, $2, $3::jsonb, $4, $5, $6, $7)
-         ON CONFLICT (created_by_partner_id, request_id) WHERE request_id IS NOT NULL DO NOTHING
-         RETURNING *`,
-        [id, companyName, JSON.stringify(contact), cloud, country, partnerId, requestId ?? null],
+      const inserted: CustomerRow[] = await runSql(
+        manager,
+        sql`INSERT INTO ${customers}
+              (id, company_name, primary_contact, cloud, country, created_by_partner_id, request_id)
+            VALUES (${id}, ${companyName}, ${JSON.stringify(contact)}::jsonb, ${cloud}, ${country}, ${partnerId},
+                    ${requestId ?? null})
+            ON CONFLICT (created_by_partner_id, request_id) WHERE request_id IS NOT NULL DO NOTHING
+            RETURNING *`,
       );
       if (inserted.length === 0) {
-        const [earlier]: CustomerRow[] = await manager.query(
-          `SELECT * FROM reseller_relationship.customers WHERE created_by_partner_id = $1 AND request_id = $2`,
-          [partnerId, requestId],
+        const [earlier]: CustomerRow[] = await runSql(
+          manager,
+          sql`SELECT * FROM ${customers} WHERE created_by_partner_id = ${partnerId} AND request_id = ${requestId}`,
         );
         const retry =
           earlier.company_name === companyName &&
@@ -72,10 +79,11 @@ export class CreateCustomerHandler {
         return { result: toDto(earlier), events: [] };
       }
       const row = inserted[0];
-      await manager.query(
-        `INSERT INTO reseller_relationship.relationships (partner_id, customer_tenant_id, status, origin, established_at)
-         VALUES ($1, $2, 'Active', 'CustomerCreated', $3)`,
-        [partnerId, id, row.created_at],
+      await runSql(
+        manager,
+        sql`INSERT INTO ${table(this.schema, 'relationships')}
+              (partner_id, customer_tenant_id, status, origin, established_at)
+            VALUES (${partnerId}, ${id}, 'Active', 'CustomerCreated', ${row.created_at})`,
       );
       const data = { customerTenantId: id, partnerId, companyName, cloud, country };
       return { result: toDto(row), events: [outboxEvent('CustomerTenantCreated', data, id, correlationId)] };

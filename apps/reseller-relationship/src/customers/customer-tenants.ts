@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { Cloud } from '@app/contracts';
+import { runSql, sql, table } from '@app/messaging';
 import { RelationshipErrors } from '../relationship-errors';
 import { CustomerProfile, ProfileRejection, resolveCustomerProfile } from './customer-profile';
 
@@ -18,21 +19,24 @@ export type TenantArrival = { via: 'invitation'; partnerCloud: Cloud | undefined
  */
 export async function lockCustomerTenant(
   manager: EntityManager,
+  schema: string,
   customerTenantId: string,
   given: { cloud?: Cloud; country?: string },
   arrival: TenantArrival,
 ): Promise<CustomerProfile> {
-  const known = await selectForUpdate(manager, customerTenantId);
+  const known = await selectForUpdate(manager, schema, customerTenantId);
   const newTenantCloud = arrival.via === 'direct' ? 'Public' : arrival.partnerCloud;
   const resolution = resolveCustomerProfile(known, given, newTenantCloud);
   if (!resolution.ok) throw profileError(resolution.rejection, arrival);
   if (resolution.isNew) {
-    await manager.query(
-      `INSERT INTO reseller_relationship.customers (id, cloud, country) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING`,
-      [customerTenantId, resolution.profile.cloud, resolution.profile.country],
+    const { cloud, country } = resolution.profile;
+    await runSql(
+      manager,
+      sql`INSERT INTO ${table(schema, 'customers')} (id, cloud, country)
+          VALUES (${customerTenantId}, ${cloud}, ${country}) ON CONFLICT (id) DO NOTHING`,
     );
     // Another request may have recorded it meanwhile: what is recorded wins, and must agree.
-    return lockCustomerTenant(manager, customerTenantId, resolution.profile, arrival);
+    return lockCustomerTenant(manager, schema, customerTenantId, resolution.profile, arrival);
   }
   return resolution.profile;
 }
@@ -54,21 +58,26 @@ function profileError(rejection: ProfileRejection, arrival: TenantArrival) {
 }
 
 /** The registered cloud of a partner, or undefined for a tenant that is not a registered partner. */
-export async function partnerCloud(manager: EntityManager, partnerId: string): Promise<Cloud | undefined> {
-  const [row]: Array<{ cloud: Cloud }> = await manager.query(
-    `SELECT cloud FROM reseller_relationship.partners WHERE id = $1`,
-    [partnerId],
+export async function partnerCloud(
+  manager: EntityManager,
+  schema: string,
+  partnerId: string,
+): Promise<Cloud | undefined> {
+  const [row]: Array<{ cloud: Cloud }> = await runSql(
+    manager,
+    sql`SELECT cloud FROM ${table(schema, 'partners')} WHERE id = ${partnerId}`,
   );
   return row?.cloud;
 }
 
 async function selectForUpdate(
   manager: EntityManager,
+  schema: string,
   customerTenantId: string,
 ): Promise<CustomerProfile | undefined> {
-  const [row]: Array<{ cloud: Cloud; country: string }> = await manager.query(
-    `SELECT cloud, country FROM reseller_relationship.customers WHERE id = $1 FOR UPDATE`,
-    [customerTenantId],
+  const [row]: Array<{ cloud: Cloud; country: string }> = await runSql(
+    manager,
+    sql`SELECT cloud, country FROM ${table(schema, 'customers')} WHERE id = ${customerTenantId} FOR UPDATE`,
   );
   return row ? { cloud: row.cloud, country: row.country } : undefined;
 }

@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { runSql, sql, table } from '@app/messaging';
 import { OutboxTransaction, outboxEvent } from '../outbox-transaction';
 import { RelationshipErrors } from '../relationship-errors';
+import { RELATIONSHIP_SCHEMA } from '../relationship-schema';
 import { RelationshipTerminationDto } from './customers.dto';
 
 export const DEFAULT_TERMINATION_REASON = 'TerminatedByPartner';
@@ -17,7 +19,10 @@ interface RelationshipRow {
  */
 @Injectable()
 export class TerminateRelationshipHandler {
-  constructor(private readonly outbox: OutboxTransaction) {}
+  constructor(
+    private readonly outbox: OutboxTransaction,
+    @Inject(RELATIONSHIP_SCHEMA) private readonly schema: string,
+  ) {}
 
   execute(
     partnerId: string,
@@ -25,11 +30,12 @@ export class TerminateRelationshipHandler {
     reason: string | undefined,
     correlationId: string,
   ): Promise<RelationshipTerminationDto> {
+    const relationships = table(this.schema, 'relationships');
+    const ofThisPair = sql`partner_id = ${partnerId} AND customer_tenant_id = ${customerTenantId}`;
     return this.outbox.run(async (manager) => {
-      const [row]: RelationshipRow[] = await manager.query(
-        `SELECT status, terminated_at, termination_reason FROM reseller_relationship.relationships
-         WHERE partner_id = $1 AND customer_tenant_id = $2 FOR UPDATE`,
-        [partnerId, customerTenantId],
+      const [row]: RelationshipRow[] = await runSql(
+        manager,
+        sql`SELECT status, terminated_at, termination_reason FROM ${relationships} WHERE ${ofThisPair} FOR UPDATE`,
       );
       if (!row) throw RelationshipErrors.noActiveRelationship();
       if (row.status === 'Terminated') {
@@ -47,11 +53,11 @@ export class TerminateRelationshipHandler {
         terminatedAt: new Date().toISOString(),
         reason: reason ?? DEFAULT_TERMINATION_REASON,
       };
-      await manager.query(
-        `UPDATE reseller_relationship.relationships
-         SET status = 'Terminated', terminated_at = $3, termination_reason = $4
-         WHERE partner_id = $1 AND customer_tenant_id = $2`,
-        [partnerId, customerTenantId, data.terminatedAt, data.reason],
+      await runSql(
+        manager,
+        sql`UPDATE ${relationships}
+            SET status = 'Terminated', terminated_at = ${data.terminatedAt}, termination_reason = ${data.reason}
+            WHERE ${ofThisPair}`,
       );
       return {
         result: data,

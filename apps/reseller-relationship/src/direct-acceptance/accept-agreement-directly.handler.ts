@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { lockCustomerTenant } from '../customers/customer-tenants';
 import { OutboxTransaction } from '../outbox-transaction';
 import { RelationshipErrors } from '../relationship-errors';
+import { RELATIONSHIP_SCHEMA } from '../relationship-schema';
 import { assertCustomerCanAccept } from './agreement-templates';
 import { findSameDirectAcceptance, recordCustomerAcceptance } from './customer-acceptances';
 import { AcceptAgreementDirectlyDto, CustomerAgreementDto } from './direct-acceptance.dto';
@@ -13,7 +14,10 @@ import { AcceptAgreementDirectlyDto, CustomerAgreementDto } from './direct-accep
  */
 @Injectable()
 export class AcceptAgreementDirectlyHandler {
-  constructor(private readonly outbox: OutboxTransaction) {}
+  constructor(
+    private readonly outbox: OutboxTransaction,
+    @Inject(RELATIONSHIP_SCHEMA) private readonly schema: string,
+  ) {}
 
   execute(
     callerTenantId: string,
@@ -25,13 +29,14 @@ export class AcceptAgreementDirectlyHandler {
     if (callerTenantId !== customerTenantId) throw RelationshipErrors.customerTenantMismatch();
     const templateId = body.templateId.toLowerCase();
     const dateAgreed = new Date(body.dateAgreed);
+    const schema = this.schema;
     return this.outbox.run(async (manager) => {
-      const customer = await lockCustomerTenant(manager, customerTenantId, body, { via: 'direct' });
-      await assertCustomerCanAccept(manager, customer, templateId, dateAgreed, now);
+      const customer = await lockCustomerTenant(manager, schema, customerTenantId, body, { via: 'direct' });
+      await assertCustomerCanAccept(manager, schema, customer, templateId, dateAgreed, now);
       const candidate = { customerTenantId, templateId, dateAgreed, signer: body.signer };
-      const existing = await findSameDirectAcceptance(manager, candidate);
+      const existing = await findSameDirectAcceptance(manager, schema, candidate);
       if (existing) return { result: existing, events: [] };
-      const { acceptance, event } = await recordCustomerAcceptance(manager, candidate, correlationId);
+      const { acceptance, event } = await recordCustomerAcceptance(manager, schema, candidate, correlationId);
       return { result: acceptance, events: [event] };
     });
   }

@@ -1,12 +1,16 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { AgreementTemplatePublishedV1, Topics } from '@app/contracts';
 import { Messaging } from '@app/messaging';
+import { RELATIONSHIP_SCHEMA } from '../relationship-schema';
 import { recordTemplate } from './agreement-templates';
 
 /** Learns newly published templates from `agreements.templates`, so a new MCA version can be accepted. */
 @Injectable()
 export class AgreementTemplatesConsumer implements OnModuleInit {
-  constructor(private readonly messaging: Messaging) {}
+  constructor(
+    private readonly messaging: Messaging,
+    @Inject(RELATIONSHIP_SCHEMA) private readonly schema: string,
+  ) {}
 
   onModuleInit(): void {
     this.messaging.registerConsumer({
@@ -15,7 +19,7 @@ export class AgreementTemplatesConsumer implements OnModuleInit {
       topics: [Topics.AgreementsTemplates],
       handle: async ({ envelope }, manager) => {
         if (envelope.eventType === 'AgreementTemplatePublished') {
-          await recordTemplate(manager, envelope.data as AgreementTemplatePublishedV1);
+          await recordTemplate(manager, this.schema, envelope.data as AgreementTemplatePublishedV1);
         }
       },
     });

@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import { isDeepStrictEqual } from 'util';
 import { EntityManager } from 'typeorm';
 import { AgreementType, CustomerAgreementAcceptedV1 } from '@app/contracts';
-import { OutboxMessage } from '@app/messaging';
+import { OutboxMessage, runSql, sql, table } from '@app/messaging';
 import { outboxEvent } from '../outbox-transaction';
 import { CustomerAgreementDto, SignerDto } from './direct-acceptance.dto';
 
@@ -43,11 +43,12 @@ export function acceptanceDto(row: AcceptanceRow): CustomerAgreementDto {
 
 export async function findAcceptance(
   manager: EntityManager,
+  schema: string,
   id: string,
 ): Promise<CustomerAgreementDto | undefined> {
-  const [row]: AcceptanceRow[] = await manager.query(
-    `SELECT * FROM reseller_relationship.customer_acceptances WHERE id = $1`,
-    [id],
+  const [row]: AcceptanceRow[] = await runSql(
+    manager,
+    sql`SELECT * FROM ${table(schema, 'customer_acceptances')} WHERE id = ${id}`,
   );
   return row ? acceptanceDto(row) : undefined;
 }
@@ -55,12 +56,14 @@ export async function findAcceptance(
 /** The same acceptance recorded before (same template, date and signer, no invitation): a retry. */
 export async function findSameDirectAcceptance(
   manager: EntityManager,
+  schema: string,
   a: CustomerAcceptance,
 ): Promise<CustomerAgreementDto | undefined> {
-  const rows: AcceptanceRow[] = await manager.query(
-    `SELECT * FROM reseller_relationship.customer_acceptances
-     WHERE customer_tenant_id = $1 AND template_id = $2 AND date_agreed = $3 AND via_partner_id IS NULL`,
-    [a.customerTenantId, a.templateId, a.dateAgreed.toISOString()],
+  const rows: AcceptanceRow[] = await runSql(
+    manager,
+    sql`SELECT * FROM ${table(schema, 'customer_acceptances')}
+        WHERE customer_tenant_id = ${a.customerTenantId} AND template_id = ${a.templateId}
+          AND date_agreed = ${a.dateAgreed.toISOString()} AND via_partner_id IS NULL`,
   );
   const same = rows.find((row) => isDeepStrictEqual(row.signer, signerOf(a.signer)));
   return same ? acceptanceDto(same) : undefined;
@@ -69,6 +72,7 @@ export async function findSameDirectAcceptance(
 /** Records the customer's own acceptance of the Microsoft Customer Agreement, and its event. */
 export async function recordCustomerAcceptance(
   manager: EntityManager,
+  schema: string,
   a: CustomerAcceptance,
   correlationId: string,
 ): Promise<{ acceptance: CustomerAgreementDto; event: OutboxMessage }> {
@@ -83,20 +87,12 @@ export async function recordCustomerAcceptance(
   };
   const event = outboxEvent('CustomerAgreementAccepted', data, a.customerTenantId, correlationId);
   const id = randomUUID();
-  await manager.query(
-    `INSERT INTO reseller_relationship.customer_acceptances
-       (id, customer_tenant_id, agreement_type, template_id, date_agreed, signer, via_partner_id, event_id)
-     VALUES ($1, $2, $3, $4, $5, $6::jsonb, $7, $8)`,
-    [
-      id,
-      a.customerTenantId,
-      agreementType,
-      a.templateId,
-      data.dateAgreed,
-      JSON.stringify(data.signer),
-      a.viaPartnerId ?? null,
-      event.envelope.eventId,
-    ],
+  await runSql(
+    manager,
+    sql`INSERT INTO ${table(schema, 'customer_acceptances')}
+          (id, customer_tenant_id, agreement_type, template_id, date_agreed, signer, via_partner_id, event_id)
+        VALUES (${id}, ${a.customerTenantId}, ${agreementType}, ${a.templateId}, ${data.dateAgreed},
+                ${JSON.stringify(data.signer)}::jsonb, ${a.viaPartnerId ?? null}, ${event.envelope.eventId})`,
   );
   return { acceptance: { id, ...data }, event };
 }

@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { runSql, sql, table } from '@app/messaging';
 import { RelationshipErrors } from '../relationship-errors';
+import { RELATIONSHIP_SCHEMA } from '../relationship-schema';
 import { DirectSignedStatusDto } from './direct-acceptance.dto';
 
 /**
@@ -10,16 +12,20 @@ import { DirectSignedStatusDto } from './direct-acceptance.dto';
  */
 @Injectable()
 export class DirectSignedStatusHandler {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(RELATIONSHIP_SCHEMA) private readonly schema: string,
+  ) {}
 
   async execute(partnerId: string, customerTenantId: string): Promise<DirectSignedStatusDto> {
-    const [row]: Array<{ related: boolean; signed: boolean }> = await this.dataSource.query(
-      `SELECT
-         EXISTS (SELECT 1 FROM reseller_relationship.relationships
-                 WHERE partner_id = $1 AND customer_tenant_id = $2 AND status = 'Active') AS related,
-         EXISTS (SELECT 1 FROM reseller_relationship.customer_acceptances
-                 WHERE customer_tenant_id = $2) AS signed`,
-      [partnerId, customerTenantId],
+    const [row]: Array<{ related: boolean; signed: boolean }> = await runSql(
+      this.dataSource,
+      sql`SELECT
+            EXISTS (SELECT 1 FROM ${table(this.schema, 'relationships')}
+                    WHERE partner_id = ${partnerId} AND customer_tenant_id = ${customerTenantId}
+                      AND status = 'Active') AS related,
+            EXISTS (SELECT 1 FROM ${table(this.schema, 'customer_acceptances')}
+                    WHERE customer_tenant_id = ${customerTenantId}) AS signed`,
     );
     if (!row.related) throw RelationshipErrors.noActiveRelationship();
     return { isSigned: row.signed };

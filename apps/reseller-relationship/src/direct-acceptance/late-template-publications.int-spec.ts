@@ -1,18 +1,9 @@
 import { randomUUID } from 'crypto';
-import { Producer } from 'kafkajs';
-import { Client } from 'pg';
 import { AgreementTemplatePublishedV1, buildEnvelope, EventEnvelope, Topics } from '@app/contracts';
-import {
-  connectedProducer,
-  createTestDatabase,
-  eventually,
-  RunningService,
-  startService,
-  TestDatabase,
-  testKafka,
-  uniqueGroupPrefix,
-} from '@app/testing';
-import { ResellerRelationshipModule } from '../reseller-relationship.module';
+import { runSql, sql, table } from '@app/messaging';
+import { eventually, givenRunningService } from '@app/testing';
+import { relationshipService } from '../relationship.harness';
+import { RESELLER_RELATIONSHIP_SCHEMA } from '../reseller-relationship.module';
 
 /**
  * S-05 in the reseller-relationship service's copy of `agreements.templates`, on the real broker and
@@ -22,33 +13,8 @@ import { ResellerRelationshipModule } from '../reseller-relationship.module';
  * direct acceptance.
  */
 describe('S-05: replayed and late template publications in reseller-relationship', () => {
-  const kafka = testKafka('reseller-relationship-late-templates');
-  let db: TestDatabase;
-  let service: RunningService;
-  let producer: Producer;
-  let pg: Client;
-
-  beforeAll(async () => {
-    db = await createTestDatabase('reseller_relationship_late_templates');
-    service = await startService(
-      'reseller-relationship',
-      (config) =>
-        ResellerRelationshipModule.forRoot(config, {
-          INVITATION_BASE_URL: 'https://invite.example/v1/invitations',
-        }),
-      { databaseUrl: db.url, groupPrefix: uniqueGroupPrefix('rr-late-templates') },
-    );
-    producer = await connectedProducer(kafka);
-    pg = new Client({ connectionString: db.url });
-    await pg.connect();
-  });
-
-  afterAll(async () => {
-    await pg?.end();
-    await producer?.disconnect();
-    await service?.close();
-    await db?.drop();
-  });
+  const sut = givenRunningService(relationshipService('rr-late-templates'));
+  const tableOf = (name: string) => table(RESELLER_RELATIONSHIP_SCHEMA, name);
 
   const published = (templateId: string, versionRank: number, publishedAt: string) =>
     buildEnvelope<AgreementTemplatePublishedV1>(
@@ -66,17 +32,17 @@ describe('S-05: replayed and late template publications in reseller-relationship
 
   async function publish(...facts: EventEnvelope[]): Promise<void> {
     for (const f of facts)
-      await producer.send({
+      await sut.producer.send({
         topic: Topics.AgreementsTemplates,
         acks: -1,
         messages: [{ key: (f.data as { templateId: string }).templateId, value: JSON.stringify(f) }],
       });
     await eventually(
       async () => {
-        const { rows } = await pg.query(
-          `SELECT count(*)::int AS n FROM reseller_relationship.processed_events
-            WHERE consumer = 'agreement-templates' AND event_id = ANY($1)`,
-          [facts.map((f) => f.eventId)],
+        const rows = await runSql(
+          sut.dataSource(),
+          sql`SELECT count(*)::int AS n FROM ${tableOf('processed_events')}
+              WHERE consumer = 'agreement-templates' AND event_id = ANY(${facts.map((f) => f.eventId)})`,
         );
         expect(rows[0].n).toBe(facts.length);
       },
@@ -86,12 +52,12 @@ describe('S-05: replayed and late template publications in reseller-relationship
 
   const held = async (templateId: string) =>
     (
-      await pg.query(
-        `SELECT version_rank AS "versionRank", published_at AS "publishedAt"
-           FROM reseller_relationship.agreement_templates WHERE template_id = $1`,
-        [templateId],
+      await runSql(
+        sut.dataSource(),
+        sql`SELECT version_rank AS "versionRank", published_at AS "publishedAt"
+            FROM ${tableOf('agreement_templates')} WHERE template_id = ${templateId}`,
       )
-    ).rows[0];
+    )[0];
 
   it('S-05: the newest publication of a template stands against older and lower-ranked ones, in both orders', async () => {
     const newerFirst = randomUUID();

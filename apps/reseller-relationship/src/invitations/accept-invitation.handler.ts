@@ -1,7 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Cloud } from '@app/contracts';
-import { OutboxMessage } from '@app/messaging';
+import { OutboxMessage, runSql, sql, table } from '@app/messaging';
 import { lockCustomerTenant, partnerCloud } from '../customers/customer-tenants';
 import {
   assertCustomerCanAccept,
@@ -11,6 +11,7 @@ import { findAcceptance, recordCustomerAcceptance } from '../direct-acceptance/c
 import { CustomerAgreementDto } from '../direct-acceptance/direct-acceptance.dto';
 import { OutboxTransaction, outboxEvent } from '../outbox-transaction';
 import { RelationshipErrors } from '../relationship-errors';
+import { RELATIONSHIP_SCHEMA } from '../relationship-schema';
 import { InvitationClaims } from './invitation-token';
 import { InvitationTokens } from './invitation-tokens';
 import { AcceptInvitationDto, InvitationAcceptanceDto } from './invitations.dto';
@@ -37,6 +38,7 @@ export class AcceptInvitationHandler {
   constructor(
     private readonly outbox: OutboxTransaction,
     private readonly tokens: InvitationTokens,
+    @Inject(RELATIONSHIP_SCHEMA) private readonly schema: string,
   ) {}
 
   execute(
@@ -47,10 +49,13 @@ export class AcceptInvitationHandler {
     now = new Date(),
   ): Promise<InvitationAcceptanceDto> {
     const claims = this.verified(token, now);
+    const schema = this.schema;
+    const invitations = table(schema, 'invitations');
     return this.outbox.run(async (manager) => {
-      const [invitation]: InvitationRow[] = await manager.query(
-        `SELECT * FROM reseller_relationship.invitations WHERE id = $1 AND partner_id = $2 FOR UPDATE`,
-        [claims.invitationId, claims.partnerId],
+      const [invitation]: InvitationRow[] = await runSql(
+        manager,
+        sql`SELECT * FROM ${invitations}
+            WHERE id = ${claims.invitationId} AND partner_id = ${claims.partnerId} FOR UPDATE`,
       );
       if (!invitation) throw RelationshipErrors.invitationNotFound();
       if (invitation.accepted_by_customer_tenant_id !== null) {
@@ -59,9 +64,9 @@ export class AcceptInvitationHandler {
         return { result: await this.earlierAnswer(manager, invitation), events: [] };
       }
 
-      const customer = await lockCustomerTenant(manager, customerTenantId, body, {
+      const customer = await lockCustomerTenant(manager, schema, customerTenantId, body, {
         via: 'invitation',
-        partnerCloud: await partnerCloud(manager, invitation.partner_id),
+        partnerCloud: await partnerCloud(manager, schema, invitation.partner_id),
       });
       const events: OutboxMessage[] = [];
       const acceptedAt = now.toISOString();
@@ -78,10 +83,11 @@ export class AcceptInvitationHandler {
       let customerAgreement: CustomerAgreementDto | undefined;
       if (body.acceptCustomerAgreement) {
         const templateId =
-          body.templateId?.toLowerCase() ?? (await latestCustomerAgreementTemplateId(manager));
-        await assertCustomerCanAccept(manager, customer, templateId, now, now);
+          body.templateId?.toLowerCase() ?? (await latestCustomerAgreementTemplateId(manager, schema));
+        await assertCustomerCanAccept(manager, schema, customer, templateId, now, now);
         const recorded = await recordCustomerAcceptance(
           manager,
+          schema,
           {
             customerTenantId,
             templateId,
@@ -95,22 +101,23 @@ export class AcceptInvitationHandler {
         events.push(recorded.event);
       }
 
-      await manager.query(
-        `INSERT INTO reseller_relationship.relationships
-           (partner_id, customer_tenant_id, status, origin, invitation_id, established_at)
-         VALUES ($1, $2, 'Active', 'InvitationAccepted', $3, $4)
-         ON CONFLICT (partner_id, customer_tenant_id) DO UPDATE SET
-           status = 'Active', invitation_id = EXCLUDED.invitation_id,
-           established_at = CASE WHEN relationships.status = 'Active' THEN relationships.established_at
-                                 ELSE EXCLUDED.established_at END,
-           terminated_at = NULL, termination_reason = NULL`,
-        [invitation.partner_id, customerTenantId, invitation.id, acceptedAt],
+      await runSql(
+        manager,
+        sql`INSERT INTO ${table(schema, 'relationships')} AS r
+              (partner_id, customer_tenant_id, status, origin, invitation_id, established_at)
+            VALUES (${invitation.partner_id}, ${customerTenantId}, 'Active', 'InvitationAccepted', ${invitation.id},
+                    ${acceptedAt})
+            ON CONFLICT (partner_id, customer_tenant_id) DO UPDATE SET
+              status = 'Active', invitation_id = EXCLUDED.invitation_id,
+              established_at = CASE WHEN r.status = 'Active' THEN r.established_at ELSE EXCLUDED.established_at END,
+              terminated_at = NULL, termination_reason = NULL`,
       );
-      await manager.query(
-        `UPDATE reseller_relationship.invitations
-         SET accepted_by_customer_tenant_id = $2, accepted_at = $3, customer_acceptance_id = $4
-         WHERE id = $1`,
-        [invitation.id, customerTenantId, acceptedAt, customerAgreement?.id ?? null],
+      await runSql(
+        manager,
+        sql`UPDATE ${invitations}
+            SET accepted_by_customer_tenant_id = ${customerTenantId}, accepted_at = ${acceptedAt},
+                customer_acceptance_id = ${customerAgreement?.id ?? null}
+            WHERE id = ${invitation.id}`,
       );
       return { result: { ...accepted, ...(customerAgreement ? { customerAgreement } : {}) }, events };
     });
@@ -129,12 +136,12 @@ export class AcceptInvitationHandler {
     invitation: InvitationRow,
   ): Promise<InvitationAcceptanceDto> {
     const customerTenantId = invitation.accepted_by_customer_tenant_id!;
-    const [customer]: Array<{ cloud: Cloud; country: string }> = await manager.query(
-      `SELECT cloud, country FROM reseller_relationship.customers WHERE id = $1`,
-      [customerTenantId],
+    const [customer]: Array<{ cloud: Cloud; country: string }> = await runSql(
+      manager,
+      sql`SELECT cloud, country FROM ${table(this.schema, 'customers')} WHERE id = ${customerTenantId}`,
     );
     const customerAgreement = invitation.customer_acceptance_id
-      ? await findAcceptance(manager, invitation.customer_acceptance_id)
+      ? await findAcceptance(manager, this.schema, invitation.customer_acceptance_id)
       : undefined;
     return {
       invitationId: invitation.id,

@@ -1,6 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'crypto';
+import { runSql, sql, table } from '@app/messaging';
 import { OutboxTransaction, outboxEvent } from '../outbox-transaction';
+import { RELATIONSHIP_SCHEMA } from '../relationship-schema';
 import { InvitationTokens } from './invitation-tokens';
 import { RelationshipRequestDto } from './invitations.dto';
 
@@ -13,6 +15,7 @@ export class RequestRelationshipHandler {
   constructor(
     private readonly outbox: OutboxTransaction,
     private readonly tokens: InvitationTokens,
+    @Inject(RELATIONSHIP_SCHEMA) private readonly schema: string,
   ) {}
 
   execute(partnerId: string, correlationId: string, now = new Date()): Promise<RelationshipRequestDto> {
@@ -21,9 +24,10 @@ export class RequestRelationshipHandler {
     const expiresAt = new Date(Math.floor((now.getTime() + this.tokens.ttlMs) / 1000) * 1000);
     const token = this.tokens.sign({ invitationId, partnerId, expiresAt });
     return this.outbox.run(async (manager) => {
-      await manager.query(
-        `INSERT INTO reseller_relationship.invitations (id, partner_id, expires_at) VALUES ($1, $2, $3)`,
-        [invitationId, partnerId, expiresAt],
+      await runSql(
+        manager,
+        sql`INSERT INTO ${table(this.schema, 'invitations')} (id, partner_id, expires_at)
+            VALUES (${invitationId}, ${partnerId}, ${expiresAt})`,
       );
       const data = { invitationId, partnerId, expiresAt: expiresAt.toISOString() };
       return {

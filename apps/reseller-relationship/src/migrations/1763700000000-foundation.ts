@@ -1,14 +1,17 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 import { messagingTablesDown, messagingTablesUp } from '@app/messaging';
 
-export class Foundation1763700000000 implements MigrationInterface {
-  name = 'Foundation1763700000000';
+/** The outbox and consumer records (see messagingTablesUp) in the service's schema. */
+export function foundationMigration(schema: string): new () => MigrationInterface {
+  return class Foundation1763700000000 implements MigrationInterface {
+    name = 'Foundation1763700000000';
 
-  async up(q: QueryRunner): Promise<void> {
-    for (const sql of messagingTablesUp('reseller_relationship')) await q.query(sql);
-  }
+    async up(q: QueryRunner): Promise<void> {
+      for (const statement of messagingTablesUp(schema)) await q.query(statement);
+    }
 
-  async down(q: QueryRunner): Promise<void> {
-    for (const sql of messagingTablesDown('reseller_relationship')) await q.query(sql);
-  }
+    async down(q: QueryRunner): Promise<void> {
+      for (const statement of messagingTablesDown(schema)) await q.query(statement);
+    }
+  };
 }

@@ -1,8 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Cloud, PartnerType } from '@app/contracts';
+import { runSql, sql, table } from '@app/messaging';
 import { OutboxTransaction, outboxEvent } from '../outbox-transaction';
 import { RelationshipErrors } from '../relationship-errors';
+import { RELATIONSHIP_SCHEMA } from '../relationship-schema';
 import { PartnerDto, RegisterPartnerDto } from './partners.dto';
 
 interface PartnerRow {
@@ -23,11 +25,12 @@ const toDto = (row: PartnerRow): PartnerDto => ({
 
 export async function findPartnerType(
   manager: EntityManager,
+  schema: string,
   partnerId: string,
 ): Promise<PartnerType | undefined> {
-  const [row]: Array<{ partner_type: PartnerType }> = await manager.query(
-    `SELECT partner_type FROM reseller_relationship.partners WHERE id = $1`,
-    [partnerId],
+  const [row]: Array<{ partner_type: PartnerType }> = await runSql(
+    manager,
+    sql`SELECT partner_type FROM ${table(schema, 'partners')} WHERE id = ${partnerId}`,
   );
   return row?.partner_type;
 }
@@ -38,20 +41,25 @@ export async function findPartnerType(
  */
 @Injectable()
 export class RegisterPartnerHandler {
-  constructor(private readonly outbox: OutboxTransaction) {}
+  constructor(
+    private readonly outbox: OutboxTransaction,
+    @Inject(RELATIONSHIP_SCHEMA) private readonly schema: string,
+  ) {}
 
   execute(body: RegisterPartnerDto, correlationId: string): Promise<PartnerDto> {
     const id = body.id.toLowerCase();
+    const partners = table(this.schema, 'partners');
     return this.outbox.run(async (manager) => {
-      const inserted: PartnerRow[] = await manager.query(
-        `INSERT INTO reseller_relationship.partners (id, name, partner_type, cloud) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (id) DO NOTHING RETURNING *`,
-        [id, body.name, body.partnerType, body.cloud],
+      const inserted: PartnerRow[] = await runSql(
+        manager,
+        sql`INSERT INTO ${partners} (id, name, partner_type, cloud)
+            VALUES (${id}, ${body.name}, ${body.partnerType}, ${body.cloud})
+            ON CONFLICT (id) DO NOTHING RETURNING *`,
       );
       if (inserted.length === 0) {
-        const [existing]: PartnerRow[] = await manager.query(
-          `SELECT * FROM reseller_relationship.partners WHERE id = $1`,
-          [id],
+        const [existing]: PartnerRow[] = await runSql(
+          manager,
+          sql`SELECT * FROM ${partners} WHERE id = ${id}`,
         );
         const same =
           existing.name === body.name &&
