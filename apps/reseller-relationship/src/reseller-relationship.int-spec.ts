@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'crypto';
 import { Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { buildEnvelope, isGuid, Topics, validateEvent } from '@app/contracts';
-import { Messaging } from '@app/messaging';
+import { OutboxRelay } from '@app/messaging';
 import {
   bearer,
   connectedProducer,
@@ -882,7 +882,7 @@ describe('reseller-relationship service (real broker, real database)', () => {
       const partnerId = randomUUID();
       const requestId = `pending-${randomUUID()}`;
       await ensureRegistered(partnerId);
-      jest.spyOn(service.app.get(Messaging), 'flush').mockResolvedValueOnce(false);
+      jest.spyOn(service.app.get(OutboxRelay), 'flush').mockResolvedValueOnce(false);
 
       const pending = await createCustomer(partnerId, {}, requestId);
       expect(pending.status).toBe(503);

@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { ALL_TOPICS, DLQ_TOPICS } from '@app/contracts';
-import { ConsumerRunner, Messaging } from '@app/messaging';
+import { ConsumerRunner, ConsumerRegistry } from '@app/messaging';
 import { appendToLog } from './chained-log';
 
 const MIB = 1024 * 1024;
@@ -13,10 +13,10 @@ export class AllTopicsConsumer implements OnModuleInit {
   /** The running consumer (tests stop it to hold the log still). */
   runner?: ConsumerRunner;
 
-  constructor(private readonly messaging: Messaging) {}
+  constructor(private readonly consumers: ConsumerRegistry) {}
 
   onModuleInit(): void {
-    this.runner = this.messaging.registerConsumer({
+    this.runner = this.consumers.register({
       name: AUDIT_LOG_CONSUMER,
       mode: 'raw',
       // The log's own identities (eventId per topic, else place and time) make each append idempotent, in the same transaction.

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Topics } from '@app/contracts';
-import { Messaging, RelationshipsPartnerDirectory } from '@app/messaging';
+import { CatchUp, RelationshipsPartnerDirectory } from '@app/messaging';
 import { AUDIT_LOG_CONSUMER } from './all-topics.consumer';
 
 /**
@@ -11,10 +11,10 @@ import { AUDIT_LOG_CONSUMER } from './all-topics.consumer';
 @Injectable()
 export class AuditPartnerDirectory extends RelationshipsPartnerDirectory {
   constructor(
-    messaging: Messaging,
+    catchUp: CatchUp,
     private readonly dataSource: DataSource,
   ) {
-    super(messaging, AUDIT_LOG_CONSUMER);
+    super(catchUp, AUDIT_LOG_CONSUMER);
   }
 
   protected async lookUp(partnerId: string): Promise<boolean> {

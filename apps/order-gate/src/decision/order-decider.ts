@@ -2,17 +2,22 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { buildEnvelope, EventEnvelope, OrderKind, OrderRequestedV1, Topics } from '@app/contracts';
 import {
+  CatchUp,
   ChunkAbandonedError,
   covers,
   HandlerContext,
   InboundMessage,
-  Messaging,
+  KafkaClients,
   OUTBOX_RETURNING,
   OutboxLease,
   outboxInsert,
+  OutboxRelay,
   OutboxRow,
   OutboxWritten,
   preparedQuery,
+  SERVICE_SCHEMA,
+  sql,
+  table,
   toOutboxRows,
   withLeases,
 } from '@app/messaging';
@@ -77,15 +82,14 @@ export class OrderDecider {
   private partitionCounts?: { at: number; counts: Promise<PartitionCounts> };
 
   constructor(
-    private readonly messaging: Messaging,
+    private readonly catchUp: CatchUp,
+    private readonly relay: OutboxRelay,
+    private readonly kafka: KafkaClients,
     private readonly dataSource: DataSource,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
     @Inject(GATE_POLICY) readonly policy: Policy,
     @Inject(GATE_SETTINGS) private readonly settings: GateSettings,
   ) {}
-
-  private get schema(): string {
-    return this.messaging.options.schema;
-  }
 
   /** What the gate would decide now, with no event and no record (G-12, G-13). */
   async preview(orders: readonly OrderRequestedV1[]): Promise<Map<string, Decision>> {
@@ -100,7 +104,7 @@ export class OrderDecider {
    */
   async previewWhenCaughtUp(orders: readonly OrderRequestedV1[]): Promise<Map<string, Decision> | undefined> {
     const targets = await this.factEnds();
-    if (!covers(this.messaging.catchUp.knownApplied(FACTS_CONSUMER), targets)) {
+    if (!covers(this.catchUp.knownApplied(FACTS_CONSUMER), targets)) {
       const needs = await this.factNeeds(orders, targets);
       const relevant = new Map([...targets].filter(([key]) => orders.some((o) => needs(o).includes(key))));
       const caught = await this.waitForFacts(relevant, PRECHECK_FACTS_WAIT_MS);
@@ -130,7 +134,7 @@ export class OrderDecider {
     const first = new Map<string, EventEnvelope<OrderRequestedV1>>();
     for (const r of requests) if (!first.has(r.data.orderId)) first.set(r.data.orderId, r);
     const pending = [...first.values()];
-    const applied = this.messaging.catchUp.knownApplied(FACTS_CONSUMER);
+    const applied = this.catchUp.knownApplied(FACTS_CONSUMER);
     const views = await loadViews(
       manager,
       this.schema,
@@ -141,7 +145,7 @@ export class OrderDecider {
     const records = pending.map((r) =>
       toRecord(r, decide(views.get(r.data.orderId)!, this.policy, r.data), true),
     );
-    return this.record(records, manager, this.messaging.relay.lease);
+    return this.record(records, manager, this.relay.lease);
   }
 
   /**
@@ -153,12 +157,12 @@ export class OrderDecider {
     if (!request) return [];
     const { eventId, ...order } = request;
     const record = { ...order, requestEventId: eventId, decision: invalidOrderDecision(this.policy, reason) };
-    return this.record([{ ...record, factsComplete: true }], manager, this.messaging.relay.lease);
+    return this.record([{ ...record, factsComplete: true }], manager, this.relay.lease);
   }
 
   /** The fact topics' end offsets now (the targets of the catch-up). */
   factEnds(): Promise<Map<string, bigint>> {
-    return this.messaging.catchUp.endOffsets(FACT_TOPICS);
+    return this.catchUp.endOffsets(FACT_TOPICS);
   }
 
   /**
@@ -203,11 +207,11 @@ export class OrderDecider {
           }
           const records = await this.judge(ready, true, manager);
           records.push(...(await this.judge(behind, false, manager)));
-          return this.record(records, manager, this.messaging.relay.lease);
+          return this.record(records, manager, this.relay.lease);
         }
         if (ready.length > 0) {
           await this.record(await this.judge(ready, true, manager), manager);
-          this.messaging.relay.wake();
+          this.relay.wake();
         }
         if (held === 0)
           this.logger.warn(
@@ -243,12 +247,7 @@ export class OrderDecider {
   }
 
   private waitForFacts(targets: Map<string, bigint>, timeoutMs: number) {
-    return this.messaging.catchUp.waitFor(
-      FACTS_CONSUMER,
-      this.messaging.groupIdFor(FACTS_CONSUMER),
-      targets,
-      timeoutMs,
-    );
+    return this.catchUp.waitFor(FACTS_CONSUMER, targets, timeoutMs);
   }
 
   /** Per order, the `topic:partition`s among the targets that it is judged on (all of them if that is not known). */
@@ -267,7 +266,7 @@ export class OrderDecider {
   /** The fact topics' partition counts, cached; empty when they cannot be read (then every partition counts). */
   private factPartitionCounts(): Promise<PartitionCounts> {
     if (!this.partitionCounts || Date.now() - this.partitionCounts.at > PARTITION_COUNTS_MAX_AGE_MS) {
-      const counts = this.messaging.admin
+      const counts = this.kafka.admin
         .fetchTopicMetadata({ topics: [...FACT_TOPICS] })
         .then(({ topics }) => new Map(topics.map((t) => [t.name, t.partitions.length])))
         .catch((err: unknown) => {
@@ -328,42 +327,26 @@ export class OrderDecider {
         envelope,
       })),
     );
-    const outbox = outboxInsert(
-      this.schema,
-      rows,
-      14,
-      'u.id IN (SELECT decision_event_id FROM fresh)',
-      lease,
-    );
     const col = <T>(f: (r: DecisionRecord, i: number) => T) => records.map(f);
+    const fresh = sql`u.id IN (SELECT decision_event_id FROM fresh)`;
     const written = await preparedQuery<OutboxWritten>(
       manager,
-      `WITH fresh AS (
-         INSERT INTO ${this.schema}.decisions (order_id, partner_id, customer_tenant_id, kind, outcome, reason,
-            policy_version, acceptance_event_id, request_event_id, decision_event_id, requested_at, decided_at,
-            facts_complete)
-         SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
-                              $8::uuid[], $9::uuid[], $10::uuid[], $11::timestamptz[], $12::timestamptz[],
-                              $13::boolean[])
+      sql`WITH fresh AS (
+         INSERT INTO ${table(this.schema, 'decisions')} (order_id, partner_id, customer_tenant_id, kind, outcome,
+            reason, policy_version, acceptance_event_id, request_event_id, decision_event_id, requested_at,
+            decided_at, facts_complete)
+         SELECT * FROM unnest(${col((r) => r.orderId)}::text[], ${col((r) => r.partnerId ?? null)}::uuid[],
+                              ${col((r) => r.customerTenantId ?? null)}::uuid[], ${col((r) => r.kind ?? null)}::text[],
+                              ${col((r) => r.decision.outcome)}::text[], ${col((r) => r.decision.reason)}::text[],
+                              ${col((r) => r.decision.policyVersion)}::text[],
+                              ${col((r) => r.decision.evidence.acceptanceEventId ?? null)}::uuid[],
+                              ${col((r) => r.requestEventId)}::uuid[], ${col((_, i) => envelopes[i].eventId)}::uuid[],
+                              ${col((r) => r.requestedAt ?? null)}::timestamptz[],
+                              ${col(() => decidedAt.toISOString())}::timestamptz[],
+                              ${col((r) => r.factsComplete)}::boolean[])
          ON CONFLICT (order_id) DO NOTHING RETURNING decision_event_id)
-       ${outbox.sql}
+       ${outboxInsert(this.schema, rows, fresh, lease)}
        ${OUTBOX_RETURNING}`,
-      [
-        col((r) => r.orderId),
-        col((r) => r.partnerId ?? null),
-        col((r) => r.customerTenantId ?? null),
-        col((r) => r.kind ?? null),
-        col((r) => r.decision.outcome),
-        col((r) => r.decision.reason),
-        col((r) => r.decision.policyVersion),
-        col((r) => r.decision.evidence.acceptanceEventId ?? null),
-        col((r) => r.requestEventId),
-        col((_, i) => envelopes[i].eventId),
-        col((r) => r.requestedAt ?? null),
-        col(() => decidedAt.toISOString()),
-        col((r) => r.factsComplete),
-        ...outbox.params,
-      ],
     );
     return lease ? withLeases(rows, written) : [];
   }

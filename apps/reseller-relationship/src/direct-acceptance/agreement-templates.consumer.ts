@@ -1,15 +1,15 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { AgreementTemplatePublishedV1, Topics } from '@app/contracts';
-import { Messaging } from '@app/messaging';
+import { ConsumerRegistry } from '@app/messaging';
 import { recordTemplate } from './agreement-templates';
 
 /** Learns newly published templates from `agreements.templates`, so a new MCA version can be accepted. */
 @Injectable()
 export class AgreementTemplatesConsumer implements OnModuleInit {
-  constructor(private readonly messaging: Messaging) {}
+  constructor(private readonly consumers: ConsumerRegistry) {}
 
   onModuleInit(): void {
-    this.messaging.registerConsumer({
+    this.consumers.register({
       name: 'agreement-templates',
       mode: 'validated',
       topics: [Topics.AgreementsTemplates],
