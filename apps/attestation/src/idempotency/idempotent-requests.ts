@@ -31,11 +31,8 @@ export interface RequestKey {
   fingerprint: string;
 }
 
-/** What one run answers: a stored answer to a request seen before, or the change's own. */
-interface Replayed {
-  stored?: StoredRequest;
-  answer?: HttpAnswer;
-}
+/** What one run found: the stored answer to a request seen before, or the change's own answer. */
+type Answered = { stored: StoredRequest } | { answer: HttpAnswer };
 
 interface StoredRequest {
   fingerprint: string;
@@ -79,7 +76,7 @@ export class IdempotentRequests {
     change: (manager: EntityManager) => Promise<ChangeOutcome>,
   ): Promise<HttpAnswer> {
     const requests = table(this.schema, 'requests');
-    const result = await this.outbox.run(async (manager) => {
+    const result = await this.outbox.run<Answered>(async (manager) => {
       if (key.requestId) {
         const claimed: unknown[] = await runSql(
           manager,
@@ -88,7 +85,7 @@ export class IdempotentRequests {
               ON CONFLICT DO NOTHING RETURNING request_id`,
         );
         if (claimed.length === 0)
-          return { result: { stored: await this.stored(manager, key) } as Replayed, events: [] };
+          return { result: { stored: (await this.stored(manager, key))! }, events: [] };
       }
       const { events, ...answer } = await change(manager);
       if (key.requestId) {
@@ -99,9 +96,9 @@ export class IdempotentRequests {
                WHERE partner_id = ${key.partnerId} AND request_id = ${key.requestId}`,
         );
       }
-      return { result: { answer } as Replayed, events };
+      return { result: { answer }, events };
     }, AttestationErrors.publicationPending);
-    return result.stored ? this.answerWith(result.stored, key) : result.answer!;
+    return 'stored' in result ? this.answerWith(result.stored, key) : result.answer;
   }
 
   private async stored(runner: SqlRunner, key: RequestKey): Promise<StoredRequest | undefined> {
