@@ -6,7 +6,9 @@ import {
   ChunkAbandonedError,
   covers,
   HandlerContext,
+  ident,
   InboundMessage,
+  join,
   KafkaClients,
   OUTBOX_RETURNING,
   OutboxLease,
@@ -15,6 +17,7 @@ import {
   OutboxRow,
   OutboxWritten,
   preparedQuery,
+  raw,
   SERVICE_SCHEMA,
   sql,
   table,
@@ -328,22 +331,30 @@ export class OrderDecider {
       })),
     );
     const col = <T>(f: (r: DecisionRecord, i: number) => T) => records.map(f);
+    // Each column beside its type and values: one array parameter per column, whatever the number of records.
+    const columns: Array<[name: string, type: string, values: unknown[]]> = [
+      ['order_id', 'text', col((r) => r.orderId)],
+      ['partner_id', 'uuid', col((r) => r.partnerId ?? null)],
+      ['customer_tenant_id', 'uuid', col((r) => r.customerTenantId ?? null)],
+      ['kind', 'text', col((r) => r.kind ?? null)],
+      ['outcome', 'text', col((r) => r.decision.outcome)],
+      ['reason', 'text', col((r) => r.decision.reason)],
+      ['policy_version', 'text', col((r) => r.decision.policyVersion)],
+      ['acceptance_event_id', 'uuid', col((r) => r.decision.evidence.acceptanceEventId ?? null)],
+      ['request_event_id', 'uuid', col((r) => r.requestEventId)],
+      ['decision_event_id', 'uuid', col((_, i) => envelopes[i].eventId)],
+      ['requested_at', 'timestamptz', col((r) => r.requestedAt ?? null)],
+      ['decided_at', 'timestamptz', col(() => decidedAt.toISOString())],
+      ['facts_complete', 'boolean', col((r) => r.factsComplete)],
+    ];
+    const names = join(columns.map(([name]) => ident(name)));
+    const arrays = join(columns.map(([, type, values]) => sql`${values}::${raw(type)}[]`));
     const fresh = sql`u.id IN (SELECT decision_event_id FROM fresh)`;
     const written = await preparedQuery<OutboxWritten>(
       manager,
       sql`WITH fresh AS (
-         INSERT INTO ${table(this.schema, 'decisions')} (order_id, partner_id, customer_tenant_id, kind, outcome,
-            reason, policy_version, acceptance_event_id, request_event_id, decision_event_id, requested_at,
-            decided_at, facts_complete)
-         SELECT * FROM unnest(${col((r) => r.orderId)}::text[], ${col((r) => r.partnerId ?? null)}::uuid[],
-                              ${col((r) => r.customerTenantId ?? null)}::uuid[], ${col((r) => r.kind ?? null)}::text[],
-                              ${col((r) => r.decision.outcome)}::text[], ${col((r) => r.decision.reason)}::text[],
-                              ${col((r) => r.decision.policyVersion)}::text[],
-                              ${col((r) => r.decision.evidence.acceptanceEventId ?? null)}::uuid[],
-                              ${col((r) => r.requestEventId)}::uuid[], ${col((_, i) => envelopes[i].eventId)}::uuid[],
-                              ${col((r) => r.requestedAt ?? null)}::timestamptz[],
-                              ${col(() => decidedAt.toISOString())}::timestamptz[],
-                              ${col((r) => r.factsComplete)}::boolean[])
+         INSERT INTO ${table(this.schema, 'decisions')} (${names})
+         SELECT * FROM unnest(${arrays})
          ON CONFLICT (order_id) DO NOTHING RETURNING decision_event_id)
        ${outboxInsert(this.schema, rows, fresh, lease)}
        ${OUTBOX_RETURNING}`,
