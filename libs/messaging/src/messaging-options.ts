@@ -14,8 +14,6 @@ export interface MessagingOptions {
   maxAttempts?: number;
 }
 
-export const MESSAGING_OPTIONS = Symbol('MESSAGING_OPTIONS');
-
 /**
  * The service's own database schema (`@Inject(SERVICE_SCHEMA) schema: string`): every statement of the
  * service names its tables through it (`table(schema, 'requests')`), never through a literal.

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { CatchUp } from './catch-up';
 import { ConsumerRegistry } from './consumer-registry';
 import { KafkaClients } from './kafka-clients';
-import { MESSAGING_OPTIONS, MessagingOptions, SERVICE_SCHEMA } from './messaging-options';
+import { MessagingOptions, SERVICE_SCHEMA } from './messaging-options';
 import { MessagingLifecycle } from './messaging.service';
 import { OutboxRelay } from './outbox-relay';
 import { TransactionalOutbox } from './transactional-outbox';
@@ -17,7 +17,6 @@ import { TransactionalOutbox } from './transactional-outbox';
 export class MessagingModule {
   static forRoot(options: MessagingOptions): DynamicModule {
     const providers: Provider[] = [
-      { provide: MESSAGING_OPTIONS, useValue: options },
       { provide: SERVICE_SCHEMA, useValue: options.schema },
       { provide: KafkaClients, useFactory: () => new KafkaClients(options) },
       {
@@ -56,7 +55,6 @@ export class MessagingModule {
       global: true,
       providers,
       exports: [
-        MESSAGING_OPTIONS,
         SERVICE_SCHEMA,
         KafkaClients,
         OutboxRelay,

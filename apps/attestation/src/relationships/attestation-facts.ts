@@ -19,7 +19,7 @@ export class AttestationFactsReader {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly catchUps: CatchUp,
+    private readonly catchUpCheck: CatchUp,
   ) {}
 
   async read(templateId: string, partnerId: string, customerTenantId: string): Promise<AttestationFacts> {
@@ -56,9 +56,9 @@ export class AttestationFactsReader {
    */
   async catchUp(partnerId: string, customerTenantId: string, timeoutMs: number): Promise<boolean> {
     const topic = Topics.PartnersRelationships;
-    const ends = await this.catchUps.endOffsets([topic]);
+    const ends = await this.catchUpCheck.endOffsets([topic]);
     const targets = endOffsetsOfKeys(ends, topic, [partnerId, customerTenantId]);
-    const result = await this.catchUps.waitFor(RELATIONSHIPS_CONSUMER, targets, timeoutMs);
+    const result = await this.catchUpCheck.waitFor(RELATIONSHIPS_CONSUMER, targets, timeoutMs);
     if (!result.caughtUp)
       this.logger.warn(`partners.relationships not caught up after ${result.waitedMs} ms; answering 503`);
     return result.caughtUp;
