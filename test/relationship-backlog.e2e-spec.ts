@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import { Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { buildEnvelope, OrderRequestedV1, Topics } from '@app/contracts';
-import { Messaging } from '@app/messaging';
+import { ConsumerRegistry } from '@app/messaging';
 import {
   bearer,
   connectedProducer,
@@ -160,7 +160,7 @@ describe('A-17, G-11 under a backlog of relationship facts: reseller-relationshi
         .query(`SELECT 1 FROM attestation.partners WHERE partner_id = $1`, [partnerId]);
       expect(rows).toHaveLength(1);
     });
-    await pausedAttestation.app.get(Messaging).consumer(RELATIONSHIPS_CONSUMER)!.stop();
+    await pausedAttestation.app.get(ConsumerRegistry).consumer(RELATIONSHIPS_CONSUMER)!.stop();
 
     const customerTenantId = await createCustomer(partnerId);
     const res = await attest(pausedAttestation, partnerId, customerTenantId);

@@ -1,16 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { buildEnvelope, EVENT_TOPIC, EventDataByType, EventType } from '@app/contracts';
-import { Messaging, OutboxMessage } from '@app/messaging';
+import { Outcome, OutboxMessage, TransactionalOutbox } from '@app/messaging';
 import { RelationshipErrors } from './relationship-errors';
 
 export const PRODUCER = 'reseller-relationship';
-
-/** What a use case decided: its answer, and the events to publish (none when nothing changed). */
-export interface Outcome<T> {
-  result: T;
-  events: OutboxMessage[];
-}
 
 /**
  * An event of this service, on its contract topic. `key` is the customer tenant id (lower-case GUID);
@@ -30,24 +24,16 @@ export function outboxEvent<K extends EventType>(
 }
 
 /**
- * Runs a use case's state change and writes its events to the outbox in one transaction, then waits
- * until they are on their topics, so a 2xx means the fact is visible to every consumer (G-11). When
- * publication is not confirmed in time the caller gets a retryable 503; the rows stay and the relay
- * publishes them later. An error thrown by `work` rolls everything back: nothing changes.
+ * The service's use of the transactional outbox: a use case's state change and its events commit
+ * together, and a 2xx waits until the events are on their topics, so the fact is visible to every
+ * consumer (G-11). When publication is not confirmed in time the caller gets this service's
+ * retryable 503; the rows stay and the relay publishes them later.
  */
 @Injectable()
 export class OutboxTransaction {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly messaging: Messaging,
-  ) {}
+  constructor(private readonly outbox: TransactionalOutbox) {}
 
-  async run<T>(work: (manager: EntityManager) => Promise<Outcome<T>>): Promise<T> {
-    const { result, eventIds } = await this.dataSource.transaction(async (manager) => {
-      const outcome = await work(manager);
-      return { result: outcome.result, eventIds: await this.messaging.enqueue(manager, outcome.events) };
-    });
-    if (!(await this.messaging.flush(eventIds))) throw RelationshipErrors.publicationPending();
-    return result;
+  run<T>(work: (manager: EntityManager) => Promise<Outcome<T>>): Promise<T> {
+    return this.outbox.run(work, RelationshipErrors.publicationPending);
   }
 }

@@ -1,9 +1,6 @@
 /* The AsyncAPI document of the Kafka topics (CONTRACT.md, Kafka). It is built from the registry and from the
  * class-validator metadata the consumers validate with, so it cannot drift from them; `npm run asyncapi` writes
  * it to libs/contracts/asyncapi.json. */
-import type { MetadataStorage as TypeMetadataStorage } from 'class-transformer/types/MetadataStorage';
-// @ts-expect-error -- class-transformer ships no typings for cjs/storage, the one entry point exposing @Type metadata.
-import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
 import {
   getMetadataStorage,
   IS_ISO31661_ALPHA_2,
@@ -12,9 +9,9 @@ import {
   MetadataStorage,
   ValidationTypes,
 } from 'class-validator';
-import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
 import { validationMetadatasToSchemas } from 'class-validator-jsonschema';
 import { defaultConverters, ISchemaConverters } from 'class-validator-jsonschema/build/defaultConverters';
+import { transformationOf } from './class-transformer-probe';
 import { EnvelopeDto } from './envelope';
 import { ORDER_ID_MAX_LENGTH, READABLE_ORDER_ID_MAX_LENGTH } from './events/orders';
 import { EVENT_REGISTRY, EventDefinition } from './registry';
@@ -25,7 +22,23 @@ import { GUID_PATTERN } from './validators';
 type JsonSchema = { [keyword: string]: unknown };
 type ClassType = abstract new (...args: never[]) => object;
 
-const typeMetadataStorage: TypeMetadataStorage = defaultMetadataStorage;
+type ValidationMetadata = ReturnType<MetadataStorage['getTargetValidationMetadatas']>[number];
+type SchemaOptions = NonNullable<Parameters<typeof validationMetadatasToSchemas>[0]>;
+
+/**
+ * What class-validator-jsonschema asks of class-transformer's metadata: each property's @Type class (for the schema
+ * of a nested object), found through plainToInstance; the contract classes expose and exclude nothing.
+ */
+const nestedTypes = {
+  findTypeMetadata: (target: ClassType, propertyName: string) => {
+    const nested = transformationOf(target, propertyName).nestedClass;
+    return nested
+      ? { target, propertyName, typeFunction: () => nested, reflectedType: undefined }
+      : undefined;
+  },
+  getExposedMetadatas: () => [],
+  findExcludeMetadata: () => undefined,
+} as unknown as SchemaOptions['classTransformerMetadataStorage'];
 
 const SCHEMA_REF_PREFIX = '#/components/schemas/';
 const KAFKA_BINDING_VERSION = '0.4.0';
@@ -284,7 +297,7 @@ function buildSchemas(): Record<string, JsonSchema> {
 
   const schemas = validationMetadatasToSchemas({
     classValidatorMetadataStorage: storage,
-    classTransformerMetadataStorage: typeMetadataStorage,
+    classTransformerMetadataStorage: nestedTypes,
     refPointerPrefix: SCHEMA_REF_PREFIX,
     additionalConverters: CONTRACT_CONVERTERS,
   }) as Record<string, JsonSchema>;
@@ -308,7 +321,7 @@ function contractClasses(): ClassType[] {
     if (typeof parent === 'function' && parent !== Function.prototype) visit(parent as ClassType);
     for (const meta of ownMetadatas(cls)) {
       if (meta.type !== ValidationTypes.NESTED_VALIDATION) continue;
-      const nested: unknown = typeMetadataStorage.findTypeMetadata(cls, meta.propertyName)?.typeFunction();
+      const nested: unknown = transformationOf(cls, meta.propertyName).nestedClass;
       if (typeof nested !== 'function') {
         throw new Error(`${cls.name}.${meta.propertyName} is nested without a @Type naming its class`);
       }

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { plainToInstance, Type } from 'class-transformer';
+import { Exclude, Expose, plainToInstance, Transform, Type } from 'class-transformer';
 import {
   IsInt,
   IsOptional,
@@ -229,6 +229,30 @@ describe('compileValidityCheck', () => {
       name: string;
     }
     expect(compileValidityCheck(Converted)).toBeNull();
+  });
+
+  it('declines a class whose values class-transformer transforms, reads under another name or leaves out', () => {
+    class Trimmed {
+      @IsString()
+      @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? value.trim() : value))
+      name: string;
+    }
+    class Renamed {
+      @IsString()
+      @Expose({ name: 'label' })
+      name: string;
+    }
+    class Left {
+      @IsString()
+      @Exclude()
+      name: string;
+    }
+    class Plain {
+      @IsString()
+      name: string;
+    }
+    expect([Trimmed, Renamed, Left].map((cls) => compileValidityCheck(cls))).toEqual([null, null, null]);
+    expect(compileValidityCheck(Plain)).not.toBeNull();
   });
 });
 

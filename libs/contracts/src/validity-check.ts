@@ -3,21 +3,24 @@
  * with class-transformer first and builds an error object per property: most of the cost of validating an event,
  * paid on every message every consumer reads (the audit reads them all). The twin calls the same constraint
  * functions, in the same conditions, on the parsed JSON itself. It only ever answers "valid": on anything else
- * validateEvent runs class-validator, which words the reason, so a refusal reads exactly as before. */
-import type { MetadataStorage as TypeMetadataStorage } from 'class-transformer/types/MetadataStorage';
-// @ts-expect-error -- class-transformer ships no typings for cjs/storage, the one entry point exposing @Type metadata.
-import { defaultMetadataStorage } from 'class-transformer/cjs/storage';
-import { TransformationType } from 'class-transformer';
-import { getMetadataStorage, ValidationArguments, ValidationTypes } from 'class-validator';
-import type { ValidationMetadata } from 'class-validator/types/metadata/ValidationMetadata';
-import type { ValidatorConstraintInterface } from 'class-validator/types/validation/ValidatorConstraintInterface';
+ * validateEvent runs class-validator, which words the reason, so a refusal reads exactly as before. What
+ * class-transformer would do to each property (its @Type, or a transformation the twin cannot reproduce) is asked
+ * of plainToInstance itself (class-transformer-probe.ts). */
+import {
+  getMetadataStorage,
+  MetadataStorage,
+  ValidationArguments,
+  ValidationTypes,
+  ValidatorConstraintInterface,
+} from 'class-validator';
+import { transformationOf } from './class-transformer-probe';
 
 type ClassType = abstract new (...args: never[]) => object;
 
 /** True when a value parsed from JSON passes every constraint of the class, as validateSync would find. */
 export type ValidityCheck = (value: object) => boolean;
 
-const typeMetadataStorage: TypeMetadataStorage = defaultMetadataStorage;
+type ValidationMetadata = ReturnType<MetadataStorage['getTargetValidationMetadatas']>[number];
 
 interface Rule {
   metadata: ValidationMetadata;
@@ -81,11 +84,13 @@ function compileClass(cls: ClassType, visiting: Set<ClassType>): CompiledClass {
   // The arguments validateSync passes without groups, `always` or `strictGroups`.
   const metadatas = storage.getTargetValidationMetadatas(cls, '', false, false, undefined);
   const byProperty = storage.groupByPropertyName(metadatas);
-  refuseTransformations(cls, Object.keys(byProperty));
   const properties = Object.keys(byProperty).map((name): PropertyRules => {
     if (name in Object.prototype || name === '__proto__') {
       throw new NotCompilable(`${cls.name}.${name} is named like an Object.prototype member`);
     }
+    const transformation = transformationOf(cls, name);
+    // plainToInstance must copy the JSON's values as they are: no @Transform, @Expose, @Exclude or converting @Type.
+    if (!transformation.copiesValues) throw new NotCompilable(`${cls.name}.${name} is transformed`);
     const own = byProperty[name].filter((m) => m.type !== ValidationTypes.WHITELIST);
     for (const m of own) {
       if (!RUN_TYPES.has(m.type)) throw new NotCompilable(`${m.type} on ${cls.name}.${name}`);
@@ -103,8 +108,7 @@ function compileClass(cls: ClassType, visiting: Set<ClassType>): CompiledClass {
             .map((constraint) => ({ metadata, validator: constraint.instance, name: constraint.name })),
         );
     const rules = [...rulesOf(ValidationTypes.IS_DEFINED), ...rulesOf(ValidationTypes.CUSTOM_VALIDATION)];
-    const typed = typeMetadataStorage.findTypeMetadata(cls, name);
-    if (typed) {
+    if (transformation.typed) {
       const blind = rules.every((r) => PROTOTYPE_BLIND.has(r.name));
       if (!blind) throw new NotCompilable(`${cls.name}.${name} has a @Type and a constraint that may see it`);
     }
@@ -113,39 +117,16 @@ function compileClass(cls: ClassType, visiting: Set<ClassType>): CompiledClass {
       name,
       conditions: own.filter((m) => m.type === ValidationTypes.CONDITIONAL_VALIDATION),
       rules: rules.map(({ metadata, validator }) => ({ metadata, validator })),
-      nested: nestedAt ? compileClass(nestedClassOf(cls, name), visiting) : null,
+      nested: nestedAt ? compileClass(nestedClassOf(cls, name, transformation.nestedClass), visiting) : null,
     };
   });
   visiting.delete(cls);
   return { name: cls.name, properties };
 }
 
-/* plainToInstance copies the JSON's values as they are unless @Transform, @Expose or @Exclude say otherwise. */
-function refuseTransformations(cls: ClassType, properties: readonly string[]): void {
-  const transformed = properties.some(
-    (name) =>
-      typeMetadataStorage.findTransformMetadatas(cls, name, TransformationType.PLAIN_TO_CLASS).length > 0,
-  );
-  const exposing =
-    typeMetadataStorage.getExposedMetadatas(cls).length > 0 ||
-    typeMetadataStorage.getExcludedMetadatas(cls).length > 0;
-  if (transformed || exposing) throw new NotCompilable(`${cls.name} has @Transform, @Expose or @Exclude`);
-}
-
-function nestedClassOf(cls: ClassType, name: string): ClassType {
-  const typed = typeMetadataStorage.findTypeMetadata(cls, name);
-  const nested: unknown = typed?.typeFunction?.();
-  const converting = [String, Number, Boolean, Date, Buffer, Set, Map] as unknown[];
-  if (
-    !typed ||
-    typed.options?.discriminator ||
-    typeof nested !== 'function' ||
-    converting.includes(nested) ||
-    converting.includes(typed.reflectedType)
-  ) {
-    throw new NotCompilable(`${cls.name}.${name} is nested without a plain @Type class`);
-  }
-  return nested as ClassType;
+function nestedClassOf(cls: ClassType, name: string, nested: ClassType | undefined): ClassType {
+  if (!nested) throw new NotCompilable(`${cls.name}.${name} is nested without a plain @Type class`);
+  return nested;
 }
 
 function passes(compiled: CompiledClass, object: Record<string, unknown>): boolean {

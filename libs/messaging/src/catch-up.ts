@@ -1,7 +1,7 @@
 import { Admin } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { EndOffsets } from './end-offsets';
-import { quoteIdent } from './schema';
+import { endOffsets } from './end-offsets';
+import { runSql, sql, Sql, table } from './sql';
 
 /** Whether what is known applied (next offset per `topic:partition`) reaches every target. */
 export function covers(known: ReadonlyMap<string, bigint>, targets: ReadonlyMap<string, bigint>): boolean {
@@ -16,6 +16,13 @@ export interface CatchUpResult {
   remaining: ReadonlySet<string>;
 }
 
+/** What a catch-up knows of the service's consumers (ConsumerRegistry). */
+export interface ConsumerGroups {
+  groupIdFor(consumer: string): string;
+  /** What this instance's own consumer has applied and committed (no query), when it runs here. */
+  appliedPositions(consumer: string): ReadonlyMap<string, bigint> | undefined;
+}
+
 /**
  * Answers "has this service applied every message that was on these topics when I asked?".
  * The targets are the topics' end offsets now; the progress is what the consumer stored with its
@@ -26,28 +33,26 @@ export interface CatchUpResult {
  * (G-11 for the gate, A-17 for attestation) without reading another service's tables.
  */
 export class CatchUp {
-  private readonly positions: string;
+  private readonly positions: Sql;
   /** Per consumer, the group's committed offsets as last read (see knownApplied). */
   private readonly committed = new Map<string, Map<string, bigint>>();
 
   /**
-   * @param localPositions what this instance's own consumer has applied and committed (no query):
-   *   when it already covers the targets, the database is not asked at all.
-   * @param ends where end offsets come from (default: the admin, topic by topic).
+   * @param groups the consumers' group ids, and what this instance's own consumer has applied: when
+   *   that already covers the targets, the database is not asked at all.
    */
   constructor(
     private readonly admin: Admin,
     private readonly dataSource: DataSource,
     schema: string,
-    private readonly localPositions: (consumer: string) => ReadonlyMap<string, bigint> | undefined = () =>
-      undefined,
-    private readonly ends: EndOffsets = new EndOffsets(undefined, admin),
+    private readonly groups: ConsumerGroups,
   ) {
-    this.positions = `${quoteIdent(schema)}.consumer_positions`;
+    this.positions = table(schema, 'consumer_positions');
   }
 
-  async endOffsets(topics: readonly string[]): Promise<Map<string, bigint>> {
-    return this.ends.of(topics);
+  /** The topics' end offsets now, for the partitions that hold something (the targets of a catch-up). */
+  endOffsets(topics: readonly string[]): Promise<Map<string, bigint>> {
+    return endOffsets(this.admin, topics);
   }
 
   /**
@@ -58,16 +63,16 @@ export class CatchUp {
    */
   knownApplied(consumer: string): Map<string, bigint> {
     const known = new Map(this.committed.get(consumer) ?? []);
-    for (const [key, next] of this.localPositions(consumer) ?? []) {
+    for (const [key, next] of this.groups.appliedPositions(consumer) ?? []) {
       if (next > (known.get(key) ?? -1n)) known.set(key, next);
     }
     return known;
   }
 
+  /** Waits until the group of `consumer` has applied every target, or `timeoutMs` has passed. */
   async waitFor(
     consumer: string,
-    groupId: string,
-    targets: Map<string, bigint>,
+    targets: ReadonlyMap<string, bigint>,
     timeoutMs: number,
     pollMs = 10,
   ): Promise<CatchUpResult> {
@@ -86,11 +91,10 @@ export class CatchUp {
     });
     if (remaining.size === 0) return result(true);
     for (;;) {
-      const rows: Array<{ topic: string; partition: number; next_offset: string }> =
-        await this.dataSource.query(
-          `SELECT topic, partition, next_offset FROM ${this.positions} WHERE consumer = $1`,
-          [consumer],
-        );
+      const rows: Array<{ topic: string; partition: number; next_offset: string }> = await runSql(
+        this.dataSource,
+        sql`SELECT topic, partition, next_offset FROM ${this.positions} WHERE consumer = ${consumer}`,
+      );
       for (const row of rows) {
         const key = `${row.topic}:${row.partition}`;
         const target = remaining.get(key);
@@ -99,7 +103,7 @@ export class CatchUp {
       dropKnown();
       if (remaining.size > 0 && !committedChecked) {
         committedChecked = true;
-        await this.readCommitted(consumer, groupId, remaining);
+        await this.readCommitted(consumer, remaining);
         dropKnown();
       }
       if (remaining.size === 0) return result(true);
@@ -109,12 +113,9 @@ export class CatchUp {
   }
 
   /** Reads the group's committed offsets of these partitions' topics into the cache. */
-  private async readCommitted(
-    consumer: string,
-    groupId: string,
-    remaining: Map<string, bigint>,
-  ): Promise<void> {
+  private async readCommitted(consumer: string, remaining: Map<string, bigint>): Promise<void> {
     const topics = [...new Set([...remaining.keys()].map((k) => k.slice(0, k.lastIndexOf(':'))))];
+    const groupId = this.groups.groupIdFor(consumer);
     const committed = await this.admin.fetchOffsets({ groupId, topics });
     const cache = this.committed.get(consumer) ?? new Map<string, bigint>();
     this.committed.set(consumer, cache);

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { PoolClient, QueryResultRow } from 'pg';
 import { DataSourceOptions, EntityManager } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { Sql } from './sql';
 import { StatementLogger } from './statement-logger';
 
 export interface ServiceDatabaseOptions {
@@ -48,19 +48,24 @@ function statementName(text: string): string {
  * Runs a statement as a named prepared statement: each connection parses it once, and PostgreSQL
  * may then plan it once, where `manager.query` parses and plans it at every call. For the hot
  * statements whose text is fixed (the parameters vary, never the text). Inside a transaction it
- * runs on the transaction's connection; otherwise on any of the pool's.
+ * runs on the transaction's connection; otherwise on one of the pool's, taken for this statement.
+ * (A QueryRunner's `connect()` gives its `pg` client: named statements are `pg`'s, not TypeORM's.)
  */
+export async function preparedQuery<T>(manager: EntityManager, statement: Sql): Promise<T[]>;
+export async function preparedQuery<T>(manager: EntityManager, text: string, values: unknown[]): Promise<T[]>;
 export async function preparedQuery<T>(
   manager: EntityManager,
-  text: string,
-  values: unknown[],
+  statement: Sql | string,
+  values: unknown[] = [],
 ): Promise<T[]> {
-  const config = { name: statementName(text), text, values };
-  const runner = manager.queryRunner;
-  if (runner) {
+  const query = typeof statement === 'string' ? { text: statement, values } : statement.toQuery();
+  const config = { name: statementName(query.text), ...query };
+  const inTransaction = manager.queryRunner;
+  const runner = inTransaction ?? manager.connection.createQueryRunner();
+  try {
     const client = (await runner.connect()) as PoolClient;
     return (await client.query<T & QueryResultRow>(config)).rows;
+  } finally {
+    if (!inTransaction) await runner.release();
   }
-  const pool = (manager.connection.driver as PostgresDriver).master as Pool;
-  return (await pool.query<T & QueryResultRow>(config)).rows;
 }

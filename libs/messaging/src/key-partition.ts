@@ -1,6 +1,6 @@
 import { PartitionMetadata, Partitioners } from 'kafkajs';
 
-/** The partitioner every service's producer uses (Messaging): Kafka's murmur2 of the key, as Java's clients. */
+/** The partitioner every service's producer uses (KafkaClients): Kafka's murmur2 of the key, as Java's clients. */
 const partitioner = Partitioners.DefaultPartitioner();
 
 const layouts = new Map<number, PartitionMetadata[]>();

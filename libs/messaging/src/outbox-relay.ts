@@ -3,7 +3,9 @@ import { Logger } from '@nestjs/common';
 import { Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { OutboxLease, OutboxRow } from './outbox';
-import { quoteIdent } from './schema';
+import { publishRound, Sendable } from './outbox-round';
+import { PublicationWaiters } from './publication-waiters';
+import { runSql, sql, Sql, table } from './sql';
 
 export interface OutboxRelayOptions {
   schema: string;
@@ -18,38 +20,20 @@ export interface OutboxRelayOptions {
   leaseSeconds?: number;
 }
 
-interface ClaimedRow {
-  seq: string;
-  id: string;
-  topic: string;
-  key: string;
-  payload: string;
-  headers: Record<string, string>;
-}
-
-interface Waiter {
-  pending: Set<string>;
-  resolve: (published: boolean) => void;
-  timer: NodeJS.Timeout;
-}
-
 /**
- * Publishes outbox rows to Kafka. Each round claims the oldest rows with FOR UPDATE SKIP LOCKED
- * (so several instances share the work and a row that commits late is still found: nothing is
- * chosen by "id greater than the last one seen"), sends them, deletes them and commits. A row
- * whose key has an older row locked by another relay is left for a later round, which keeps each
- * customer's events in order across instances. Publication is at least once: a crash between
- * send and commit re-sends, and consumers dedupe by eventId.
+ * Publishes outbox rows to Kafka, in rounds (see publishRound) while it runs: several instances
+ * share the work and each customer's events stay in order across them. Publication is at least
+ * once: a crash between send and commit re-sends, and consumers dedupe by eventId.
  *
  * Rows written under this relay's `lease` are not claimed by any round while the lease lives:
  * `publishNow` sends them itself as soon as their transaction commits, then deletes them.
  */
 export class OutboxRelay {
   private readonly logger = new Logger(OutboxRelay.name);
-  private readonly table: string;
+  private readonly table: Sql;
   private readonly batchSize: number;
   private readonly idleIntervalMs: number;
-  private readonly waiters = new Set<Waiter>();
+  private readonly waiters = new PublicationWaiters();
   private running = false;
   private loop?: Promise<void>;
   private wakeUp?: () => void;
@@ -73,7 +57,7 @@ export class OutboxRelay {
     private readonly producer: Producer,
     options: OutboxRelayOptions,
   ) {
-    this.table = `${quoteIdent(options.schema)}.outbox`;
+    this.table = table(options.schema, 'outbox');
     this.batchSize = options.batchSize ?? 500;
     this.idleIntervalMs = options.idleIntervalMs ?? 250;
     this.lease = { owner: randomUUID(), seconds: options.leaseSeconds ?? 10 };
@@ -91,7 +75,7 @@ export class OutboxRelay {
     await this.loop;
     await this.deleting;
     await this.deleteSent();
-    for (const waiter of this.waiters) this.settle(waiter, false);
+    this.waiters.giveUpAll();
   }
 
   wake(): void {
@@ -105,15 +89,9 @@ export class OutboxRelay {
    */
   flush(eventIds: readonly string[], timeoutMs = 5000): Promise<boolean> {
     if (eventIds.length === 0) return Promise.resolve(true);
-    return new Promise<boolean>((resolve) => {
-      const waiter: Waiter = {
-        pending: new Set(eventIds),
-        resolve,
-        timer: setTimeout(() => void this.finalCheck(waiter), timeoutMs),
-      };
-      this.waiters.add(waiter);
-      this.wake();
-    });
+    const published = this.waiters.add(eventIds, timeoutMs, () => this.checkForeignPublications());
+    this.wake();
+    return published;
   }
 
   /**
@@ -148,9 +126,11 @@ export class OutboxRelay {
   /** Gives leased rows back to the relay rounds (a lease that cannot be released expires). */
   private async release(rows: readonly OutboxRow[]): Promise<void> {
     try {
-      await this.dataSource.query(
-        `UPDATE ${this.table} SET lease_owner = NULL, lease_until = NULL WHERE id = ANY($1::uuid[]) AND lease_owner = $2`,
-        [rows.map((r) => r.id), this.lease.owner],
+      const ids = rows.map((r) => r.id);
+      await runSql(
+        this.dataSource,
+        sql`UPDATE ${this.table} SET lease_owner = NULL, lease_until = NULL
+             WHERE id = ANY(${ids}::uuid[]) AND lease_owner = ${this.lease.owner}`,
       );
     } catch (err) {
       this.handOverUntil = Date.now() + this.lease.seconds * 1000;
@@ -172,9 +152,10 @@ export class OutboxRelay {
         if (!ids.every((id) => UUID.test(id))) throw new Error('outbox ids are UUIDs');
         try {
           // The ids (checked UUIDs) are written into the statement, so that the three share one round trip.
+          const { text } = this.table.toQuery();
           await this.dataSource.query(
             `BEGIN; SET LOCAL synchronous_commit = off;
-             DELETE FROM ${this.table} WHERE id = ANY('{${ids.join(',')}}'::uuid[]); COMMIT`,
+             DELETE FROM ${text} WHERE id = ANY('{${ids.join(',')}}'::uuid[]); COMMIT`,
           );
         } catch (err) {
           this.sentToDelete.unshift(...ids);
@@ -242,93 +223,29 @@ export class OutboxRelay {
 
   private async publishRound(): Promise<number> {
     this.woken = false;
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    try {
-      await runner.startTransaction();
-      const claimed: ClaimedRow[] = await runner.query(
-        `SELECT seq, id, topic, key, payload, headers FROM ${this.table}
-          WHERE lease_until IS NULL OR lease_until < now()
-          ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [this.batchSize],
-      );
-      if (claimed.length === 0) {
-        await runner.commitTransaction();
-        return 0;
-      }
-      const rows = await this.withoutRowsBehindForeignClaims(runner, claimed);
-      if (rows.length > 0) {
-        await this.send(rows);
-        await runner.query(`DELETE FROM ${this.table} WHERE seq = ANY($1::bigint[])`, [
-          rows.map((r) => r.seq),
-        ]);
-      }
-      await runner.commitTransaction();
-      this.markPublished(rows.map((r) => r.id));
-      return rows.length;
-    } catch (err) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
-      throw err;
-    } finally {
-      await runner.release();
-    }
+    const ids = await publishRound(this.dataSource, this.table, this.batchSize, (rows) => this.send(rows));
+    this.markPublished(ids);
+    return ids.length;
   }
 
-  /** Rows of a key whose older row is claimed by another relay must wait for it. */
-  private async withoutRowsBehindForeignClaims(
-    runner: { query: (sql: string, params?: unknown[]) => Promise<any> },
-    claimed: ClaimedRow[],
-  ): Promise<ClaimedRow[]> {
-    const seqs = claimed.map((r) => r.seq);
-    const older: Array<{ key: string; first_seq: string }> = await runner.query(
-      `SELECT key, min(seq) AS first_seq FROM ${this.table}
-        WHERE key = ANY($1::text[]) AND seq < $2::bigint AND NOT (seq = ANY($3::bigint[]))
-        GROUP BY key`,
-      [[...new Set(claimed.map((r) => r.key))], seqs[seqs.length - 1], seqs],
-    );
-    if (older.length === 0) return claimed;
-    const blockedFrom = new Map(older.map((o) => [o.key, BigInt(o.first_seq)]));
-    return claimed.filter((r) => {
-      const first = blockedFrom.get(r.key);
-      return first === undefined || BigInt(r.seq) < first;
-    });
-  }
-
-  private markPublished(ids: string[]): void {
-    if (this.waiters.size === 0) return;
-    for (const waiter of this.waiters) {
-      for (const id of ids) waiter.pending.delete(id);
-      if (waiter.pending.size === 0) this.settle(waiter, true);
-    }
+  private markPublished(ids: readonly string[]): void {
+    if (this.waiters.size > 0) this.waiters.markPublished(ids);
   }
 
   /** Rows another instance's relay claimed disappear from the table without passing through us. */
   private async checkForeignPublications(): Promise<void> {
-    const ids = new Set<string>();
-    for (const waiter of this.waiters) for (const id of waiter.pending) ids.add(id);
-    if (ids.size === 0) return;
+    const ids = this.waiters.pendingIds();
+    if (ids.length === 0) return;
     try {
-      const stillThere: Array<{ id: string }> = await this.dataSource.query(
-        `SELECT id FROM ${this.table} WHERE id = ANY($1::uuid[])`,
-        [[...ids]],
+      const stillThere: Array<{ id: string }> = await runSql(
+        this.dataSource,
+        sql`SELECT id FROM ${this.table} WHERE id = ANY(${ids}::uuid[])`,
       );
       const remaining = new Set(stillThere.map((r) => r.id));
-      this.markPublished([...ids].filter((id) => !remaining.has(id)));
+      this.markPublished(ids.filter((id) => !remaining.has(id)));
     } catch (err) {
       this.logger.warn(`outbox check failed: ${errText(err)}`);
     }
-  }
-
-  private async finalCheck(waiter: Waiter): Promise<void> {
-    if (!this.waiters.has(waiter)) return;
-    await this.checkForeignPublications();
-    if (this.waiters.has(waiter)) this.settle(waiter, false);
-  }
-
-  private settle(waiter: Waiter, published: boolean): void {
-    clearTimeout(waiter.timer);
-    this.waiters.delete(waiter);
-    waiter.resolve(published);
   }
 
   private sleep(ms: number): Promise<void> {
@@ -342,9 +259,6 @@ export class OutboxRelay {
     });
   }
 }
-
-/** What a message needs: a claimed row, or a row a consumer just wrote. */
-type Sendable = Pick<OutboxRow, 'topic' | 'key' | 'payload' | 'headers'>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { EVENT_HEADERS, EventEnvelope } from '@app/contracts';
-import { quoteIdent } from './schema';
+import { raw, runSql, sql, Sql, table } from './sql';
 
 export interface OutboxMessage {
   topic: string;
@@ -65,8 +65,10 @@ export async function stageEvents(
 ): Promise<OutboxRow[]> {
   const rows = toOutboxRows(messages);
   if (rows.length === 0) return rows;
-  const insert = outboxInsert(schema, rows, 1, 'true', lease);
-  const written: OutboxWritten[] = await manager.query(`${insert.sql} ${OUTBOX_RETURNING}`, insert.params);
+  const written: OutboxWritten[] = await runSql(
+    manager,
+    sql`${outboxInsert(schema, rows, ALL_ROWS, lease)} ${OUTBOX_RETURNING}`,
+  );
   return withLeases(rows, written);
 }
 
@@ -77,7 +79,9 @@ export interface OutboxWritten {
 }
 
 /** The RETURNING clause of an outbox insert: which rows were written, and which under the lease. */
-export const OUTBOX_RETURNING = 'RETURNING id, lease_owner IS NOT NULL AS leased';
+export const OUTBOX_RETURNING = raw('RETURNING id, lease_owner IS NOT NULL AS leased');
+
+const ALL_ROWS = raw('true');
 
 /** The rows that were written (in their order), each marked with whether it got the lease. */
 export function withLeases(rows: readonly OutboxRow[], written: readonly OutboxWritten[]): OutboxRow[] {
@@ -93,54 +97,38 @@ export function withLeases(rows: readonly OutboxRow[], written: readonly OutboxW
 }
 
 /**
- * The outbox insert of these rows as SQL and parameters (numbered from `firstParam`), for a caller
- * that writes them in a statement of its own: behind a CTE that decides which of them to keep,
- * with `keep` a condition on `u.id` (the row's event id). Rows keep their given order. With a
- * `lease`, a row is written leased to its owner unless its key has an older row that is not that
- * owner's to send (waiting for the relay rounds, or another owner's): that one must go first, and
- * the relay rounds keep the key's order. Add {@link OUTBOX_RETURNING} to learn which got the lease.
+ * The outbox insert of these rows, for a caller that writes them in a statement of its own: behind
+ * a CTE that decides which of them to keep, with `keep` a condition on `u.id` (the row's event id).
+ * Rows keep their given order. With a `lease`, a row is written leased to its owner unless its key
+ * has an older row that is not that owner's to send (waiting for the relay rounds, or another
+ * owner's): that one must go first, and the relay rounds keep the key's order. Add
+ * {@link OUTBOX_RETURNING} to learn which got the lease.
  */
 export function outboxInsert(
   schema: string,
   rows: readonly OutboxRow[],
-  firstParam: number,
-  keep = 'true',
+  keep: Sql = ALL_ROWS,
   lease?: OutboxLease,
-): { sql: string; params: unknown[] } {
-  const $ = (k: number) => `$${firstParam + k}`;
-  const table = `${quoteIdent(schema)}.outbox`;
-  const params: unknown[] = [
-    rows.map((r) => r.id),
-    rows.map((r) => r.topic),
-    rows.map((r) => r.key),
-    rows.map((r) => r.eventType),
-    rows.map((r) => r.payload),
-    rows.map((r) => JSON.stringify(r.headers)),
-  ];
-  // Arrays, not a VALUES list: six parameters (eight with a lease) whatever the number of rows.
-  const source = `unnest(${$(0)}::uuid[], ${$(1)}::text[], ${$(2)}::text[], ${$(3)}::text[], ${$(4)}::text[], ${$(5)}::jsonb[])
+): Sql {
+  const outbox = table(schema, 'outbox');
+  const column = <T>(f: (r: OutboxRow) => T) => rows.map(f);
+  // Arrays, not a VALUES list: the statement's text is the same whatever the number of rows.
+  const source = sql`unnest(${column((r) => r.id)}::uuid[], ${column((r) => r.topic)}::text[], ${column((r) => r.key)}::text[], ${column((r) => r.eventType)}::text[], ${column((r) => r.payload)}::text[], ${column((r) => JSON.stringify(r.headers))}::jsonb[])
          WITH ORDINALITY AS u(id, topic, key, event_type, payload, headers, n)`;
   if (!lease) {
-    return {
-      sql: `INSERT INTO ${table} (id, topic, key, event_type, payload, headers)
+    return sql`INSERT INTO ${outbox} (id, topic, key, event_type, payload, headers)
      SELECT id, topic, key, event_type, payload, headers FROM ${source}
       WHERE ${keep}
-      ORDER BY n`,
-      params,
-    };
+      ORDER BY n`;
   }
-  params.push(lease.owner, lease.seconds);
-  return {
-    sql: `INSERT INTO ${table} (id, topic, key, event_type, payload, headers, lease_owner, lease_until)
+  return sql`INSERT INTO ${outbox} (id, topic, key, event_type, payload, headers, lease_owner, lease_until)
      SELECT u.id, u.topic, u.key, u.event_type, u.payload, u.headers, l.owner, l.until FROM ${source}
        LEFT JOIN LATERAL (
-         SELECT ${$(6)}::uuid AS owner, now() + make_interval(secs => ${$(7)}::int) AS until
-          WHERE NOT EXISTS (SELECT 1 FROM ${table} p WHERE p.key = u.key
-                              AND (p.lease_owner IS DISTINCT FROM ${$(6)}::uuid OR p.lease_until < now()))) l ON true
+         SELECT ${lease.owner}::uuid AS owner, now() + make_interval(secs => ${lease.seconds}::int) AS until
+          WHERE NOT EXISTS (SELECT 1 FROM ${outbox} p WHERE p.key = u.key
+                              AND (p.lease_owner IS DISTINCT FROM ${lease.owner}::uuid OR p.lease_until < now()))) l ON true
       WHERE ${keep}
-      ORDER BY u.n`,
-    params,
-  };
+      ORDER BY u.n`;
 }
 
 /**

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { Topics } from '@app/contracts';
 import { CatchingUpPartnerDirectory, PARTNER_CATCH_UP_MS } from '@app/platform';
 import { endOffsetsOfKeys } from './key-partition';
-import { Messaging } from './messaging.service';
+import { CatchUp } from './catch-up';
 
 /**
  * S-03 for a service that keeps its own copy of `partners.relationships` (PartnerRegistered): a
@@ -13,7 +13,7 @@ export abstract class RelationshipsPartnerDirectory extends CatchingUpPartnerDir
   private readonly logger = new Logger(RelationshipsPartnerDirectory.name);
 
   protected constructor(
-    protected readonly messaging: Messaging,
+    private readonly catchUpCheck: CatchUp,
     private readonly consumer: string,
     private readonly timeoutMs = PARTNER_CATCH_UP_MS,
   ) {
@@ -23,14 +23,9 @@ export abstract class RelationshipsPartnerDirectory extends CatchingUpPartnerDir
   /** A registration is keyed by the partner's id (CONTRACT.md): only its partition is waited for. */
   protected async catchUp(partnerId: string): Promise<boolean> {
     const topic = Topics.PartnersRelationships;
-    const ends = await this.messaging.catchUp.endOffsets([topic]);
+    const ends = await this.catchUpCheck.endOffsets([topic]);
     const targets = endOffsetsOfKeys(ends, topic, [partnerId]);
-    const result = await this.messaging.catchUp.waitFor(
-      this.consumer,
-      this.messaging.groupIdFor(this.consumer),
-      targets,
-      this.timeoutMs,
-    );
+    const result = await this.catchUpCheck.waitFor(this.consumer, targets, this.timeoutMs);
     if (!result.caughtUp) {
       this.logger.warn(
         `partners.relationships not caught up after ${result.waitedMs} ms: partner registration unsure`,

@@ -4,8 +4,9 @@ import { Counter } from 'prom-client';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { ConfigError, metricsRegistry, ReadinessRegistry, ServiceConfig } from '@app/platform';
 import { serviceDataSourceOptions } from './database';
+import { ConsumerRegistry } from './consumer-registry';
 import { MessagingModule } from './messaging.module';
-import { Messaging } from './messaging.service';
+import { MessagingLifecycle } from './messaging.service';
 import { runMigrationsLocked } from './migrations';
 import { ReadPool, readPoolSettings } from './read-pool';
 
@@ -44,7 +45,8 @@ class InfrastructureReadiness implements OnModuleInit {
   constructor(
     private readonly readiness: ReadinessRegistry,
     private readonly dataSource: DataSource,
-    private readonly messaging: Messaging,
+    private readonly messaging: MessagingLifecycle,
+    private readonly consumers: ConsumerRegistry,
   ) {}
 
   onModuleInit(): void {
@@ -57,8 +59,8 @@ class InfrastructureReadiness implements OnModuleInit {
       'Messages sent to a .dlq topic, by source topic',
     );
     const processed = counter('messages_consumed_total', 'Messages consumed, by topic');
-    this.messaging.onDeadLetter((topic) => deadLetters.inc({ topic }));
-    this.messaging.onProcessed((topic, count) => processed.inc({ topic }, count));
+    this.consumers.onDeadLetter((topic) => deadLetters.inc({ topic }));
+    this.consumers.onProcessed((topic, count) => processed.inc({ topic }, count));
   }
 }
 
@@ -90,8 +92,10 @@ function readPoolProviders(config: ServiceConfig, options: ServiceInfrastructure
 }
 
 /**
- * The database (own schema, migrated at start under a lock) and Kafka (outbox relay, consumers)
- * of one service, with their readiness checks and metrics.
+ * The database (own schema, migrated at start under a lock) and Kafka of one service, with their
+ * readiness checks and metrics. Provides, for the service's classes to inject: the DataSource,
+ * SERVICE_SCHEMA, KafkaClients, OutboxRelay, TransactionalOutbox, ConsumerRegistry, CatchUp (and
+ * ReadPool with `readPool`); see MessagingModule.
  */
 @Module({})
 export class ServiceInfrastructureModule {

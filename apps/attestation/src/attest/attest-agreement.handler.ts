@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { EntityManager } from 'typeorm';
 import { AgreementAttestedV1, buildEnvelope, Topics } from '@app/contracts';
-import { Messaging } from '@app/messaging';
 import { ATTESTATION_SETTINGS, AttestationSettings } from '../config';
 import { HttpAnswer, IdempotentRequests, requestFingerprint } from '../idempotency/idempotent-requests';
 import { AttestationFactsReader } from '../relationships/attestation-facts';
@@ -57,7 +56,6 @@ export async function currentAttestation(
 @Injectable()
 export class AttestAgreementHandler {
   constructor(
-    private readonly messaging: Messaging,
     private readonly facts: AttestationFactsReader,
     private readonly requests: IdempotentRequests,
     @Inject(ATTESTATION_SETTINGS) private readonly settings: AttestationSettings,
@@ -117,7 +115,7 @@ export class AttestAgreementHandler {
           { templateId, dateAgreed, primaryContact },
         );
       if (current && repeated) {
-        return { status: 200, body: JSON.stringify(toAttestationResponse(current)), eventIds: [] };
+        return { status: 200, body: JSON.stringify(toAttestationResponse(current)), events: [] };
       }
 
       const id = randomUUID();
@@ -161,9 +159,7 @@ export class AttestAgreementHandler {
           envelope.eventId,
         ],
       );
-      const eventIds = await this.messaging.enqueue(manager, [
-        { topic: Topics.AgreementsAcceptance, key: customerTenantId, envelope },
-      ]);
+      const events = [{ topic: Topics.AgreementsAcceptance, key: customerTenantId, envelope }];
       const response = {
         id,
         userId: cmd.userId,
@@ -173,7 +169,7 @@ export class AttestAgreementHandler {
         dateAgreed: data.dateAgreed,
         type: body.type,
       };
-      return { status: 201, body: JSON.stringify(response), eventIds };
+      return { status: 201, body: JSON.stringify(response), events };
     });
   }
 }

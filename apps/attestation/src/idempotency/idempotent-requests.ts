@@ -1,7 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'crypto';
 import { DataSource, EntityManager } from 'typeorm';
-import { Messaging } from '@app/messaging';
+import {
+  OutboxMessage,
+  runSql,
+  SERVICE_SCHEMA,
+  sql,
+  SqlRunner,
+  table,
+  TransactionalOutbox,
+} from '@app/messaging';
 import { AttestationErrors } from '../attest/attestation-errors';
 
 /** What a request answers: the exact bytes, so a retry gets them again (A-13). */
@@ -10,9 +18,9 @@ export interface HttpAnswer {
   body: string;
 }
 
-/** A change's answer and the events it wrote to the outbox in the same transaction. */
+/** A change's answer and the events it causes, written to the outbox in the same transaction. */
 export interface ChangeOutcome extends HttpAnswer {
-  eventIds: string[];
+  events: readonly OutboxMessage[];
 }
 
 export interface RequestKey {
@@ -22,6 +30,9 @@ export interface RequestKey {
   /** Tells a retry of the same request from a new request that reuses the id. */
   fingerprint: string;
 }
+
+/** What one run found: the stored answer to a request seen before, or the change's own answer. */
+type Answered = { stored: StoredRequest } | { answer: HttpAnswer };
 
 interface StoredRequest {
   fingerprint: string;
@@ -38,26 +49,25 @@ export function requestFingerprint(operation: string, ...parts: unknown[]): stri
 }
 
 /**
- * A-13: runs a change at most once per (partner, MS-RequestId). The request row is inserted first in
- * the change's own transaction, so of two identical requests arriving together the second blocks on
- * the unique key until the first commits, then finds its stored answer and returns it. Only answered
- * changes are stored: a refusal rolls everything back, so a corrected retry is judged afresh. A
- * replay answers only once the stored events are on their topics, like the first answer.
+ * A-13: runs a change at most once per (partner, MS-RequestId), on the service's transactional
+ * outbox. The request row is inserted first in the change's own transaction, so of two identical
+ * requests arriving together the second blocks on the unique key until the first commits, then
+ * finds its stored answer and returns it. Only answered changes are stored: a refusal rolls
+ * everything back, so a corrected retry is judged afresh. A replay answers only once the stored
+ * events are on their topics, like the first answer.
  */
 @Injectable()
 export class IdempotentRequests {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly messaging: Messaging,
+    private readonly outbox: TransactionalOutbox,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
 
   /** The stored answer to this request, when it was already answered (checked before judging it anew). */
   async replay(key: RequestKey): Promise<HttpAnswer | undefined> {
     if (!key.requestId) return undefined;
-    const [stored]: StoredRequest[] = await this.dataSource.query(
-      `SELECT fingerprint, status, body, event_ids FROM attestation.requests WHERE partner_id = $1 AND request_id = $2`,
-      [key.partnerId, key.requestId],
-    );
+    const stored = await this.stored(this.dataSource, key);
     return stored ? this.answerWith(stored, key) : undefined;
   }
 
@@ -65,47 +75,44 @@ export class IdempotentRequests {
     key: RequestKey,
     change: (manager: EntityManager) => Promise<ChangeOutcome>,
   ): Promise<HttpAnswer> {
-    const result = await this.dataSource.transaction(async (manager) => {
+    const requests = table(this.schema, 'requests');
+    const result = await this.outbox.run<Answered>(async (manager) => {
       if (key.requestId) {
-        const claimed: unknown[] = await manager.query(
-          `INSERT INTO attestation.requests (partner_id, request_id, fingerprint) VALUES ($1, $2, $3)
-           ON CONFLICT DO NOTHING RETURNING request_id`,
-          [key.partnerId, key.requestId, key.fingerprint],
+        const claimed: unknown[] = await runSql(
+          manager,
+          sql`INSERT INTO ${requests} (partner_id, request_id, fingerprint)
+              VALUES (${key.partnerId}, ${key.requestId}, ${key.fingerprint})
+              ON CONFLICT DO NOTHING RETURNING request_id`,
         );
-        if (claimed.length === 0) {
-          const [stored]: StoredRequest[] = await manager.query(
-            `SELECT fingerprint, status, body, event_ids FROM attestation.requests WHERE partner_id = $1 AND request_id = $2`,
-            [key.partnerId, key.requestId],
-          );
-          return { stored };
-        }
+        if (claimed.length === 0)
+          return { result: { stored: (await this.stored(manager, key))! }, events: [] };
       }
-      const outcome = await change(manager);
+      const { events, ...answer } = await change(manager);
       if (key.requestId) {
-        await manager.query(
-          `UPDATE attestation.requests SET status = $3, body = $4, event_ids = $5::text[]
-            WHERE partner_id = $1 AND request_id = $2`,
-          [key.partnerId, key.requestId, outcome.status, outcome.body, outcome.eventIds],
+        const eventIds = events.map((e) => e.envelope.eventId);
+        await runSql(
+          manager,
+          sql`UPDATE ${requests} SET status = ${answer.status}, body = ${answer.body}, event_ids = ${eventIds}::text[]
+               WHERE partner_id = ${key.partnerId} AND request_id = ${key.requestId}`,
         );
       }
-      return { outcome };
-    });
-    if (result.stored) return this.answerWith(result.stored, key);
-    const { outcome } = result;
-    if (!(await this.messaging.flush(outcome.eventIds))) throw AttestationErrors.publicationPending();
-    return { status: outcome.status, body: outcome.body };
+      return { result: { answer }, events };
+    }, AttestationErrors.publicationPending);
+    return 'stored' in result ? this.answerWith(result.stored, key) : result.answer;
+  }
+
+  private async stored(runner: SqlRunner, key: RequestKey): Promise<StoredRequest | undefined> {
+    const [stored]: StoredRequest[] = await runSql(
+      runner,
+      sql`SELECT fingerprint, status, body, event_ids FROM ${table(this.schema, 'requests')}
+           WHERE partner_id = ${key.partnerId} AND request_id = ${key.requestId}`,
+    );
+    return stored;
   }
 
   private async answerWith(stored: StoredRequest, key: RequestKey): Promise<HttpAnswer> {
     if (stored.fingerprint !== key.fingerprint) throw AttestationErrors.requestIdReused();
-    if (stored.event_ids.length > 0) {
-      const pending: Array<{ id: string }> = await this.dataSource.query(
-        `SELECT id FROM attestation.outbox WHERE id = ANY($1::uuid[])`,
-        [stored.event_ids],
-      );
-      if (pending.length > 0 && !(await this.messaging.flush(pending.map((p) => p.id))))
-        throw AttestationErrors.publicationPending();
-    }
+    await this.outbox.confirmPublished(stored.event_ids, AttestationErrors.publicationPending);
     return { status: stored.status, body: stored.body };
   }
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Topics } from '@app/contracts';
-import { endOffsetsOfKeys, Messaging } from '@app/messaging';
+import { CatchUp, endOffsetsOfKeys } from '@app/messaging';
 import { AttestationFacts } from '../attest/attestation-rules';
 import { RELATIONSHIPS_CONSUMER } from './partners-relationships.consumer';
 
@@ -19,7 +19,7 @@ export class AttestationFactsReader {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly messaging: Messaging,
+    private readonly catchUpCheck: CatchUp,
   ) {}
 
   async read(templateId: string, partnerId: string, customerTenantId: string): Promise<AttestationFacts> {
@@ -56,14 +56,9 @@ export class AttestationFactsReader {
    */
   async catchUp(partnerId: string, customerTenantId: string, timeoutMs: number): Promise<boolean> {
     const topic = Topics.PartnersRelationships;
-    const ends = await this.messaging.catchUp.endOffsets([topic]);
+    const ends = await this.catchUpCheck.endOffsets([topic]);
     const targets = endOffsetsOfKeys(ends, topic, [partnerId, customerTenantId]);
-    const result = await this.messaging.catchUp.waitFor(
-      RELATIONSHIPS_CONSUMER,
-      this.messaging.groupIdFor(RELATIONSHIPS_CONSUMER),
-      targets,
-      timeoutMs,
-    );
+    const result = await this.catchUpCheck.waitFor(RELATIONSHIPS_CONSUMER, targets, timeoutMs);
     if (!result.caughtUp)
       this.logger.warn(`partners.relationships not caught up after ${result.waitedMs} ms; answering 503`);
     return result.caughtUp;

@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Messaging, RelationshipsPartnerDirectory } from '@app/messaging';
+import { CatchUp, RelationshipsPartnerDirectory } from '@app/messaging';
 import { RELATIONSHIPS_CONSUMER } from './partners-relationships.consumer';
 
 /** S-03: the registered partners, from this service's copy of `partners.relationships`. */
 @Injectable()
 export class AttestationPartnerDirectory extends RelationshipsPartnerDirectory {
   constructor(
-    messaging: Messaging,
+    catchUp: CatchUp,
     private readonly dataSource: DataSource,
   ) {
-    super(messaging, RELATIONSHIPS_CONSUMER);
+    super(catchUp, RELATIONSHIPS_CONSUMER);
   }
 
   protected async lookUp(partnerId: string): Promise<boolean> {

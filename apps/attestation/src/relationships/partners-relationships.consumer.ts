@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { KnownEventEnvelope, Topics } from '@app/contracts';
-import { Messaging } from '@app/messaging';
+import { ConsumerRegistry } from '@app/messaging';
 import { relationshipWrites } from './relationship-writes';
 
 export const RELATIONSHIPS_CONSUMER = 'relationships';
@@ -13,10 +13,10 @@ export const RELATIONSHIPS_CONSUMER = 'relationships';
  */
 @Injectable()
 export class PartnersRelationshipsConsumer implements OnModuleInit {
-  constructor(private readonly messaging: Messaging) {}
+  constructor(private readonly consumers: ConsumerRegistry) {}
 
   onModuleInit(): void {
-    this.messaging.registerConsumer({
+    this.consumers.register({
       name: RELATIONSHIPS_CONSUMER,
       mode: 'validated',
       topics: [Topics.PartnersRelationships],

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { AgreementTemplatePublishedV1, buildEnvelope, Topics } from '@app/contracts';
-import { Messaging } from '@app/messaging';
 import { AttestationErrors } from '../attest/attestation-errors';
 import { HttpAnswer, IdempotentRequests, requestFingerprint } from '../idempotency/idempotent-requests';
 import { PublishTemplateDto, TemplateDto } from './template.dto';
@@ -40,10 +39,7 @@ export interface PublishCommand {
  */
 @Injectable()
 export class PublishTemplateHandler {
-  constructor(
-    private readonly messaging: Messaging,
-    private readonly requests: IdempotentRequests,
-  ) {}
+  constructor(private readonly requests: IdempotentRequests) {}
 
   async execute(cmd: PublishCommand): Promise<HttpAnswer> {
     const { body } = cmd;
@@ -74,7 +70,7 @@ export class PublishTemplateHandler {
           existing.version_rank === body.versionRank &&
           existing.agreement_link === body.agreementLink;
         if (!same) throw AttestationErrors.templateAlreadyPublished();
-        return { status: 200, body: JSON.stringify(toTemplateDto(existing)), eventIds: [] };
+        return { status: 200, body: JSON.stringify(toTemplateDto(existing)), events: [] };
       }
       const taken: unknown[] = await manager.query(
         `SELECT 1 FROM attestation.templates WHERE agreement_type = $1 AND version_rank = $2`,
@@ -100,10 +96,8 @@ export class PublishTemplateHandler {
         correlationId: cmd.correlationId,
       });
       // A template concerns no customer: keyed by its own id.
-      const eventIds = await this.messaging.enqueue(manager, [
-        { topic: Topics.AgreementsTemplates, key: templateId, envelope },
-      ]);
-      return { status: 201, body: JSON.stringify(toTemplateDto(row)), eventIds };
+      const events = [{ topic: Topics.AgreementsTemplates, key: templateId, envelope }];
+      return { status: 201, body: JSON.stringify(toTemplateDto(row)), events };
     });
   }
 }

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { AgreementAttestationWithdrawnV1, buildEnvelope, Topics } from '@app/contracts';
-import { Messaging } from '@app/messaging';
 import { WithdrawAttestationDto, WithdrawalResponseDto } from '../attest/attest-agreement.dto';
 import { currentAttestation, lockAttestationPair } from '../attest/attest-agreement.handler';
 import { AttestationErrors } from '../attest/attestation-errors';
@@ -22,10 +21,7 @@ export interface WithdrawCommand {
  */
 @Injectable()
 export class WithdrawAttestationHandler {
-  constructor(
-    private readonly messaging: Messaging,
-    private readonly requests: IdempotentRequests,
-  ) {}
+  constructor(private readonly requests: IdempotentRequests) {}
 
   async execute(cmd: WithdrawCommand): Promise<HttpAnswer> {
     const { partnerId, body } = cmd;
@@ -63,9 +59,7 @@ export class WithdrawAttestationHandler {
           WHERE id = $1`,
         [current.id, withdrawnAt, body.reason, cmd.userId, envelope.eventId],
       );
-      const eventIds = await this.messaging.enqueue(manager, [
-        { topic: Topics.AgreementsAcceptance, key: customerTenantId, envelope },
-      ]);
+      const events = [{ topic: Topics.AgreementsAcceptance, key: customerTenantId, envelope }];
       const response: WithdrawalResponseDto = {
         attestationId: current.id,
         customerTenantId,
@@ -74,7 +68,7 @@ export class WithdrawAttestationHandler {
         withdrawnAt,
         userId: cmd.userId,
       };
-      return { status: 201, body: JSON.stringify(response), eventIds };
+      return { status: 201, body: JSON.stringify(response), events };
     });
   }
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ALL_TOPICS, DLQ_TOPICS } from '@app/contracts';
-import { ConsumerRunner, Messaging } from '@app/messaging';
+import { ConsumerRunner, ConsumerRegistry } from '@app/messaging';
 import { AUDIT_SCHEMA_TOKEN } from '../audit-schema';
 import { appendToLog } from './chained-log';
 
@@ -15,12 +15,12 @@ export class AllTopicsConsumer implements OnModuleInit {
   runner?: ConsumerRunner;
 
   constructor(
-    private readonly messaging: Messaging,
+    private readonly consumers: ConsumerRegistry,
     @Inject(AUDIT_SCHEMA_TOKEN) private readonly schema: string,
   ) {}
 
   onModuleInit(): void {
-    this.runner = this.messaging.registerConsumer({
+    this.runner = this.consumers.register({
       name: AUDIT_LOG_CONSUMER,
       mode: 'raw',
       // The log's own identities (eventId per topic, else place and time) make each append idempotent, in the same transaction.

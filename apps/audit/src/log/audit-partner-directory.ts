@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Topics } from '@app/contracts';
-import { Messaging, RelationshipsPartnerDirectory, runSql, sql, table } from '@app/messaging';
+import { CatchUp, RelationshipsPartnerDirectory, runSql, sql, table } from '@app/messaging';
 import { AUDIT_SCHEMA_TOKEN } from '../audit-schema';
 import { AUDIT_LOG_CONSUMER } from './all-topics.consumer';
 
@@ -12,11 +12,11 @@ import { AUDIT_LOG_CONSUMER } from './all-topics.consumer';
 @Injectable()
 export class AuditPartnerDirectory extends RelationshipsPartnerDirectory {
   constructor(
-    messaging: Messaging,
+    catchUp: CatchUp,
     private readonly dataSource: DataSource,
     @Inject(AUDIT_SCHEMA_TOKEN) private readonly schema: string,
   ) {
-    super(messaging, AUDIT_LOG_CONSUMER);
+    super(catchUp, AUDIT_LOG_CONSUMER);
   }
 
   protected async lookUp(partnerId: string): Promise<boolean> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import { Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { EventEnvelope, Topics } from '@app/contracts';
-import { Messaging, quoteIdent } from '@app/messaging';
+import { ConsumerRegistry, quoteIdent } from '@app/messaging';
 import {
   bearer,
   connectedProducer,
@@ -69,7 +69,7 @@ function gateUnderTest(label: string, settings: Partial<GateSettings> = {}) {
     await ctx.gate?.close();
     await ctx.db?.drop();
   });
-  const facts = () => ctx.gate?.app.get(Messaging).consumer(FACTS_CONSUMER);
+  const facts = () => ctx.gate?.app.get(ConsumerRegistry).consumer(FACTS_CONSUMER);
   const send = (topic: string, key: string, ...events: EventEnvelope[]) =>
     ctx.producer.send({ topic, acks: -1, messages: events.map((e) => ({ key, value: JSON.stringify(e) })) });
   /** This gate's own record of the order (other gates on the shared broker decide it too). */

@@ -2,17 +2,25 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { buildEnvelope, EventEnvelope, OrderKind, OrderRequestedV1, Topics } from '@app/contracts';
 import {
+  CatchUp,
   ChunkAbandonedError,
   covers,
   HandlerContext,
+  ident,
   InboundMessage,
-  Messaging,
+  join,
+  KafkaClients,
   OUTBOX_RETURNING,
   OutboxLease,
   outboxInsert,
+  OutboxRelay,
   OutboxRow,
   OutboxWritten,
   preparedQuery,
+  raw,
+  SERVICE_SCHEMA,
+  sql,
+  table,
   toOutboxRows,
   withLeases,
 } from '@app/messaging';
@@ -77,15 +85,14 @@ export class OrderDecider {
   private partitionCounts?: { at: number; counts: Promise<PartitionCounts> };
 
   constructor(
-    private readonly messaging: Messaging,
+    private readonly catchUp: CatchUp,
+    private readonly relay: OutboxRelay,
+    private readonly kafka: KafkaClients,
     private readonly dataSource: DataSource,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
     @Inject(GATE_POLICY) readonly policy: Policy,
     @Inject(GATE_SETTINGS) private readonly settings: GateSettings,
   ) {}
-
-  private get schema(): string {
-    return this.messaging.options.schema;
-  }
 
   /** What the gate would decide now, with no event and no record (G-12, G-13). */
   async preview(orders: readonly OrderRequestedV1[]): Promise<Map<string, Decision>> {
@@ -100,7 +107,7 @@ export class OrderDecider {
    */
   async previewWhenCaughtUp(orders: readonly OrderRequestedV1[]): Promise<Map<string, Decision> | undefined> {
     const targets = await this.factEnds();
-    if (!covers(this.messaging.catchUp.knownApplied(FACTS_CONSUMER), targets)) {
+    if (!covers(this.catchUp.knownApplied(FACTS_CONSUMER), targets)) {
       const needs = await this.factNeeds(orders, targets);
       const relevant = new Map([...targets].filter(([key]) => orders.some((o) => needs(o).includes(key))));
       const caught = await this.waitForFacts(relevant, PRECHECK_FACTS_WAIT_MS);
@@ -130,7 +137,7 @@ export class OrderDecider {
     const first = new Map<string, EventEnvelope<OrderRequestedV1>>();
     for (const r of requests) if (!first.has(r.data.orderId)) first.set(r.data.orderId, r);
     const pending = [...first.values()];
-    const applied = this.messaging.catchUp.knownApplied(FACTS_CONSUMER);
+    const applied = this.catchUp.knownApplied(FACTS_CONSUMER);
     const views = await loadViews(
       manager,
       this.schema,
@@ -141,7 +148,7 @@ export class OrderDecider {
     const records = pending.map((r) =>
       toRecord(r, decide(views.get(r.data.orderId)!, this.policy, r.data), true),
     );
-    return this.record(records, manager, this.messaging.relay.lease);
+    return this.record(records, manager, this.relay.lease);
   }
 
   /**
@@ -153,12 +160,12 @@ export class OrderDecider {
     if (!request) return [];
     const { eventId, ...order } = request;
     const record = { ...order, requestEventId: eventId, decision: invalidOrderDecision(this.policy, reason) };
-    return this.record([{ ...record, factsComplete: true }], manager, this.messaging.relay.lease);
+    return this.record([{ ...record, factsComplete: true }], manager, this.relay.lease);
   }
 
   /** The fact topics' end offsets now (the targets of the catch-up). */
   factEnds(): Promise<Map<string, bigint>> {
-    return this.messaging.catchUp.endOffsets(FACT_TOPICS);
+    return this.catchUp.endOffsets(FACT_TOPICS);
   }
 
   /**
@@ -203,11 +210,11 @@ export class OrderDecider {
           }
           const records = await this.judge(ready, true, manager);
           records.push(...(await this.judge(behind, false, manager)));
-          return this.record(records, manager, this.messaging.relay.lease);
+          return this.record(records, manager, this.relay.lease);
         }
         if (ready.length > 0) {
           await this.record(await this.judge(ready, true, manager), manager);
-          this.messaging.relay.wake();
+          this.relay.wake();
         }
         if (held === 0)
           this.logger.warn(
@@ -243,12 +250,7 @@ export class OrderDecider {
   }
 
   private waitForFacts(targets: Map<string, bigint>, timeoutMs: number) {
-    return this.messaging.catchUp.waitFor(
-      FACTS_CONSUMER,
-      this.messaging.groupIdFor(FACTS_CONSUMER),
-      targets,
-      timeoutMs,
-    );
+    return this.catchUp.waitFor(FACTS_CONSUMER, targets, timeoutMs);
   }
 
   /** Per order, the `topic:partition`s among the targets that it is judged on (all of them if that is not known). */
@@ -267,7 +269,7 @@ export class OrderDecider {
   /** The fact topics' partition counts, cached; empty when they cannot be read (then every partition counts). */
   private factPartitionCounts(): Promise<PartitionCounts> {
     if (!this.partitionCounts || Date.now() - this.partitionCounts.at > PARTITION_COUNTS_MAX_AGE_MS) {
-      const counts = this.messaging.admin
+      const counts = this.kafka.admin
         .fetchTopicMetadata({ topics: [...FACT_TOPICS] })
         .then(({ topics }) => new Map(topics.map((t) => [t.name, t.partitions.length])))
         .catch((err: unknown) => {
@@ -328,42 +330,34 @@ export class OrderDecider {
         envelope,
       })),
     );
-    const outbox = outboxInsert(
-      this.schema,
-      rows,
-      14,
-      'u.id IN (SELECT decision_event_id FROM fresh)',
-      lease,
-    );
     const col = <T>(f: (r: DecisionRecord, i: number) => T) => records.map(f);
+    // Each column beside its type and values: one array parameter per column, whatever the number of records.
+    const columns: Array<[name: string, type: string, values: unknown[]]> = [
+      ['order_id', 'text', col((r) => r.orderId)],
+      ['partner_id', 'uuid', col((r) => r.partnerId ?? null)],
+      ['customer_tenant_id', 'uuid', col((r) => r.customerTenantId ?? null)],
+      ['kind', 'text', col((r) => r.kind ?? null)],
+      ['outcome', 'text', col((r) => r.decision.outcome)],
+      ['reason', 'text', col((r) => r.decision.reason)],
+      ['policy_version', 'text', col((r) => r.decision.policyVersion)],
+      ['acceptance_event_id', 'uuid', col((r) => r.decision.evidence.acceptanceEventId ?? null)],
+      ['request_event_id', 'uuid', col((r) => r.requestEventId)],
+      ['decision_event_id', 'uuid', col((_, i) => envelopes[i].eventId)],
+      ['requested_at', 'timestamptz', col((r) => r.requestedAt ?? null)],
+      ['decided_at', 'timestamptz', col(() => decidedAt.toISOString())],
+      ['facts_complete', 'boolean', col((r) => r.factsComplete)],
+    ];
+    const names = join(columns.map(([name]) => ident(name)));
+    const arrays = join(columns.map(([, type, values]) => sql`${values}::${raw(type)}[]`));
+    const fresh = sql`u.id IN (SELECT decision_event_id FROM fresh)`;
     const written = await preparedQuery<OutboxWritten>(
       manager,
-      `WITH fresh AS (
-         INSERT INTO ${this.schema}.decisions (order_id, partner_id, customer_tenant_id, kind, outcome, reason,
-            policy_version, acceptance_event_id, request_event_id, decision_event_id, requested_at, decided_at,
-            facts_complete)
-         SELECT * FROM unnest($1::text[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[],
-                              $8::uuid[], $9::uuid[], $10::uuid[], $11::timestamptz[], $12::timestamptz[],
-                              $13::boolean[])
+      sql`WITH fresh AS (
+         INSERT INTO ${table(this.schema, 'decisions')} (${names})
+         SELECT * FROM unnest(${arrays})
          ON CONFLICT (order_id) DO NOTHING RETURNING decision_event_id)
-       ${outbox.sql}
+       ${outboxInsert(this.schema, rows, fresh, lease)}
        ${OUTBOX_RETURNING}`,
-      [
-        col((r) => r.orderId),
-        col((r) => r.partnerId ?? null),
-        col((r) => r.customerTenantId ?? null),
-        col((r) => r.kind ?? null),
-        col((r) => r.decision.outcome),
-        col((r) => r.decision.reason),
-        col((r) => r.decision.policyVersion),
-        col((r) => r.decision.evidence.acceptanceEventId ?? null),
-        col((r) => r.requestEventId),
-        col((_, i) => envelopes[i].eventId),
-        col((r) => r.requestedAt ?? null),
-        col(() => decidedAt.toISOString()),
-        col((r) => r.factsComplete),
-        ...outbox.params,
-      ],
     );
     return lease ? withLeases(rows, written) : [];
   }

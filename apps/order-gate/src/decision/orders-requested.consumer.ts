@@ -1,6 +1,6 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { EventEnvelope, OrderRequestedV1, Topics } from '@app/contracts';
-import { Messaging } from '@app/messaging';
+import { ConsumerRegistry } from '@app/messaging';
 import { OrderDecider } from './order-decider';
 
 export const ORDERS_CONSUMER = 'orders';
@@ -15,12 +15,12 @@ export const ORDERS_CONSUMER = 'orders';
 @Injectable()
 export class OrdersRequestedConsumer implements OnModuleInit {
   constructor(
-    private readonly messaging: Messaging,
+    private readonly consumers: ConsumerRegistry,
     private readonly decider: OrderDecider,
   ) {}
 
   onModuleInit(): void {
-    this.messaging.registerConsumer({
+    this.consumers.register({
       name: ORDERS_CONSUMER,
       mode: 'validated',
       topics: [Topics.OrdersRequested],

@@ -1,6 +1,6 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { KnownEventEnvelope, Topics } from '@app/contracts';
-import { Messaging } from '@app/messaging';
+import { ConsumerRegistry, SERVICE_SCHEMA } from '@app/messaging';
 import { applyWrites } from './apply-writes';
 import { writesOf } from './evolve';
 
@@ -16,20 +16,23 @@ export const FACT_TOPICS = [
 /** Keeps the projection current from the fact topics, recording its positions for G-11. */
 @Injectable()
 export class FactsConsumer implements OnModuleInit {
-  constructor(private readonly messaging: Messaging) {}
+  constructor(
+    private readonly consumers: ConsumerRegistry,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
+  ) {}
 
   onModuleInit(): void {
-    this.messaging.registerConsumer({
+    this.consumers.register({
       name: FACTS_CONSUMER,
       mode: 'validated',
       topics: [...FACT_TOPICS],
       trackPositions: true,
       handle: ({ envelope }, manager) =>
-        applyWrites(manager, this.messaging.options.schema, writesOf(envelope as KnownEventEnvelope)),
+        applyWrites(manager, this.schema, writesOf(envelope as KnownEventEnvelope)),
       // A chunk of one partition in offset order, in one transaction: the same writes, fewer commits.
       handleBatch: async (messages, manager) => {
         for (const { envelope } of messages)
-          await applyWrites(manager, this.messaging.options.schema, writesOf(envelope as KnownEventEnvelope));
+          await applyWrites(manager, this.schema, writesOf(envelope as KnownEventEnvelope));
       },
     });
   }

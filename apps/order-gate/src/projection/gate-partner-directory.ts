@@ -1,25 +1,23 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { Messaging, quoteIdent, RelationshipsPartnerDirectory } from '@app/messaging';
+import { CatchUp, RelationshipsPartnerDirectory, runSql, SERVICE_SCHEMA, sql, table } from '@app/messaging';
 import { FACTS_CONSUMER } from './facts.consumer';
 
 /** S-03: the registered partners, from the gate's projection of `partners.relationships`. */
 @Injectable()
 export class GatePartnerDirectory extends RelationshipsPartnerDirectory {
-  private readonly partners: string;
-
   constructor(
-    messaging: Messaging,
+    catchUp: CatchUp,
     private readonly dataSource: DataSource,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {
-    super(messaging, FACTS_CONSUMER);
-    this.partners = `${quoteIdent(messaging.options.schema)}.partners`;
+    super(catchUp, FACTS_CONSUMER);
   }
 
   protected async lookUp(partnerId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM ${this.partners} WHERE partner_id = $1`,
-      [partnerId],
+    const rows: unknown[] = await runSql(
+      this.dataSource,
+      sql`SELECT 1 FROM ${table(this.schema, 'partners')} WHERE partner_id = ${partnerId}`,
     );
     return rows.length > 0;
   }

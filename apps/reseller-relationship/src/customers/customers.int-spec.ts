@@ -1,6 +1,6 @@
 import { randomUUID } from 'crypto';
 import { isGuid } from '@app/contracts';
-import { Messaging } from '@app/messaging';
+import { OutboxRelay } from '@app/messaging';
 import { givenRunningService } from '@app/testing';
 import {
   arrived,
@@ -100,7 +100,7 @@ describe('D-01: a partner creates a customer tenant (real broker, real database)
     it('answers 503 (retryable) when publication is not confirmed in time; the event still goes out and a retry with the same MS-RequestId is safe', async () => {
       const partnerId = await registeredPartner(sut);
       const requestId = `pending-${randomUUID()}`;
-      jest.spyOn(sut.service.app.get(Messaging), 'flush').mockResolvedValueOnce(false);
+      jest.spyOn(sut.service.app.get(OutboxRelay), 'flush').mockResolvedValueOnce(false);
 
       const pending = await createCustomer(sut, partnerId, {}, requestId);
       expect(pending.status).toBe(503);

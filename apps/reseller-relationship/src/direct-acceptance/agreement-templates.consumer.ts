@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { AgreementTemplatePublishedV1, Topics } from '@app/contracts';
-import { Messaging } from '@app/messaging';
+import { ConsumerRegistry } from '@app/messaging';
 import { RELATIONSHIP_SCHEMA } from '../relationship-schema';
 import { recordTemplate } from './agreement-templates';
 
@@ -8,12 +8,12 @@ import { recordTemplate } from './agreement-templates';
 @Injectable()
 export class AgreementTemplatesConsumer implements OnModuleInit {
   constructor(
-    private readonly messaging: Messaging,
+    private readonly consumers: ConsumerRegistry,
     @Inject(RELATIONSHIP_SCHEMA) private readonly schema: string,
   ) {}
 
   onModuleInit(): void {
-    this.messaging.registerConsumer({
+    this.consumers.register({
       name: 'agreement-templates',
       mode: 'validated',
       topics: [Topics.AgreementsTemplates],

@@ -1,0 +1,25 @@
+import { Admin, Kafka, Partitioners, Producer } from 'kafkajs';
+import { createKafka } from './kafka';
+import { MessagingOptions } from './messaging-options';
+
+/**
+ * The service's one Kafka client and the producer and admin made from it. Connected when the
+ * application boots and disconnected at its end, by MessagingLifecycle.
+ */
+export class KafkaClients {
+  readonly kafka: Kafka;
+  readonly producer: Producer;
+  readonly admin: Admin;
+
+  constructor(options: MessagingOptions) {
+    this.kafka = createKafka(options.brokers, options.service, options.security);
+    // One request in flight keeps each partition in order across retries; a retry that duplicates
+    // a message is harmless because every consumer dedupes by eventId. (kafkajs's idempotent mode
+    // needs unlimited retries, which would let a dead broker hang the relay and shutdown.)
+    this.producer = this.kafka.producer({
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    this.admin = this.kafka.admin();
+  }
+}
