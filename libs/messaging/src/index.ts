@@ -1,5 +1,5 @@
 export * from './catch-up';
-export * from './consumer-runner';
+export * from './consumers';
 export * from './database';
 export * from './end-offsets';
 export * from './errors';

@@ -4,7 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { consumedTopics, Principal } from '@app/contracts';
 import type { KafkaSecurity } from '@app/platform';
 import { CatchUp } from './catch-up';
-import { ConsumerRunner, ConsumerSpec } from './consumer-runner';
+import { ConsumerRunner, ConsumerSpec } from './consumers';
 import { EndOffsets } from './end-offsets';
 import { createKafka } from './kafka';
 import { enqueueEvents, OutboxMessage } from './outbox';

@@ -11,8 +11,9 @@ export class AgreementTemplatesConsumer implements OnModuleInit {
   onModuleInit(): void {
     this.messaging.registerConsumer({
       name: 'agreement-templates',
-      mode: 'validated',
+      input: 'validated',
       topics: [Topics.AgreementsTemplates],
+      delivery: { kind: 'one-by-one' },
       handle: async ({ envelope }, manager) => {
         if (envelope.eventType === 'AgreementTemplatePublished') {
           await recordTemplate(manager, envelope.data as AgreementTemplatePublishedV1);
