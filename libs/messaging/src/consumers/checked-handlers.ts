@@ -7,6 +7,7 @@ import { parseAndValidate } from '@app/contracts';
 import {
   Chunking,
   ConsumerSpec,
+  Delivery,
   HandlerContext,
   HandlerResult,
   InboundMessage,
@@ -48,46 +49,31 @@ export interface CheckedHandlers {
 
 export function checkedHandlersOf(spec: ConsumerSpec): CheckedHandlers {
   if (spec.input === 'raw') {
-    const { delivery } = spec;
+    const input = (a: Accepted) => a.message;
     return {
       check: (message) => ({ message }),
-      handle: (a, manager, context) => spec.handle(a.message, manager, context),
-      chunks:
-        delivery.kind === 'one-by-one'
-          ? undefined
-          : {
-              settings: delivery,
-              handleBatch: (accepted, manager, prepared, context) =>
-                delivery.handleBatch(
-                  accepted.map((a) => a.message),
-                  manager,
-                  prepared,
-                  context,
-                ),
-            },
+      handle: (a, manager, context) => spec.handle(input(a), manager, context),
+      chunks: chunksOf(spec.delivery, input),
     };
   }
-  const { delivery } = spec;
+  const input = (a: Accepted) => a.validated!;
   return {
     check: (message) => {
       const result = parseAndValidate(message.value, { topic: message.topic });
       if (!result.ok) return { reason: result.reason };
       return { message, validated: { ...message, envelope: result.envelope } };
     },
-    handle: (a, manager, context) => spec.handle(a.validated!, manager, context),
+    handle: (a, manager, context) => spec.handle(input(a), manager, context),
     onInvalid: spec.onInvalid?.bind(spec),
-    chunks:
-      delivery.kind === 'one-by-one'
-        ? undefined
-        : {
-            settings: delivery,
-            handleBatch: (accepted, manager, prepared, context) =>
-              delivery.handleBatch(
-                accepted.map((a) => a.validated!),
-                manager,
-                prepared,
-                context,
-              ),
-          },
+    chunks: chunksOf(spec.delivery, input),
+  };
+}
+
+function chunksOf<M>(delivery: Delivery<M>, input: (a: Accepted) => M): CheckedChunks | undefined {
+  if (delivery.kind === 'one-by-one') return undefined;
+  return {
+    settings: delivery,
+    handleBatch: (accepted, manager, prepared, context) =>
+      delivery.handleBatch(accepted.map(input), manager, prepared, context),
   };
 }
