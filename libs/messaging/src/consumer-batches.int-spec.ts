@@ -180,3 +180,40 @@ describe('a consumer applying chunks of a fetch (batches delivery), against the 
     });
   });
 });
+
+describe('where a chunk is applied: in a transaction (batches) or statement by statement (statement-batches)', () => {
+  const bed = givenMessagingDatabase('messaging_statements');
+  /** Per event id: the transaction ids of two statements the handler ran one after the other. */
+  const transactions = new Map<string, [string, string]>();
+
+  it.each([
+    ['batches', true],
+    ['statement-batches', false],
+  ] as const)('%s: two statements of a chunk share one transaction: %s', async (kind, shared) => {
+    await bed.startedRunner({
+      name: `where-${kind}`,
+      input: 'validated',
+      topics: [Topics.AgreementsTemplates],
+      delivery: {
+        kind,
+        handleBatch: async (messages, manager) => {
+          const txid = async () => (await manager.query(`SELECT txid_current()::text AS id`))[0].id as string;
+          const pair: [string, string] = [await txid(), await txid()];
+          for (const m of messages) transactions.set(`${kind}/${m.envelope.eventId}`, pair);
+        },
+      },
+      handle: async () => {
+        throw new Error('no chunk here should fail');
+      },
+    });
+    const event = templatePublished();
+    await bed.sendTemplates(randomUUID(), [event]);
+
+    const [first, second] = await eventually(() => {
+      const pair = transactions.get(`${kind}/${event.eventId}`);
+      expect(pair).toBeDefined();
+      return pair!;
+    });
+    expect(first === second).toBe(shared);
+  });
+});
