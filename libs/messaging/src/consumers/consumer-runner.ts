@@ -9,10 +9,9 @@ import { DataSource } from 'typeorm';
 import { OutboxRow } from '../outbox';
 import { checkedHandlersOf } from './checked-handlers';
 import { ConsumerGroup } from './consumer-group';
-import { Positions, ProcessedEvents } from './consumer-records';
-import { ConsumerSpec, EffectRecords } from './consumer-spec';
+import { ConsumerSpec } from './consumer-spec';
 import { DeadLetters } from './dead-letters';
-import { Effects } from './effects';
+import { Effects, effectsOf } from './effects';
 import { ChunkRunner } from './chunk-runner';
 import { placeNewGroupAtEnd } from './new-group-at-end';
 import { OneByOneRunner } from './one-by-one-runner';
@@ -44,7 +43,7 @@ const DEFAULT_MAX_ATTEMPTS = 5;
 export class ConsumerRunner {
   private readonly group: ConsumerGroup;
   private readonly runner: DeliveryRunner;
-  private readonly positions?: Positions;
+  private readonly effects: Effects;
   private readonly afterCommit: PublishOnCommit;
   private stopped = false;
 
@@ -55,21 +54,14 @@ export class ConsumerRunner {
     const logger = new Logger(`Consumer:${spec.name}`);
     const { delivery } = spec;
     const chunked = delivery.kind !== 'one-by-one';
-    const records: EffectRecords = delivery.kind === 'statement-batches' ? { dedupe: false } : delivery;
-    if (records.trackPositions) this.positions = new Positions(options.schema, spec.name);
-    const effects = new Effects(
-      options.dataSource,
-      delivery.kind === 'statement-batches' ? 'statements' : 'transaction',
-      records.dedupe === false ? undefined : new ProcessedEvents(options.schema, spec.name),
-      this.positions,
-    );
+    this.effects = effectsOf(spec, options.dataSource, options.schema);
     this.afterCommit = new PublishOnCommit(options.publishNow, options.onApplied);
     const isStopped = () => this.stopped;
     const handlers = checkedHandlersOf(spec);
     const parts = {
       logger,
       handlers,
-      effects,
+      effects: this.effects,
       afterCommit: this.afterCommit,
       deadLetters: new DeadLetters(options.producer, logger, isStopped, options.onDeadLetter),
       maxAttempts: options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
@@ -108,7 +100,7 @@ export class ConsumerRunner {
    * positions, it is the last applied, not the highest ever.
    */
   appliedPositions(): ReadonlyMap<string, bigint> {
-    return this.positions?.known() ?? NOTHING_APPLIED;
+    return this.effects.appliedPositions();
   }
 
   /** Stops fetching, without leaving the group; `resume` goes on from where it was (kafkajs pause/resume). */
@@ -132,5 +124,3 @@ export class ConsumerRunner {
     await this.afterCommit.settled();
   }
 }
-
-const NOTHING_APPLIED: ReadonlyMap<string, bigint> = new Map();

@@ -6,8 +6,20 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { OutboxRow } from '../outbox';
 import { Accepted } from './checked-handlers';
-import { HandlerResult } from './consumer-spec';
+import { ConsumerSpec, HandlerResult } from './consumer-spec';
 import { Positions, ProcessedEvents } from './consumer-records';
+
+/** The effects of a delivery: a transaction with the records it asks for, or statements on their own. */
+export function effectsOf(spec: ConsumerSpec, dataSource: DataSource, schema: string): Effects {
+  const { delivery, name } = spec;
+  if (delivery.kind === 'statement-batches') return new Effects(dataSource, 'statements');
+  return new Effects(
+    dataSource,
+    'transaction',
+    delivery.dedupe === false ? undefined : new ProcessedEvents(schema, name),
+    delivery.trackPositions ? new Positions(schema, name) : undefined,
+  );
+}
 
 export class Effects {
   constructor(
@@ -36,6 +48,11 @@ export class Effects {
     return published;
   }
 
+  /** What this instance has applied and committed, per `topic:partition`, for a delivery that keeps positions. */
+  appliedPositions(): ReadonlyMap<string, bigint> {
+    return this.positions?.known() ?? NOTHING_APPLIED;
+  }
+
   /** Runs an effect with no record (a refused message's `onInvalid`). */
   async run(work: (manager: EntityManager) => Promise<HandlerResult>): Promise<readonly OutboxRow[]> {
     const effect = async (manager: EntityManager) => (await work(manager)) ?? [];
@@ -44,3 +61,5 @@ export class Effects {
       : effect(this.dataSource.manager);
   }
 }
+
+const NOTHING_APPLIED: ReadonlyMap<string, bigint> = new Map();
