@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { consumedTopics, Principal } from '@app/contracts';
 import { ConsumerGroups } from './catch-up';
-import { ConsumerRunner, ConsumerSpec } from './consumer-runner';
+import { ConsumerRunner, ConsumerSpec } from './consumers';
 import { KafkaClients } from './kafka-clients';
 import { MessagingOptions } from './messaging-options';
 import { OutboxRelay } from './outbox-relay';

@@ -1,6 +1,6 @@
 export * from './catch-up';
 export * from './consumer-registry';
-export * from './consumer-runner';
+export * from './consumers';
 export * from './database';
 export * from './end-offsets';
 export * from './errors';

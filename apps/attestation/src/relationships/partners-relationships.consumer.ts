@@ -18,20 +18,23 @@ export class PartnersRelationshipsConsumer implements OnModuleInit {
   onModuleInit(): void {
     this.consumers.register({
       name: RELATIONSHIPS_CONSUMER,
-      mode: 'validated',
+      input: 'validated',
       topics: [Topics.PartnersRelationships],
-      trackPositions: true,
-      handle: async ({ envelope }, manager) =>
-        applyRelationshipEvents([envelope as KnownEventEnvelope], manager),
       // A-17 under backlog: the chunks of every partition of a fetch in one transaction (each
       // partition still in offset order) and three statements, so tens of thousands of queued facts
       // are read in seconds.
-      mergePartitions: true,
-      handleBatch: async (messages, manager) =>
-        applyRelationshipEvents(
-          messages.map((m) => m.envelope as KnownEventEnvelope),
-          manager,
-        ),
+      delivery: {
+        kind: 'batches',
+        trackPositions: true,
+        mergePartitions: true,
+        handleBatch: async (messages, manager) =>
+          applyRelationshipEvents(
+            messages.map((m) => m.envelope as KnownEventEnvelope),
+            manager,
+          ),
+      },
+      handle: async ({ envelope }, manager) =>
+        applyRelationshipEvents([envelope as KnownEventEnvelope], manager),
     });
   }
 }

@@ -22,18 +22,21 @@ export class AllTopicsConsumer implements OnModuleInit {
   onModuleInit(): void {
     this.runner = this.consumers.register({
       name: AUDIT_LOG_CONSUMER,
-      mode: 'raw',
-      // The log's own identities (eventId per topic, else place and time) make each append idempotent, in the same transaction.
-      dedupe: false,
-      // Positions with each chunk: S-03's partner directory waits for the log to reach a registration.
-      trackPositions: true,
+      input: 'raw',
       topics: [...ALL_TOPICS, ...DLQ_TOPICS],
-      // A partition's whole fetched batch in one transaction, and bigger batches than by default: every chunk pays
-      // a commit and round trips while it holds the chain head, which all appends wait for.
-      batchSize: 10000,
-      fetchBytes: { perPartition: 4 * MIB, total: 16 * MIB },
-      handleBatch: async (messages, manager) => {
-        await appendToLog(manager, this.schema, messages);
+      delivery: {
+        kind: 'batches',
+        // The log's own identities (eventId per topic, else place and time) make each append idempotent, in the same transaction.
+        dedupe: false,
+        // Positions with each chunk: S-03's partner directory waits for the log to reach a registration.
+        trackPositions: true,
+        // A partition's whole fetched batch in one transaction, and bigger batches than by default: every chunk pays
+        // a commit and round trips while it holds the chain head, which all appends wait for.
+        size: 10000,
+        fetchBytes: { perPartition: 4 * MIB, total: 16 * MIB },
+        handleBatch: async (messages, manager) => {
+          await appendToLog(manager, this.schema, messages);
+        },
       },
       handle: async (message, manager) => {
         await appendToLog(manager, this.schema, [message]);

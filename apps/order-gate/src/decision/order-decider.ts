@@ -123,7 +123,7 @@ export class OrderDecider {
    *
    * G-11: the orders are judged on the fact topics applied up to their end offsets as of the
    * orders' arrival. `factEnds` are those end offsets when the caller asked for them as the orders
-   * arrived (the consumer's prepareChunk); else they are asked for now. The views are loaded while
+   * arrived (the delivery's prepare); else they are asked for now. The views are loaded while
    * the offsets are on their way, and used only if what was known applied before loading them (by
    * this instance, or committed by the group as last read) already covered the offsets: a fact
    * committed before a statement starts is visible to it. Otherwise see `decideOnceCaughtUp`.
@@ -288,7 +288,7 @@ export class OrderDecider {
    * One statement: the decisions, and the outbox rows of those inserted now (G-10: an order decided before keeps
    * its decision and gets no second event). With `lease`, the rows are leased to this instance's relay, which
    * sends them as soon as the statement has committed. Being one statement, it needs no transaction around it
-   * (the orders consumer runs with `transaction: false`). Its text is fixed (the rows are array parameters):
+   * (the orders consumer's delivery is `statement-batches`). Its text is fixed (the rows are array parameters):
    * prepared, so each connection parses it once.
    */
   private async record(

@@ -22,31 +22,32 @@ export class OrdersRequestedConsumer implements OnModuleInit {
   onModuleInit(): void {
     this.consumers.register({
       name: ORDERS_CONSUMER,
-      mode: 'validated',
+      input: 'validated',
       topics: [Topics.OrdersRequested],
-      batchSize: 500,
-      // One transaction (and one catch-up) per fetch across the partitions; decisions are sent on commit.
-      mergePartitions: true,
-      // The decision itself is the record: one per orderId, ON CONFLICT DO NOTHING, and an outbox
-      // row only for a decision inserted now. A processed-event row would be a second record of it.
-      dedupe: false,
       // The decisions and their outbox rows go in one statement, atomic by itself: no BEGIN/COMMIT around it.
-      transaction: false,
-      // The fact topics' end offsets (G-11) are asked for as the chunk arrives, and come back while
-      // its messages are checked and the views are loaded.
-      prepareChunk: () => this.decider.factEnds(),
+      // The decision itself is the record: one per orderId, ON CONFLICT DO NOTHING, and an outbox row
+      // (leased, sent on commit) only for a decision inserted now; a processed-event row would be a second record.
+      delivery: {
+        kind: 'statement-batches',
+        size: 500,
+        // One statement (and one catch-up) per fetch across the partitions.
+        mergePartitions: true,
+        // The fact topics' end offsets (G-11) are asked for as the chunk arrives, and come back while
+        // its messages are checked and the views are loaded.
+        prepare: () => this.decider.factEnds(),
+        handleBatch: (messages, manager, factEnds, context) =>
+          this.decider.decideAndRecord(
+            messages.map((m) => m.envelope as EventEnvelope<OrderRequestedV1>),
+            manager,
+            factEnds as Promise<Map<string, bigint>> | undefined,
+            context,
+          ),
+      },
       handle: ({ envelope }, manager, context) =>
         this.decider.decideAndRecord(
           [envelope as EventEnvelope<OrderRequestedV1>],
           manager,
           undefined,
-          context,
-        ),
-      handleBatch: (messages, manager, factEnds, context) =>
-        this.decider.decideAndRecord(
-          messages.map((m) => m.envelope as EventEnvelope<OrderRequestedV1>),
-          manager,
-          factEnds as Promise<Map<string, bigint>> | undefined,
           context,
         ),
       // G-14: a request that fails validation is answered too (InvalidOrder) when its orderId can be read.

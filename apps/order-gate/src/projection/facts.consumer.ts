@@ -24,16 +24,19 @@ export class FactsConsumer implements OnModuleInit {
   onModuleInit(): void {
     this.consumers.register({
       name: FACTS_CONSUMER,
-      mode: 'validated',
+      input: 'validated',
       topics: [...FACT_TOPICS],
-      trackPositions: true,
+      // A chunk of one partition in offset order, in one transaction: the same writes, fewer commits.
+      delivery: {
+        kind: 'batches',
+        trackPositions: true,
+        handleBatch: async (messages, manager) => {
+          for (const { envelope } of messages)
+            await applyWrites(manager, this.schema, writesOf(envelope as KnownEventEnvelope));
+        },
+      },
       handle: ({ envelope }, manager) =>
         applyWrites(manager, this.schema, writesOf(envelope as KnownEventEnvelope)),
-      // A chunk of one partition in offset order, in one transaction: the same writes, fewer commits.
-      handleBatch: async (messages, manager) => {
-        for (const { envelope } of messages)
-          await applyWrites(manager, this.schema, writesOf(envelope as KnownEventEnvelope));
-      },
     });
   }
 }

@@ -15,8 +15,9 @@ export class AgreementTemplatesConsumer implements OnModuleInit {
   onModuleInit(): void {
     this.consumers.register({
       name: 'agreement-templates',
-      mode: 'validated',
+      input: 'validated',
       topics: [Topics.AgreementsTemplates],
+      delivery: { kind: 'one-by-one' },
       handle: async ({ envelope }, manager) => {
         if (envelope.eventType === 'AgreementTemplatePublished') {
           await recordTemplate(manager, this.schema, envelope.data as AgreementTemplatePublishedV1);

@@ -1,0 +1,2 @@
+export * from './consumer-runner';
+export * from './consumer-spec';
