@@ -8,7 +8,7 @@ import { AllTopicsConsumer } from './log/all-topics.consumer';
 import { AuditLogController } from './log/audit-log.controller';
 import { AuditPartnerDirectory } from './log/audit-partner-directory';
 import { AuditReads } from './log/audit-reads';
-import { AUDIT_SCHEMA, AUDIT_SCHEMA_TOKEN } from './audit-schema';
+import { AUDIT_SCHEMA } from './audit-schema';
 import { foundation } from './migrations/1763700000000-foundation';
 import { chainedLog } from './migrations/1763800000000-chained-log';
 import { eventIdentity } from './migrations/1764100000000-event-identity';
@@ -54,7 +54,6 @@ export class AuditModule {
       controllers: [AuditLogController, CheckpointsController],
       providers: [
         { provide: AUDIT_CONFIG, useValue: audit },
-        { provide: AUDIT_SCHEMA_TOKEN, useValue: schema },
         AllTopicsConsumer,
         AuditReads,
         AuditCheckpoints,

@@ -10,7 +10,6 @@ import { relationshipsMigration } from './migrations/1764000000000-relationships
 import { customerRequestIdsMigration } from './migrations/1764300000000-customer-request-ids';
 import { PartnersModule } from './partners/partners.module';
 import { RegisteredPartners } from './partners/registered-partners';
-import { RelationshipSchemaModule } from './relationship-schema';
 
 export const RESELLER_RELATIONSHIP_SCHEMA = 'reseller_relationship';
 
@@ -38,7 +37,6 @@ export class ResellerRelationshipModule {
           schema: RESELLER_RELATIONSHIP_SCHEMA,
           migrations: RESELLER_RELATIONSHIP_MIGRATIONS,
         }),
-        RelationshipSchemaModule.forRoot(RESELLER_RELATIONSHIP_SCHEMA),
         PartnersModule,
         CustomersModule,
         InvitationsModule.forRoot(relationshipConfig),

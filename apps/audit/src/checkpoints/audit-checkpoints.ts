@@ -6,9 +6,8 @@ import {
   OnApplicationBootstrap,
 } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { runSql, sql, table } from '@app/messaging';
+import { runSql, SERVICE_SCHEMA, sql, table } from '@app/messaging';
 import type { AuditConfig } from '../audit-config';
-import { AUDIT_SCHEMA_TOKEN } from '../audit-schema';
 import { Checkpoint, checkpointVerifies, signCheckpoint } from './checkpoint';
 
 export const AUDIT_CONFIG = 'AUDIT_CONFIG';
@@ -47,7 +46,7 @@ export class AuditCheckpoints implements OnApplicationBootstrap, BeforeApplicati
   constructor(
     private readonly dataSource: DataSource,
     @Inject(AUDIT_CONFIG) private readonly config: AuditConfig,
-    @Inject(AUDIT_SCHEMA_TOKEN) private readonly schema: string,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {

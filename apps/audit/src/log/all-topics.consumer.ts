@@ -1,7 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { ALL_TOPICS, DLQ_TOPICS } from '@app/contracts';
-import { ConsumerRunner, ConsumerRegistry } from '@app/messaging';
-import { AUDIT_SCHEMA_TOKEN } from '../audit-schema';
+import { ConsumerRegistry, ConsumerRunner, SERVICE_SCHEMA } from '@app/messaging';
 import { appendToLog } from './chained-log';
 
 const MIB = 1024 * 1024;
@@ -16,7 +15,7 @@ export class AllTopicsConsumer implements OnModuleInit {
 
   constructor(
     private readonly consumers: ConsumerRegistry,
-    @Inject(AUDIT_SCHEMA_TOKEN) private readonly schema: string,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
 
   onModuleInit(): void {

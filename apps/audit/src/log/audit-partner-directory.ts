@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Topics } from '@app/contracts';
-import { CatchUp, RelationshipsPartnerDirectory, runSql, sql, table } from '@app/messaging';
-import { AUDIT_SCHEMA_TOKEN } from '../audit-schema';
+import { CatchUp, RelationshipsPartnerDirectory, runSql, SERVICE_SCHEMA, sql, table } from '@app/messaging';
 import { AUDIT_LOG_CONSUMER } from './all-topics.consumer';
 
 /**
@@ -14,7 +13,7 @@ export class AuditPartnerDirectory extends RelationshipsPartnerDirectory {
   constructor(
     catchUp: CatchUp,
     private readonly dataSource: DataSource,
-    @Inject(AUDIT_SCHEMA_TOKEN) private readonly schema: string,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {
     super(catchUp, AUDIT_LOG_CONSUMER);
   }

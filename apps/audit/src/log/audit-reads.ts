@@ -4,8 +4,7 @@ import { escapeLiteral, type PoolClient, type QueryResult } from 'pg';
 import type { Writable } from 'stream';
 import { pipeline } from 'stream/promises';
 import { Topics } from '@app/contracts';
-import { raw, ReadPool, runSql, Sql, sql, table } from '@app/messaging';
-import { AUDIT_SCHEMA_TOKEN } from '../audit-schema';
+import { raw, ReadPool, runSql, SERVICE_SCHEMA, Sql, sql, table } from '@app/messaging';
 import { AuditCheckpoints } from '../checkpoints/audit-checkpoints';
 import type { Checkpoint } from '../checkpoints/checkpoint';
 import { ChainBreak, ChainVerifier } from './audit-chain';
@@ -81,7 +80,7 @@ export class AuditReads {
   constructor(
     private readonly readPool: ReadPool,
     private readonly checkpoints: AuditCheckpoints,
-    @Inject(AUDIT_SCHEMA_TOKEN) private readonly schema: string,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
 
   private read<T>(work: (client: PoolClient) => Promise<T>, signal?: AbortSignal): Promise<T> {

@@ -2,10 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { isDeepStrictEqual } from 'util';
 import { Cloud } from '@app/contracts';
-import { runSql, sql, table } from '@app/messaging';
+import { runSql, SERVICE_SCHEMA, sql, table } from '@app/messaging';
 import { OutboxTransaction, outboxEvent } from '../outbox-transaction';
 import { RelationshipErrors } from '../relationship-errors';
-import { RELATIONSHIP_SCHEMA } from '../relationship-schema';
 import { partnerCloud } from './customer-tenants';
 import { CreateCustomerDto, CustomerDto, PrimaryContactDto } from './customers.dto';
 
@@ -37,7 +36,7 @@ const contactOf = (c: PrimaryContactDto): PrimaryContactDto => ({
 export class CreateCustomerHandler {
   constructor(
     private readonly outbox: OutboxTransaction,
-    @Inject(RELATIONSHIP_SCHEMA) private readonly schema: string,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
 
   execute(

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { runSql, sql, table } from '@app/messaging';
+import { runSql, SERVICE_SCHEMA, sql, table } from '@app/messaging';
 import { OutboxTransaction, outboxEvent } from '../outbox-transaction';
 import { RelationshipErrors } from '../relationship-errors';
-import { RELATIONSHIP_SCHEMA } from '../relationship-schema';
 import { RelationshipTerminationDto } from './customers.dto';
 
 export const DEFAULT_TERMINATION_REASON = 'TerminatedByPartner';
@@ -21,7 +20,7 @@ interface RelationshipRow {
 export class TerminateRelationshipHandler {
   constructor(
     private readonly outbox: OutboxTransaction,
-    @Inject(RELATIONSHIP_SCHEMA) private readonly schema: string,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
 
   execute(

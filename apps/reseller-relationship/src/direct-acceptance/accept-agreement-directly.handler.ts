@@ -2,10 +2,10 @@ import { Inject, Injectable } from '@nestjs/common';
 import { lockCustomerTenant } from '../customers/customer-tenants';
 import { OutboxTransaction } from '../outbox-transaction';
 import { RelationshipErrors } from '../relationship-errors';
-import { RELATIONSHIP_SCHEMA } from '../relationship-schema';
 import { assertCustomerCanAccept } from './agreement-templates';
 import { findSameDirectAcceptance, recordCustomerAcceptance } from './customer-acceptances';
 import { AcceptAgreementDirectlyDto, CustomerAgreementDto } from './direct-acceptance.dto';
+import { SERVICE_SCHEMA } from '@app/messaging';
 
 /**
  * D-04: the customer accepts the Microsoft Customer Agreement itself, without an invitation. It then
@@ -16,7 +16,7 @@ import { AcceptAgreementDirectlyDto, CustomerAgreementDto } from './direct-accep
 export class AcceptAgreementDirectlyHandler {
   constructor(
     private readonly outbox: OutboxTransaction,
-    @Inject(RELATIONSHIP_SCHEMA) private readonly schema: string,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
 
   execute(

@@ -1,7 +1,6 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { AgreementTemplatePublishedV1, Topics } from '@app/contracts';
-import { ConsumerRegistry } from '@app/messaging';
-import { RELATIONSHIP_SCHEMA } from '../relationship-schema';
+import { ConsumerRegistry, SERVICE_SCHEMA } from '@app/messaging';
 import { recordTemplate } from './agreement-templates';
 
 /** Learns newly published templates from `agreements.templates`, so a new MCA version can be accepted. */
@@ -9,7 +8,7 @@ import { recordTemplate } from './agreement-templates';
 export class AgreementTemplatesConsumer implements OnModuleInit {
   constructor(
     private readonly consumers: ConsumerRegistry,
-    @Inject(RELATIONSHIP_SCHEMA) private readonly schema: string,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
 
   onModuleInit(): void {

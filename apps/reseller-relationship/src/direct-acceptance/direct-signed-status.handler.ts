@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { runSql, sql, table } from '@app/messaging';
+import { runSql, SERVICE_SCHEMA, sql, table } from '@app/messaging';
 import { RelationshipErrors } from '../relationship-errors';
-import { RELATIONSHIP_SCHEMA } from '../relationship-schema';
 import { DirectSignedStatusDto } from './direct-acceptance.dto';
 
 /**
@@ -14,7 +13,7 @@ import { DirectSignedStatusDto } from './direct-acceptance.dto';
 export class DirectSignedStatusHandler {
   constructor(
     private readonly dataSource: DataSource,
-    @Inject(RELATIONSHIP_SCHEMA) private readonly schema: string,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
 
   async execute(partnerId: string, customerTenantId: string): Promise<DirectSignedStatusDto> {

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Cloud } from '@app/contracts';
-import { OutboxMessage, runSql, sql, table } from '@app/messaging';
+import { OutboxMessage, runSql, SERVICE_SCHEMA, sql, table } from '@app/messaging';
 import { lockCustomerTenant, partnerCloud } from '../customers/customer-tenants';
 import {
   assertCustomerCanAccept,
@@ -11,7 +11,6 @@ import { findAcceptance, recordCustomerAcceptance } from '../direct-acceptance/c
 import { CustomerAgreementDto } from '../direct-acceptance/direct-acceptance.dto';
 import { OutboxTransaction, outboxEvent } from '../outbox-transaction';
 import { RelationshipErrors } from '../relationship-errors';
-import { RELATIONSHIP_SCHEMA } from '../relationship-schema';
 import { InvitationClaims } from './invitation-token';
 import { InvitationTokens } from './invitation-tokens';
 import { AcceptInvitationDto, InvitationAcceptanceDto } from './invitations.dto';
@@ -38,7 +37,7 @@ export class AcceptInvitationHandler {
   constructor(
     private readonly outbox: OutboxTransaction,
     private readonly tokens: InvitationTokens,
-    @Inject(RELATIONSHIP_SCHEMA) private readonly schema: string,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
 
   execute(

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'crypto';
-import { runSql, sql, table } from '@app/messaging';
+import { runSql, SERVICE_SCHEMA, sql, table } from '@app/messaging';
 import { OutboxTransaction, outboxEvent } from '../outbox-transaction';
-import { RELATIONSHIP_SCHEMA } from '../relationship-schema';
 import { InvitationTokens } from './invitation-tokens';
 import { RelationshipRequestDto } from './invitations.dto';
 
@@ -15,7 +14,7 @@ export class RequestRelationshipHandler {
   constructor(
     private readonly outbox: OutboxTransaction,
     private readonly tokens: InvitationTokens,
-    @Inject(RELATIONSHIP_SCHEMA) private readonly schema: string,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
 
   execute(partnerId: string, correlationId: string, now = new Date()): Promise<RelationshipRequestDto> {

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { runSql, sql, table } from '@app/messaging';
+import { runSql, SERVICE_SCHEMA, sql, table } from '@app/messaging';
 import { OutboxTransaction, outboxEvent } from '../outbox-transaction';
 import { RelationshipErrors } from '../relationship-errors';
-import { RELATIONSHIP_SCHEMA } from '../relationship-schema';
 import { indirectLinkRejection } from './indirect-link-rules';
 import { IndirectResellerLinkDto } from './partners.dto';
 import { findPartnerType } from './register-partner.handler';
@@ -12,7 +11,7 @@ import { findPartnerType } from './register-partner.handler';
 export class LinkIndirectResellerHandler {
   constructor(
     private readonly outbox: OutboxTransaction,
-    @Inject(RELATIONSHIP_SCHEMA) private readonly schema: string,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
 
   execute(

@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { Cloud, PartnerType } from '@app/contracts';
-import { runSql, sql, table } from '@app/messaging';
+import { runSql, SERVICE_SCHEMA, sql, table } from '@app/messaging';
 import { OutboxTransaction, outboxEvent } from '../outbox-transaction';
 import { RelationshipErrors } from '../relationship-errors';
-import { RELATIONSHIP_SCHEMA } from '../relationship-schema';
 import { PartnerDto, RegisterPartnerDto } from './partners.dto';
 
 interface PartnerRow {
@@ -43,7 +42,7 @@ export async function findPartnerType(
 export class RegisterPartnerHandler {
   constructor(
     private readonly outbox: OutboxTransaction,
-    @Inject(RELATIONSHIP_SCHEMA) private readonly schema: string,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
 
   execute(body: RegisterPartnerDto, correlationId: string): Promise<PartnerDto> {
