@@ -1,5 +1,14 @@
 import { ConfigError, type ConfigProblem } from '@app/platform';
 
+/** The attestation service's PostgreSQL schema: every statement, migrations included, takes it as a parameter. */
+export const ATTESTATION_SCHEMA = 'attestation';
+
+/**
+ * The schema as the module provides it to what runs statements (`@Inject(SERVICE_SCHEMA) schema: string`),
+ * so no provider names its schema itself.
+ */
+export const SERVICE_SCHEMA = Symbol('SERVICE_SCHEMA');
+
 /** The settings only this service has; the platform's (`ServiceConfig`) are read by `loadConfig`. */
 export interface AttestationSettings {
   /**

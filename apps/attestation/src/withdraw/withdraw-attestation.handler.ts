@@ -1,9 +1,10 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AgreementAttestationWithdrawnV1, buildEnvelope, Topics } from '@app/contracts';
-import { Messaging } from '@app/messaging';
+import { Messaging, runSql, sql, table } from '@app/messaging';
 import { WithdrawAttestationDto, WithdrawalResponseDto } from '../attest/attest-agreement.dto';
 import { currentAttestation, lockAttestationPair } from '../attest/attest-agreement.handler';
 import { AttestationErrors } from '../attest/attestation-errors';
+import { SERVICE_SCHEMA } from '../config';
 import { HttpAnswer, IdempotentRequests, requestFingerprint } from '../idempotency/idempotent-requests';
 
 export interface WithdrawCommand {
@@ -25,6 +26,7 @@ export class WithdrawAttestationHandler {
   constructor(
     private readonly messaging: Messaging,
     private readonly requests: IdempotentRequests,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
 
   async execute(cmd: WithdrawCommand): Promise<HttpAnswer> {
@@ -40,7 +42,7 @@ export class WithdrawAttestationHandler {
 
     return this.requests.run(key, async (manager) => {
       await lockAttestationPair(manager, partnerId, customerTenantId, body.type);
-      const current = await currentAttestation(manager, partnerId, customerTenantId, body.type);
+      const current = await currentAttestation(manager, this.schema, partnerId, customerTenantId, body.type);
       if (!current) throw AttestationErrors.nothingToWithdraw();
 
       const withdrawnAt = new Date().toISOString();
@@ -57,11 +59,12 @@ export class WithdrawAttestationHandler {
         producer: 'attestation',
         correlationId: cmd.correlationId,
       });
-      await manager.query(
-        `UPDATE attestation.attestations
-            SET withdrawn_at = $2, withdrawal_reason = $3, withdrawn_by = $4, withdrawal_event_id = $5
-          WHERE id = $1`,
-        [current.id, withdrawnAt, body.reason, cmd.userId, envelope.eventId],
+      await runSql(
+        manager,
+        sql`UPDATE ${table(this.schema, 'attestations')}
+               SET withdrawn_at = ${withdrawnAt}, withdrawal_reason = ${body.reason},
+                   withdrawn_by = ${cmd.userId}, withdrawal_event_id = ${envelope.eventId}
+             WHERE id = ${current.id}`,
       );
       const eventIds = await this.messaging.enqueue(manager, [
         { topic: Topics.AgreementsAcceptance, key: customerTenantId, envelope },
