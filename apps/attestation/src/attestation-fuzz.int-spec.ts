@@ -209,16 +209,20 @@ describe('property: whatever reaches POST /v1/customers/{id}/agreements, only a 
               }),
             },
           ),
+          // Often enough a role that may not attest with an otherwise acceptable request, for the A-05 oracle.
           roles: fc.oneof(
             { weight: 3, arbitrary: fc.constantFrom(['AdminAgent'], ['SalesAgent']) },
-            fc.subarray([
-              'AdminAgent',
-              'SalesAgent',
-              'HelpdeskAgent',
-              'Auditor',
-              'PlatformAdmin',
-              'Customer',
-            ]),
+            {
+              weight: 2,
+              arbitrary: fc.subarray([
+                'AdminAgent',
+                'SalesAgent',
+                'HelpdeskAgent',
+                'Auditor',
+                'PlatformAdmin',
+                'Customer',
+              ]),
+            },
           ),
           requestId: fc.option(fc.oneof(fc.uuid(), fc.constantFrom('retry-1', 'retry-2'), printable(140))),
           correlationId: fc.option(printable(140)),
