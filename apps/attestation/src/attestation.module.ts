@@ -3,11 +3,16 @@ import { outboxLeaseMigration, ServiceInfrastructureModule } from '@app/messagin
 import { PartnerDirectory, ServiceConfig } from '@app/platform';
 import { AttestAgreementHandler } from './attest/attest-agreement.handler';
 import { AttestationsController } from './attest/attestations.controller';
-import { ATTESTATION_SETTINGS, AttestationSettings, loadAttestationSettings } from './config';
+import {
+  ATTESTATION_SCHEMA,
+  ATTESTATION_SETTINGS,
+  AttestationSettings,
+  loadAttestationSettings,
+} from './config';
 import { IdempotentRequests } from './idempotency/idempotent-requests';
-import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
-import { AttestationComplete1763900000000 } from './migrations/1763900000000-attestation-complete';
-import { FirstKnownCloud1764320000000 } from './migrations/1764320000000-first-known-cloud';
+import { foundationMigration } from './migrations/1763700000000-foundation';
+import { attestationCompleteMigration } from './migrations/1763900000000-attestation-complete';
+import { firstKnownCloudMigration } from './migrations/1764320000000-first-known-cloud';
 import { CustomerAgreementRecordsController } from './records/customer-agreement-records.controller';
 import { AttestationFactsReader } from './relationships/attestation-facts';
 import { AttestationPartnerDirectory } from './relationships/attestation-partner-directory';
@@ -16,12 +21,12 @@ import { PublishTemplateHandler } from './templates/publish-template.handler';
 import { TemplatesController } from './templates/templates.controller';
 import { WithdrawAttestationHandler } from './withdraw/withdraw-attestation.handler';
 
-export const ATTESTATION_SCHEMA = 'attestation';
+export { ATTESTATION_SCHEMA };
 export const ATTESTATION_MIGRATIONS = [
-  Foundation1763700000000,
-  AttestationComplete1763900000000,
+  foundationMigration(ATTESTATION_SCHEMA),
+  attestationCompleteMigration(ATTESTATION_SCHEMA),
   outboxLeaseMigration(ATTESTATION_SCHEMA),
-  FirstKnownCloud1764320000000,
+  firstKnownCloudMigration(ATTESTATION_SCHEMA),
 ];
 
 /**

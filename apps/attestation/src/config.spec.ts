@@ -25,11 +25,9 @@ describe('attestation settings', () => {
         ATTESTATION_RELATIONSHIP_CATCH_UP_MS: '-1',
       }),
     ).toThrow(ConfigError);
-    try {
-      loadAttestationSettings({ ATTESTATION_REQUIRE_RELATIONSHIP: 'yes-please' });
-    } catch (error) {
-      expect((error as Error).message).toContain('ATTESTATION_REQUIRE_RELATIONSHIP');
-      expect((error as Error).message).not.toContain('yes-please');
-    }
+    const badFlag = () => loadAttestationSettings({ ATTESTATION_REQUIRE_RELATIONSHIP: 'yes-please' });
+    expect(badFlag).toThrow('ATTESTATION_REQUIRE_RELATIONSHIP');
+    // It throws (above), so this checks its message: the value is never echoed.
+    expect(badFlag).not.toThrow('yes-please');
   });
 });

@@ -1,5 +1,8 @@
 import { ConfigError, type ConfigProblem } from '@app/platform';
 
+/** The attestation service's PostgreSQL schema: every statement, migrations included, takes it as a parameter. */
+export const ATTESTATION_SCHEMA = 'attestation';
+
 /** The settings only this service has; the platform's (`ServiceConfig`) are read by `loadConfig`. */
 export interface AttestationSettings {
   /**

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { EntityManager } from 'typeorm';
 import { AgreementAttestedV1, buildEnvelope, Topics } from '@app/contracts';
+import { runSql, sql, table, SERVICE_SCHEMA } from '@app/messaging';
 import { ATTESTATION_SETTINGS, AttestationSettings } from '../config';
 import { HttpAnswer, IdempotentRequests, requestFingerprint } from '../idempotency/idempotent-requests';
 import { AttestationFactsReader } from '../relationships/attestation-facts';
@@ -31,17 +32,19 @@ export async function lockAttestationPair(
   ]);
 }
 
+/** The partner's current attestation of the type for the customer, in `schema`. */
 export async function currentAttestation(
   manager: EntityManager,
+  schema: string,
   partnerId: string,
   customerTenantId: string,
   agreementType: string,
 ): Promise<AttestationRow | undefined> {
-  const [row]: AttestationRow[] = await manager.query(
-    `SELECT ${ATTESTATION_COLUMNS} FROM attestation.attestations
-      WHERE partner_id = $1 AND customer_tenant_id = $2 AND agreement_type = $3
-        AND superseded_at IS NULL AND withdrawn_at IS NULL`,
-    [partnerId, customerTenantId, agreementType],
+  const [row]: AttestationRow[] = await runSql(
+    manager,
+    sql`SELECT ${ATTESTATION_COLUMNS} FROM ${table(schema, 'attestations')}
+         WHERE partner_id = ${partnerId} AND customer_tenant_id = ${customerTenantId}
+           AND agreement_type = ${agreementType} AND superseded_at IS NULL AND withdrawn_at IS NULL`,
   );
   return row;
 }
@@ -59,6 +62,7 @@ export class AttestAgreementHandler {
     private readonly facts: AttestationFactsReader,
     private readonly requests: IdempotentRequests,
     @Inject(ATTESTATION_SETTINGS) private readonly settings: AttestationSettings,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
 
   async execute(cmd: AttestCommand, now = new Date()): Promise<HttpAnswer> {
@@ -103,7 +107,7 @@ export class AttestAgreementHandler {
 
     return this.requests.run(key, async (manager) => {
       await lockAttestationPair(manager, partnerId, customerTenantId, body.type);
-      const current = await currentAttestation(manager, partnerId, customerTenantId, body.type);
+      const current = await currentAttestation(manager, this.schema, partnerId, customerTenantId, body.type);
       const repeated =
         current &&
         isExactRepeat(
@@ -135,29 +139,20 @@ export class AttestAgreementHandler {
         producer: 'attestation',
         correlationId: cmd.correlationId,
       });
+      const attestations = table(this.schema, 'attestations');
       if (current) {
-        await manager.query(
-          `UPDATE attestation.attestations SET superseded_at = now(), superseded_by = $2 WHERE id = $1`,
-          [current.id, id],
+        await runSql(
+          manager,
+          sql`UPDATE ${attestations} SET superseded_at = now(), superseded_by = ${id} WHERE id = ${current.id}`,
         );
       }
-      await manager.query(
-        `INSERT INTO attestation.attestations (id, partner_id, customer_tenant_id, agreement_type, template_id,
-            date_agreed, user_id, attested_by, primary_contact, channel, event_id)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11)`,
-        [
-          id,
-          partnerId,
-          customerTenantId,
-          body.type,
-          templateId,
-          data.dateAgreed,
-          cmd.userId,
-          attestedBy,
-          JSON.stringify(primaryContact),
-          data.channel,
-          envelope.eventId,
-        ],
+      await runSql(
+        manager,
+        sql`INSERT INTO ${attestations} (id, partner_id, customer_tenant_id, agreement_type, template_id,
+               date_agreed, user_id, attested_by, primary_contact, channel, event_id)
+            VALUES (${id}, ${partnerId}, ${customerTenantId}, ${body.type}, ${templateId},
+               ${data.dateAgreed}, ${cmd.userId}, ${attestedBy}, ${JSON.stringify(primaryContact)}::jsonb,
+               ${data.channel}, ${envelope.eventId})`,
       );
       const events = [{ topic: Topics.AgreementsAcceptance, key: customerTenantId, envelope }];
       const response = {

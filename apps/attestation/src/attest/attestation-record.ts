@@ -1,4 +1,5 @@
 import { AgreementType } from '@app/contracts';
+import { raw } from '@app/messaging';
 import {
   AttestationRecordDto,
   AttestationResponseDto,
@@ -22,8 +23,9 @@ export interface AttestationRow {
   withdrawal_reason: string | null;
 }
 
-export const ATTESTATION_COLUMNS = `id, customer_tenant_id, agreement_type, template_id, date_agreed, user_id, attested_by,
-  primary_contact, created_at, superseded_at, withdrawn_at, withdrawal_reason`;
+export const ATTESTATION_COLUMNS =
+  raw(`id, customer_tenant_id, agreement_type, template_id, date_agreed, user_id, attested_by,
+  primary_contact, created_at, superseded_at, withdrawn_at, withdrawal_reason`);
 
 /** The contact with its keys in one order, whatever order it was stored or sent in. */
 export function contactOf(contact: PrimaryContactDto): PrimaryContactDto {

@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiHeader,
@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
+import { runSql, SERVICE_SCHEMA, sql, table } from '@app/messaging';
 import { ApiError, CorrelationId, CurrentPrincipal, Principal, RequestId, Roles } from '@app/platform';
 import { HttpAnswer } from '../idempotency/idempotent-requests';
 import { agreementTypeFilter } from './agreement-type-filter';
@@ -51,6 +52,7 @@ export class AttestationsController {
     private readonly attest: AttestAgreementHandler,
     private readonly withdraw: WithdrawAttestationHandler,
     private readonly dataSource: DataSource,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
 
   @Post()
@@ -145,11 +147,12 @@ export class AttestationsController {
     @CurrentPrincipal() principal: Principal,
   ): Promise<AttestationCollectionDto> {
     const type = agreementTypeFilter(agreementType);
-    const rows: AttestationRow[] = await this.dataSource.query(
-      `SELECT ${ATTESTATION_COLUMNS} FROM attestation.attestations
-        WHERE partner_id = $1 AND customer_tenant_id = $2 AND ($3::text IS NULL OR agreement_type = $3)
-        ORDER BY created_at DESC, id`,
-      [principal.tenantId, customerTenantId.toLowerCase(), type ?? null],
+    const rows: AttestationRow[] = await runSql(
+      this.dataSource,
+      sql`SELECT ${ATTESTATION_COLUMNS} FROM ${table(this.schema, 'attestations')}
+           WHERE partner_id = ${principal.tenantId} AND customer_tenant_id = ${customerTenantId.toLowerCase()}
+             AND (${type ?? null}::text IS NULL OR agreement_type = ${type ?? null})
+           ORDER BY created_at DESC, id`,
     );
     return {
       totalCount: rows.length,

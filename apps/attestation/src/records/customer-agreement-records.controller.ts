@@ -1,4 +1,4 @@
-import { Controller, Get, Query, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiOperation,
@@ -10,9 +10,18 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import type { PoolClient } from 'pg';
+import type { PoolClient, QueryResult } from 'pg';
 import { AGREEMENT_TYPES, AgreementType } from '@app/contracts';
-import { answeringBusy, ReaderGoneError, ReadPool, readerGone } from '@app/messaging';
+import {
+  answeringBusy,
+  readerGone,
+  ReaderGoneError,
+  ReadPool,
+  runSql,
+  SERVICE_SCHEMA,
+  sql,
+  table,
+} from '@app/messaging';
 import { CurrentPrincipal, Principal, Roles } from '@app/platform';
 import { ATTESTATION_STATUSES, AttestationStatus, PrimaryContactDto } from '../attest/attest-agreement.dto';
 import { AttestationErrors } from '../attest/attestation-errors';
@@ -72,7 +81,10 @@ function toRecord(row: RecordRow): CustomerAgreementRecordDto {
 @Controller('v1/partners/customeragreementrecords')
 export class CustomerAgreementRecordsController {
   /** S-08: the records are read on the read pool, never on the connections that attestations need. */
-  constructor(private readonly readPool: ReadPool) {}
+  constructor(
+    private readonly readPool: ReadPool,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
+  ) {}
 
   @Get()
   @Roles('AdminAgent', 'SalesAgent', 'HelpdeskAgent')
@@ -149,13 +161,13 @@ export class CustomerAgreementRecordsController {
     after: string,
     limit: number,
   ): Promise<RecordRow[]> {
-    const { rows } = await client.query<RecordRow>(
-      `SELECT DISTINCT ON (customer_tenant_id) ${ATTESTATION_COLUMNS}
-         FROM attestation.attestations
-        WHERE partner_id = $1 AND customer_tenant_id > $2
-        ORDER BY customer_tenant_id, created_at DESC, id
-        LIMIT $3`,
-      [partnerId, after, limit],
+    const { rows } = await runSql<QueryResult<RecordRow>>(
+      client,
+      sql`SELECT DISTINCT ON (customer_tenant_id) ${ATTESTATION_COLUMNS}
+            FROM ${table(this.schema, 'attestations')}
+           WHERE partner_id = ${partnerId} AND customer_tenant_id > ${after}
+           ORDER BY customer_tenant_id, created_at DESC, id
+           LIMIT ${limit}`,
     );
     return rows;
   }

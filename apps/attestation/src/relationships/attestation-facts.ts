@@ -1,7 +1,7 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Topics } from '@app/contracts';
-import { CatchUp, endOffsetsOfKeys } from '@app/messaging';
+import { CatchUp, endOffsetsOfKeys, runSql, sql, SERVICE_SCHEMA, table } from '@app/messaging';
 import { AttestationFacts } from '../attest/attestation-rules';
 import { RELATIONSHIPS_CONSUMER } from './partners-relationships.consumer';
 
@@ -20,20 +20,21 @@ export class AttestationFactsReader {
   constructor(
     private readonly dataSource: DataSource,
     private readonly catchUpCheck: CatchUp,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
 
   async read(templateId: string, partnerId: string, customerTenantId: string): Promise<AttestationFacts> {
-    const [row]: FactsRow[] = await this.dataSource.query(
-      `SELECT
+    const [row]: FactsRow[] = await runSql(
+      this.dataSource,
+      sql`SELECT
          (SELECT json_build_object('agreement_type', agreement_type, 'retired_from', retired_from)
-            FROM attestation.templates WHERE template_id = $1) AS template,
+            FROM ${table(this.schema, 'templates')} WHERE template_id = ${templateId}) AS template,
          (SELECT json_build_object('partner_type', partner_type, 'cloud', cloud)
-            FROM attestation.partners WHERE partner_id = $2) AS partner,
+            FROM ${table(this.schema, 'partners')} WHERE partner_id = ${partnerId}) AS partner,
          (SELECT json_build_object('cloud', cloud)
-            FROM attestation.customers WHERE customer_tenant_id = $3) AS customer,
-         (SELECT active FROM attestation.relationships WHERE partner_id = $2 AND customer_tenant_id = $3)
-           AS relationship_active`,
-      [templateId, partnerId, customerTenantId],
+            FROM ${table(this.schema, 'customers')} WHERE customer_tenant_id = ${customerTenantId}) AS customer,
+         (SELECT active FROM ${table(this.schema, 'relationships')}
+           WHERE partner_id = ${partnerId} AND customer_tenant_id = ${customerTenantId}) AS relationship_active`,
     );
     return {
       template: row.template

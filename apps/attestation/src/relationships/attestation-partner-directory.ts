@@ -1,6 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CatchUp, RelationshipsPartnerDirectory } from '@app/messaging';
+import { CatchUp, RelationshipsPartnerDirectory, runSql, SERVICE_SCHEMA, sql, table } from '@app/messaging';
 import { RELATIONSHIPS_CONSUMER } from './partners-relationships.consumer';
 
 /** S-03: the registered partners, from this service's copy of `partners.relationships`. */
@@ -9,14 +9,15 @@ export class AttestationPartnerDirectory extends RelationshipsPartnerDirectory {
   constructor(
     catchUp: CatchUp,
     private readonly dataSource: DataSource,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {
     super(catchUp, RELATIONSHIPS_CONSUMER);
   }
 
   protected async lookUp(partnerId: string): Promise<boolean> {
-    const rows: unknown[] = await this.dataSource.query(
-      `SELECT 1 FROM attestation.partners WHERE partner_id = $1`,
-      [partnerId],
+    const rows: unknown[] = await runSql(
+      this.dataSource,
+      sql`SELECT 1 FROM ${table(this.schema, 'partners')} WHERE partner_id = ${partnerId}`,
     );
     return rows.length > 0;
   }

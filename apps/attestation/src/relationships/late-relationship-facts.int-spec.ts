@@ -1,7 +1,8 @@
 import { randomUUID } from 'crypto';
 import { Producer } from 'kafkajs';
-import { Client } from 'pg';
+import { Client, QueryResult } from 'pg';
 import { buildEnvelope, EventEnvelope, Topics } from '@app/contracts';
+import { runSql, sql, table } from '@app/messaging';
 import {
   bearer,
   connectedProducer,
@@ -15,6 +16,7 @@ import {
 } from '@app/testing';
 import { AttestationModule } from '../attestation.module';
 import { attestationBody } from '../attestation.fixtures';
+import { ATTESTATION_SCHEMA } from '../config';
 import { RELATIONSHIPS_CONSUMER } from './partners-relationships.consumer';
 
 /**
@@ -62,9 +64,10 @@ describe('S-05, S-01: replayed and late relationship facts in the attestation se
       });
     await eventually(
       async () => {
-        const { rows } = await pg.query(
-          `SELECT count(*)::int AS n FROM attestation.processed_events WHERE consumer = $1 AND event_id = ANY($2)`,
-          [RELATIONSHIPS_CONSUMER, facts.map((f) => f.eventId)],
+        const { rows } = await runSql<QueryResult<{ n: number }>>(
+          pg,
+          sql`SELECT count(*)::int AS n FROM ${table(ATTESTATION_SCHEMA, 'processed_events')}
+               WHERE consumer = ${RELATIONSHIPS_CONSUMER} AND event_id = ANY(${facts.map((f) => f.eventId)})`,
         );
         expect(rows[0].n).toBe(facts.length);
       },

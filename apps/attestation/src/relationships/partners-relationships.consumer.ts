@@ -1,7 +1,7 @@
-import { Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { KnownEventEnvelope, Topics } from '@app/contracts';
-import { ConsumerRegistry } from '@app/messaging';
+import { ConsumerRegistry, runSql, SERVICE_SCHEMA, sql, table } from '@app/messaging';
 import { relationshipWrites } from './relationship-writes';
 
 export const RELATIONSHIPS_CONSUMER = 'relationships';
@@ -13,7 +13,10 @@ export const RELATIONSHIPS_CONSUMER = 'relationships';
  */
 @Injectable()
 export class PartnersRelationshipsConsumer implements OnModuleInit {
-  constructor(private readonly consumers: ConsumerRegistry) {}
+  constructor(
+    private readonly consumers: ConsumerRegistry,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
+  ) {}
 
   onModuleInit(): void {
     this.consumers.register({
@@ -29,63 +32,59 @@ export class PartnersRelationshipsConsumer implements OnModuleInit {
         mergePartitions: true,
         handleBatch: async (messages, manager) =>
           applyRelationshipEvents(
+            this.schema,
             messages.map((m) => m.envelope as KnownEventEnvelope),
             manager,
           ),
       },
       handle: async ({ envelope }, manager) =>
-        applyRelationshipEvents([envelope as KnownEventEnvelope], manager),
+        applyRelationshipEvents(this.schema, [envelope as KnownEventEnvelope], manager),
     });
   }
 }
 
 /**
- * Applies facts of `partners.relationships` (in topic order per key) to this service's copy: one
- * statement per table, whatever the number of facts (A-17 under backlog).
+ * Applies facts of `partners.relationships` (in topic order per key) to this service's copy in
+ * `schema`: one statement per table, whatever the number of facts (A-17 under backlog).
  */
 export async function applyRelationshipEvents(
+  schema: string,
   events: readonly KnownEventEnvelope[],
   manager: EntityManager,
 ): Promise<void> {
   const { partners, customers, relationships } = relationshipWrites(events);
   if (partners.length > 0)
-    await manager.query(
-      `INSERT INTO attestation.partners (partner_id, partner_type, cloud, name, registered_event_id)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[])
-       ON CONFLICT (partner_id) DO NOTHING`,
-      [
-        partners.map((p) => p.partnerId),
-        partners.map((p) => p.partnerType),
-        partners.map((p) => p.cloud),
-        partners.map((p) => p.name),
-        partners.map((p) => p.registeredEventId),
-      ],
+    await runSql(
+      manager,
+      sql`INSERT INTO ${table(schema, 'partners')} (partner_id, partner_type, cloud, name, registered_event_id)
+          SELECT * FROM unnest(${partners.map((p) => p.partnerId)}::uuid[],
+                               ${partners.map((p) => p.partnerType)}::text[],
+                               ${partners.map((p) => p.cloud)}::text[],
+                               ${partners.map((p) => p.name)}::text[],
+                               ${partners.map((p) => p.registeredEventId)}::uuid[])
+          ON CONFLICT (partner_id) DO NOTHING`,
     );
   if (customers.length > 0)
-    await manager.query(
-      `INSERT INTO attestation.customers AS c (customer_tenant_id, cloud, country, known_at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[])
-       ON CONFLICT (customer_tenant_id) DO UPDATE
-         SET cloud = EXCLUDED.cloud, country = EXCLUDED.country, known_at = EXCLUDED.known_at
-         WHERE c.known_at > EXCLUDED.known_at`,
-      [
-        customers.map((c) => c.customerTenantId),
-        customers.map((c) => c.cloud),
-        customers.map((c) => c.country),
-        customers.map((c) => c.knownAt),
-      ],
+    await runSql(
+      manager,
+      sql`INSERT INTO ${table(schema, 'customers')} AS c (customer_tenant_id, cloud, country, known_at)
+          SELECT * FROM unnest(${customers.map((c) => c.customerTenantId)}::uuid[],
+                               ${customers.map((c) => c.cloud)}::text[],
+                               ${customers.map((c) => c.country)}::text[],
+                               ${customers.map((c) => c.knownAt)}::timestamptz[])
+          ON CONFLICT (customer_tenant_id) DO UPDATE
+            SET cloud = EXCLUDED.cloud, country = EXCLUDED.country, known_at = EXCLUDED.known_at
+            WHERE c.known_at > EXCLUDED.known_at`,
     );
   if (relationships.length > 0)
-    await manager.query(
-      `INSERT INTO attestation.relationships AS r (partner_id, customer_tenant_id, active, as_of)
-       SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::boolean[], $4::timestamptz[])
-       ON CONFLICT (partner_id, customer_tenant_id) DO UPDATE SET active = EXCLUDED.active, as_of = EXCLUDED.as_of
-         WHERE r.as_of < EXCLUDED.as_of OR (r.as_of = EXCLUDED.as_of AND r.active <> EXCLUDED.active)`,
-      [
-        relationships.map((r) => r.partnerId),
-        relationships.map((r) => r.customerTenantId),
-        relationships.map((r) => r.active),
-        relationships.map((r) => r.asOf),
-      ],
+    await runSql(
+      manager,
+      sql`INSERT INTO ${table(schema, 'relationships')} AS r (partner_id, customer_tenant_id, active, as_of)
+          SELECT * FROM unnest(${relationships.map((r) => r.partnerId)}::uuid[],
+                               ${relationships.map((r) => r.customerTenantId)}::uuid[],
+                               ${relationships.map((r) => r.active)}::boolean[],
+                               ${relationships.map((r) => r.asOf)}::timestamptz[])
+          ON CONFLICT (partner_id, customer_tenant_id) DO UPDATE SET active = EXCLUDED.active, as_of = EXCLUDED.as_of
+            WHERE r.as_of < EXCLUDED.as_of OR (r.as_of = EXCLUDED.as_of AND r.active <> EXCLUDED.active)`,
     );
 }

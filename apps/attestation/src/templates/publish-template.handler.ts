@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { AgreementTemplatePublishedV1, buildEnvelope, Topics } from '@app/contracts';
+import { runSql, SERVICE_SCHEMA, sql, table } from '@app/messaging';
 import { AttestationErrors } from '../attest/attestation-errors';
 import { HttpAnswer, IdempotentRequests, requestFingerprint } from '../idempotency/idempotent-requests';
 import { PublishTemplateDto, TemplateDto } from './template.dto';
@@ -39,7 +40,10 @@ export interface PublishCommand {
  */
 @Injectable()
 export class PublishTemplateHandler {
-  constructor(private readonly requests: IdempotentRequests) {}
+  constructor(
+    private readonly requests: IdempotentRequests,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
+  ) {}
 
   async execute(cmd: PublishCommand): Promise<HttpAnswer> {
     const { body } = cmd;
@@ -58,11 +62,12 @@ export class PublishTemplateHandler {
     const replayed = await this.requests.replay(key);
     if (replayed) return replayed;
 
+    const templates = table(this.schema, 'templates');
     return this.requests.run(key, async (manager) => {
-      await manager.query(`LOCK TABLE attestation.templates IN SHARE ROW EXCLUSIVE MODE`);
-      const [existing]: TemplateRow[] = await manager.query(
-        `SELECT * FROM attestation.templates WHERE template_id = $1`,
-        [templateId],
+      await runSql(manager, sql`LOCK TABLE ${templates} IN SHARE ROW EXCLUSIVE MODE`);
+      const [existing]: TemplateRow[] = await runSql(
+        manager,
+        sql`SELECT * FROM ${templates} WHERE template_id = ${templateId}`,
       );
       if (existing) {
         const same =
@@ -72,17 +77,18 @@ export class PublishTemplateHandler {
         if (!same) throw AttestationErrors.templateAlreadyPublished();
         return { status: 200, body: JSON.stringify(toTemplateDto(existing)), events: [] };
       }
-      const taken: unknown[] = await manager.query(
-        `SELECT 1 FROM attestation.templates WHERE agreement_type = $1 AND version_rank = $2`,
-        [body.agreementType, body.versionRank],
+      const taken: unknown[] = await runSql(
+        manager,
+        sql`SELECT 1 FROM ${templates} WHERE agreement_type = ${body.agreementType} AND version_rank = ${body.versionRank}`,
       );
       if (taken.length > 0) throw AttestationErrors.versionRankTaken();
 
       const publishedAt = new Date();
-      const [row]: TemplateRow[] = await manager.query(
-        `INSERT INTO attestation.templates (template_id, agreement_type, version_rank, agreement_link, published_at)
-         VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-        [templateId, body.agreementType, body.versionRank, body.agreementLink, publishedAt],
+      const [row]: TemplateRow[] = await runSql(
+        manager,
+        sql`INSERT INTO ${templates} (template_id, agreement_type, version_rank, agreement_link, published_at)
+            VALUES (${templateId}, ${body.agreementType}, ${body.versionRank}, ${body.agreementLink}, ${publishedAt})
+            RETURNING *`,
       );
       const data: AgreementTemplatePublishedV1 = {
         templateId,

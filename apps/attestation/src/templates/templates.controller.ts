@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Inject, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiHeader,
@@ -10,6 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
+import { runSql, SERVICE_SCHEMA, sql, table } from '@app/messaging';
 import { CorrelationId, CurrentPrincipal, Principal, RequestId, Roles } from '@app/platform';
 import { agreementTypeFilter } from '../attest/agreement-type-filter';
 import { AttestationErrors } from '../attest/attestation-errors';
@@ -36,6 +37,7 @@ export class TemplatesController {
   constructor(
     private readonly publish: PublishTemplateHandler,
     private readonly dataSource: DataSource,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
 
   @Get('agreements')
@@ -53,10 +55,11 @@ export class TemplatesController {
   @ApiResponse({ status: 400, description: 'Bad agreementType (610116).' })
   async list(@Query('agreementType') agreementType: unknown): Promise<TemplateCollectionDto> {
     const type = agreementTypeFilter(agreementType);
-    const rows: TemplateRow[] = await this.dataSource.query(
-      `SELECT * FROM attestation.templates WHERE ($1::text IS NULL OR agreement_type = $1)
-        ORDER BY agreement_type DESC, version_rank DESC`,
-      [type ?? null],
+    const rows: TemplateRow[] = await runSql(
+      this.dataSource,
+      sql`SELECT * FROM ${table(this.schema, 'templates')}
+           WHERE (${type ?? null}::text IS NULL OR agreement_type = ${type ?? null})
+           ORDER BY agreement_type DESC, version_rank DESC`,
     );
     const items = rows.map((row) => {
       const { publishedAt: _publishedAt, ...item } = toTemplateDto(row);
@@ -127,9 +130,9 @@ export class TemplatesController {
     const countryText = queryText(countryParam, DEFAULT_COUNTRY);
     const country = countryText === undefined ? undefined : normaliseCountry(countryText);
     if (!country) throw AttestationErrors.invalidCountry();
-    const [row]: Array<{ agreement_link: string }> = await this.dataSource.query(
-      `SELECT agreement_link FROM attestation.templates WHERE template_id = $1`,
-      [templateId.toLowerCase()],
+    const [row]: Array<{ agreement_link: string }> = await runSql(
+      this.dataSource,
+      sql`SELECT agreement_link FROM ${table(this.schema, 'templates')} WHERE template_id = ${templateId.toLowerCase()}`,
     );
     if (!row) throw AttestationErrors.templateNotFoundById();
     return templateDocument(row.agreement_link, language, country);

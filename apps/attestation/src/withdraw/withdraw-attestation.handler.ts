@@ -1,5 +1,6 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { AgreementAttestationWithdrawnV1, buildEnvelope, Topics } from '@app/contracts';
+import { runSql, SERVICE_SCHEMA, sql, table } from '@app/messaging';
 import { WithdrawAttestationDto, WithdrawalResponseDto } from '../attest/attest-agreement.dto';
 import { currentAttestation, lockAttestationPair } from '../attest/attest-agreement.handler';
 import { AttestationErrors } from '../attest/attestation-errors';
@@ -21,7 +22,10 @@ export interface WithdrawCommand {
  */
 @Injectable()
 export class WithdrawAttestationHandler {
-  constructor(private readonly requests: IdempotentRequests) {}
+  constructor(
+    private readonly requests: IdempotentRequests,
+    @Inject(SERVICE_SCHEMA) private readonly schema: string,
+  ) {}
 
   async execute(cmd: WithdrawCommand): Promise<HttpAnswer> {
     const { partnerId, body } = cmd;
@@ -36,7 +40,7 @@ export class WithdrawAttestationHandler {
 
     return this.requests.run(key, async (manager) => {
       await lockAttestationPair(manager, partnerId, customerTenantId, body.type);
-      const current = await currentAttestation(manager, partnerId, customerTenantId, body.type);
+      const current = await currentAttestation(manager, this.schema, partnerId, customerTenantId, body.type);
       if (!current) throw AttestationErrors.nothingToWithdraw();
 
       const withdrawnAt = new Date().toISOString();
@@ -53,11 +57,12 @@ export class WithdrawAttestationHandler {
         producer: 'attestation',
         correlationId: cmd.correlationId,
       });
-      await manager.query(
-        `UPDATE attestation.attestations
-            SET withdrawn_at = $2, withdrawal_reason = $3, withdrawn_by = $4, withdrawal_event_id = $5
-          WHERE id = $1`,
-        [current.id, withdrawnAt, body.reason, cmd.userId, envelope.eventId],
+      await runSql(
+        manager,
+        sql`UPDATE ${table(this.schema, 'attestations')}
+               SET withdrawn_at = ${withdrawnAt}, withdrawal_reason = ${body.reason},
+                   withdrawn_by = ${cmd.userId}, withdrawal_event_id = ${envelope.eventId}
+             WHERE id = ${current.id}`,
       );
       const events = [{ topic: Topics.AgreementsAcceptance, key: customerTenantId, envelope }];
       const response: WithdrawalResponseDto = {
