@@ -1,19 +1,22 @@
 import { DataSource } from 'typeorm';
 import { runMigrationsLocked, serviceDataSourceOptions } from '@app/messaging';
-import { ATTESTATION_MIGRATIONS } from '../apps/attestation/src/attestation.module';
-import { AUDIT_MIGRATIONS } from '../apps/audit/src/audit.module';
-import { ORDER_GATE_MIGRATIONS } from '../apps/order-gate/src/order-gate.module';
-import { RESELLER_RELATIONSHIP_MIGRATIONS } from '../apps/reseller-relationship/src/reseller-relationship.module';
+import { ATTESTATION_MIGRATIONS, ATTESTATION_SCHEMA } from '../apps/attestation/src/attestation.module';
+import { AUDIT_MIGRATIONS, AUDIT_SCHEMA } from '../apps/audit/src/audit.module';
+import { ORDER_GATE_MIGRATIONS, ORDER_GATE_SCHEMA } from '../apps/order-gate/src/order-gate.module';
+import {
+  RESELLER_RELATIONSHIP_MIGRATIONS,
+  RESELLER_RELATIONSHIP_SCHEMA,
+} from '../apps/reseller-relationship/src/reseller-relationship.module';
 
 /**
  * Brings every service's schema up to date. The services also do this at start (under the same
  * advisory lock); this command is for deployments that migrate before rolling out.
  */
 const SERVICES = [
-  { schema: 'attestation', migrations: ATTESTATION_MIGRATIONS },
-  { schema: 'reseller_relationship', migrations: RESELLER_RELATIONSHIP_MIGRATIONS },
-  { schema: 'order_gate', migrations: ORDER_GATE_MIGRATIONS },
-  { schema: 'audit', migrations: AUDIT_MIGRATIONS },
+  { schema: ATTESTATION_SCHEMA, migrations: ATTESTATION_MIGRATIONS },
+  { schema: RESELLER_RELATIONSHIP_SCHEMA, migrations: RESELLER_RELATIONSHIP_MIGRATIONS },
+  { schema: ORDER_GATE_SCHEMA, migrations: ORDER_GATE_MIGRATIONS },
+  { schema: AUDIT_SCHEMA, migrations: AUDIT_MIGRATIONS },
 ];
 
 async function main(): Promise<void> {

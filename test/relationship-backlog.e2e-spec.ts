@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import { Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { buildEnvelope, OrderRequestedV1, Topics } from '@app/contracts';
-import { ConsumerRegistry } from '@app/messaging';
+import { ConsumerRegistry, Sql, sql, table } from '@app/messaging';
 import {
   bearer,
   connectedProducer,
@@ -16,7 +16,7 @@ import {
   TopicRecorder,
   uniqueGroupPrefix,
 } from '@app/testing';
-import { AttestationModule } from '../apps/attestation/src/attestation.module';
+import { ATTESTATION_SCHEMA, AttestationModule } from '../apps/attestation/src/attestation.module';
 import { RELATIONSHIPS_CONSUMER } from '../apps/attestation/src/relationships/partners-relationships.consumer';
 import { OrderGateModule } from '../apps/order-gate/src/order-gate.module';
 import { ResellerRelationshipModule } from '../apps/reseller-relationship/src/reseller-relationship.module';
@@ -145,10 +145,20 @@ describe('A-17, G-11 under a backlog of relationship facts: reseller-relationshi
       });
   }
 
+  /** A statement as `query`'s two arguments. */
+  const q = (statement: Sql): [string, unknown[]] => {
+    const { text, values } = statement.toQuery();
+    return [text, values];
+  };
+
   const knownTo = async (service: RunningService, customerTenantId: string): Promise<boolean> => {
     const rows = await service.app
       .get(DataSource)
-      .query(`SELECT 1 FROM attestation.customers WHERE customer_tenant_id = $1`, [customerTenantId]);
+      .query(
+        ...q(
+          sql`SELECT 1 FROM ${table(ATTESTATION_SCHEMA, 'customers')} WHERE customer_tenant_id = ${customerTenantId}`,
+        ),
+      );
     return rows.length > 0;
   };
 
@@ -157,7 +167,9 @@ describe('A-17, G-11 under a backlog of relationship facts: reseller-relationshi
     await eventually(async () => {
       const rows = await pausedAttestation.app
         .get(DataSource)
-        .query(`SELECT 1 FROM attestation.partners WHERE partner_id = $1`, [partnerId]);
+        .query(
+          ...q(sql`SELECT 1 FROM ${table(ATTESTATION_SCHEMA, 'partners')} WHERE partner_id = ${partnerId}`),
+        );
       expect(rows).toHaveLength(1);
     });
     await pausedAttestation.app.get(ConsumerRegistry).consumer(RELATIONSHIPS_CONSUMER)!.stop();
@@ -176,7 +188,11 @@ describe('A-17, G-11 under a backlog of relationship facts: reseller-relationshi
     expect(res.body.description).toContain('Nothing was recorded');
     const recorded = await pausedAttestation.app
       .get(DataSource)
-      .query(`SELECT 1 FROM attestation.attestations WHERE customer_tenant_id = $1`, [customerTenantId]);
+      .query(
+        ...q(
+          sql`SELECT 1 FROM ${table(ATTESTATION_SCHEMA, 'attestations')} WHERE customer_tenant_id = ${customerTenantId}`,
+        ),
+      );
     expect(recorded).toHaveLength(0);
     // The service that reads the facts answers the same request with the attestation.
     expect((await attest(attestation, partnerId, customerTenantId)).status).toBe(201);
