@@ -43,7 +43,7 @@ describe('reseller-relationship: what it exposes and publishes (real broker, rea
   });
 
   describe('published events follow the contract', () => {
-    /** Every field CONTRACT.md names for each event (optional ones marked `?`). */
+    /** Every field docs/contract.md names for each event (optional ones marked `?`). */
     const CONTRACT_FIELDS: Record<string, string[]> = {
       PartnerRegistered: ['partnerId', 'partnerType', 'cloud', 'name'],
       CustomerTenantCreated: ['customerTenantId', 'partnerId', 'companyName', 'cloud', 'country'],

@@ -182,7 +182,7 @@ describe('buildAsyncApiDocument', () => {
   });
 });
 
-describe('the data schemas (CONTRACT.md)', () => {
+describe('the data schemas (docs/contract.md)', () => {
   it('OrderRequested requires its fields, but not the reseller nor, in general, the subscription', () => {
     const data = dataSchemaOf('OrderRequested');
     expect([...data.required].sort()).toEqual(

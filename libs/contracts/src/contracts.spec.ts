@@ -81,7 +81,7 @@ describe('registry and topics', () => {
     for (const topic of ALL_TOPICS) expect(eventTypesOn(topic).length).toBeGreaterThan(0);
   });
 
-  it('follows the topic table of CONTRACT.md', () => {
+  it('follows the topic table of docs/contract.md', () => {
     expect(eventTypesOn(Topics.OrdersRequested)).toEqual(['OrderRequested']);
     expect(eventTypesOn(Topics.OrdersDecided)).toEqual(['OrderApproved', 'OrderBlocked']);
     expect(eventTypesOn(Topics.AgreementsAcceptance)).toEqual([
@@ -106,7 +106,7 @@ describe('registry and topics', () => {
     expect(new Set(EVENT_REGISTRY.map((d) => d.eventType))).toEqual(new Set(ALL_EVENT_TYPES));
   });
 
-  it('keeps the decision reasons of CONTRACT.md', () => {
+  it('keeps the decision reasons of docs/contract.md', () => {
     expect(APPROVED_REASONS).toEqual([
       'AcceptanceConfirmed',
       'AutoRenewalExempt',

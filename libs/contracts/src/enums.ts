@@ -1,4 +1,4 @@
-/* The closed vocabularies of CONTRACT.md and DOMAIN.md. Each is an `as const` object (for values), a type of
+/* The closed vocabularies of docs/contract.md and docs/domain.md. Each is an `as const` object (for values), a type of
  * the same name (for signatures) and a list (for `@IsIn` and iteration). */
 
 export const PartnerType = {

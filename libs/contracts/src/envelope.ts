@@ -2,7 +2,7 @@ import { randomUUID } from 'crypto';
 import { IsInt, IsNotEmpty, IsObject, IsOptional, IsString, Length, Min } from 'class-validator';
 import { IsDateTime, IsGuid } from './validators';
 
-/** The one envelope around every Kafka value (CONTRACT.md). */
+/** The one envelope around every Kafka value (docs/contract.md). */
 export interface EventEnvelope<T = unknown> {
   eventId: string;
   eventType: string;

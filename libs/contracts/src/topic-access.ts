@@ -1,7 +1,7 @@
 import access from './topic-access.json';
 import { DlqTopic, Topic } from './topics';
 
-/** The principals of CONTRACT.md: each connects with its own identity, and names itself in the envelope's `producer`. */
+/** The principals of docs/contract.md: each connects with its own identity, and names itself in the envelope's `producer`. */
 export type Principal =
   'commerce-platform' | 'order-gate' | 'attestation' | 'reseller-relationship' | 'audit';
 

@@ -16,7 +16,7 @@ const fixture = (eventType: string) =>
   JSON.parse(readFileSync(join(FIXTURES, `${eventType}.v1.json`), 'utf8')) as Record<string, unknown>;
 
 describe('S-04: a consumer accepts a fact only from a writer of its topic', () => {
-  it('names the writers of CONTRACT.md for every topic', () => {
+  it('names the writers of docs/contract.md for every topic', () => {
     expect(TOPIC_WRITERS).toEqual({
       [Topics.OrdersRequested]: ['commerce-platform'],
       [Topics.OrdersDecided]: ['order-gate'],

@@ -1,4 +1,4 @@
-/** Every Kafka topic of CONTRACT.md. Producers and consumers name topics through these constants only. */
+/** Every Kafka topic of docs/contract.md. Producers and consumers name topics through these constants only. */
 export const Topics = {
   OrdersRequested: 'commerce.orders.requested',
   OrdersDecided: 'commerce.orders.decided',

@@ -31,7 +31,7 @@ export function partitionOfKey(topic: string, count: number, key: string): numbe
  * Of end offsets (`topic:partition` → offset, as `CatchUp.endOffsets` gives them: every partition of
  * each topic asked for), only `topic`'s partitions that these keys map to; other topics' stay. Facts
  * about a customer are keyed by its tenant id and facts about a partner alone by the partner's
- * (CONTRACT.md), so a catch-up for one request need wait for those partitions only (A-17, S-03).
+ * (docs/contract.md), so a catch-up for one request need wait for those partitions only (A-17, S-03).
  */
 export function endOffsetsOfKeys(
   ends: ReadonlyMap<string, bigint>,

@@ -4,7 +4,7 @@ import { raw, runSql, sql, Sql, table } from './sql';
 
 export interface OutboxMessage {
   topic: string;
-  /** The partition key: the customerTenantId (lower-case GUID) per CONTRACT.md. */
+  /** The partition key: the customerTenantId (lower-case GUID) per docs/contract.md. */
   key: string;
   envelope: EventEnvelope;
 }

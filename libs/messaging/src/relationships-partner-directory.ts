@@ -20,7 +20,7 @@ export abstract class RelationshipsPartnerDirectory extends CatchingUpPartnerDir
     super();
   }
 
-  /** A registration is keyed by the partner's id (CONTRACT.md): only its partition is waited for. */
+  /** A registration is keyed by the partner's id (docs/contract.md): only its partition is waited for. */
   protected async catchUp(partnerId: string): Promise<boolean> {
     const topic = Topics.PartnersRelationships;
     const ends = await this.catchUpCheck.endOffsets([topic]);

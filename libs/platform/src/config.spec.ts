@@ -22,7 +22,7 @@ function errorFor(env: Record<string, string>, service: ServiceName = 'attestati
 }
 
 describe('loadConfig', () => {
-  it('applies the defaults of CONTRACT.md', () => {
+  it('applies the defaults of docs/contract.md', () => {
     const config = loadConfig({ JWT_SECRET: SECRET }, { service: 'order-gate' });
     expect(config).toEqual({
       service: 'order-gate',

@@ -96,7 +96,7 @@ function isPort(text: string, allowZero: boolean): boolean {
 }
 
 /**
- * Reads and checks the service's settings (CONTRACT.md, "Running"). Every problem is collected so
+ * Reads and checks the service's settings (docs/contract.md, "Running"). Every problem is collected so
  * one start names them all. Empty variables count as unset.
  */
 export function loadConfig(env: Env = process.env, opts: { service: ServiceName }): ServiceConfig {

@@ -11,7 +11,7 @@ export function partitionOf(topic: string, count: number, key: string): string {
 
 /**
  * G-11: the fact partitions an order is judged on, as `topic:partition`. Facts about a customer are keyed by its
- * tenant id, facts about a partner alone (registration, reseller links) by the partner's (CONTRACT.md), and any
+ * tenant id, facts about a partner alone (registration, reseller links) by the partner's (docs/contract.md), and any
  * template may be the latest: so the customer's partition of the acceptance and relationship topics, the
  * partner's and the reseller's of the relationship topic, and every partition of the templates topic. Undefined
  * when a topic's partition count is not known: then every partition counts.

@@ -11,7 +11,7 @@ import {
 import { Policy } from '../policy/policy';
 import { Decision, NO_EVIDENCE } from './decide';
 
-/** The one writer of commerce.orders.requested (CONTRACT.md): a request from anyone else is not answered (S-04). */
+/** The one writer of commerce.orders.requested (docs/contract.md): a request from anyone else is not answered (S-04). */
 const ORDER_REQUEST_PRODUCER = 'commerce-platform';
 
 /** What could be read of an OrderRequested that failed validation; only fields that are valid are kept. */

@@ -325,7 +325,7 @@ export class OrderDecider {
     const rows = toOutboxRows(
       envelopes.map((envelope, i) => ({
         topic: Topics.OrdersDecided,
-        // CONTRACT.md keys decisions by customer; an InvalidOrder without a readable one by its orderId (G-14).
+        // docs/contract.md keys decisions by customer; an InvalidOrder without a readable one by its orderId (G-14).
         key: records[i].customerTenantId ?? records[i].orderId,
         envelope,
       })),
