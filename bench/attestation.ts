@@ -365,6 +365,20 @@ async function main(): Promise<void> {
     say(
       `target: 2000/s sustained and p99 < 50 ms at 500/s -> ${sustained >= 2000 ? 'met' : 'NOT met'} / ${base.p99 < 50 ? 'met' : 'NOT met'}`,
     );
+    say(
+      `RESULT ${JSON.stringify({
+        bench: 'attestation',
+        node: process.version,
+        fixed: {
+          offered: base.offered,
+          achieved: base.achieved,
+          p50: base.p50,
+          p99: base.p99,
+          failed: base.failed,
+        },
+        sustained,
+      })}`,
+    );
   } finally {
     agent.destroy();
     await db.end().catch(() => undefined);

@@ -5,8 +5,9 @@
  * with an attestation and a relationship by SQL, offers OrderRequested at a fixed rate (each order's
  * requestedAt is the instant it was due) and measures, on commerce.orders.decided, the decisions per
  * second and the latency from requestedAt to the decision's arrival (p50/p99/max). Then the same with
- * 1,000,000 pairs in the projection, and finally a bare kafkajs consume-and-produce relay in this
- * process on the same topics, as the ceiling. Environment: BENCH_SECONDS (10), BENCH_HIGH_RATE (6000),
+ * 1,000,000 pairs in the projection, and finally a bare consume-and-produce relay in this process on the
+ * same topics, as the ceiling: with kafkajs (the services' client), then with @platformatic/kafka (a maintained
+ * client, measured for a possible switch; docs/kafka-client.md). Environment: BENCH_SECONDS (10), BENCH_HIGH_RATE (6000),
  * BENCH_LOW_RATE (1000), BENCH_BIG_PAIRS (1000000), BENCH_SERVICE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
  * for the gate's process, after the flags it is deployed with), DATABASE_URL and KAFKA_BROKERS as for the services.
  */
@@ -208,6 +209,57 @@ async function startBareRelay(kafka: Kafka) {
   };
 }
 
+/** The same ceiling with @platformatic/kafka: its consumer is a stream, so a turn of the event loop's messages go in one send. */
+async function startBarePlatformaticRelay() {
+  // Loaded here, not at the top: it needs Node >= 22.22, and the bench also runs on older runtimes to compare them.
+  const {
+    Consumer: PConsumer,
+    MessagesStreamModes,
+    ProduceAcks,
+    Producer: PProducer,
+    stringDeserializers,
+    stringSerializers,
+  } = await import('@platformatic/kafka');
+  const base = { clientId: 'bench-gate-relay-platformatic', bootstrapBrokers: brokers };
+  const producer = new PProducer({ ...base, serializers: stringSerializers, acks: ProduceAcks.ALL });
+  const consumer = new PConsumer({
+    ...base,
+    groupId: `bench-gate-relay-${randomUUID()}`,
+    deserializers: stringDeserializers,
+    maxWaitTime: 5,
+  });
+  const stream = await consumer.consume({
+    topics: [Topics.OrdersRequested],
+    mode: MessagesStreamModes.LATEST,
+  });
+  let pending: Array<{ topic: string; key: string; value: string }> = [];
+  let sending = Promise.resolve();
+  let scheduled = false;
+  stream.on('data', (m) => {
+    const request = JSON.parse(m.value);
+    const data = { ...request.data, reason: 'AcceptanceConfirmed', decidedAt: new Date().toISOString() };
+    pending.push({
+      topic: Topics.OrdersDecided,
+      key: m.key,
+      value: JSON.stringify(buildEnvelope('OrderApproved', data, { producer: 'order-gate' })),
+    });
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      const messages = pending;
+      pending = [];
+      sending = sending.then(() => producer.send({ messages }).then(() => undefined));
+    });
+  });
+  await new Promise((r) => setTimeout(r, 1000));
+  return async () => {
+    await sending;
+    await consumer.close(true);
+    await producer.close();
+  };
+}
+
 async function seedPairs(url: string, from: number, to: number) {
   const s = quoteIdent(ORDER_GATE_SCHEMA);
   const c = new Client({ connectionString: url });
@@ -318,6 +370,20 @@ async function main() {
     results.push(await offer(producer, watcher, 'bare kafkajs relay, latency', lowRate, 1000));
     results.push(await offer(producer, watcher, 'bare kafkajs relay, throughput', highRate, 1000));
     await stopRelay();
+    let platformaticHigh: PhaseResult | undefined;
+    if (Number(process.versions.node.split('.')[0]) >= 24) {
+      const stopPlatformatic = await startBarePlatformaticRelay();
+      results.push(await offer(producer, watcher, 'bare @platformatic/kafka relay, latency', lowRate, 1000));
+      platformaticHigh = await offer(
+        producer,
+        watcher,
+        'bare @platformatic/kafka relay, throughput',
+        highRate,
+        1000,
+      );
+      await stopPlatformatic();
+    } else
+      console.log(`bare @platformatic/kafka relay: skipped, it needs Node 24 (this is ${process.version})`);
     const [low, high, big, , relayHigh] = results;
     console.log('\nsummary');
     console.log(
@@ -325,6 +391,22 @@ async function main() {
     );
     console.log(
       `  p99 at ${lowRate}/s, 1,000 pairs: ${low.p99} ms (target < 25 ms); with ${bigPairs.toLocaleString('en')} pairs: ${big.p99} ms`,
+    );
+    console.log(
+      `  bare relay at ${highRate}/s offered: kafkajs ${relayHigh.perSecond}/s, @platformatic/kafka ${platformaticHigh?.perSecond ?? 'not run'}/s`,
+    );
+    const phase = (r: PhaseResult) => ({ perSecond: r.perSecond, p50: r.p50, p99: r.p99 });
+    console.log(
+      `RESULT ${JSON.stringify({
+        bench: 'gate',
+        node: process.version,
+        gate: { latency: phase(low), throughput: phase(high), bigLatency: phase(big) },
+        baseline: {
+          kafkajsRelay: phase(relayHigh),
+          platformaticRelay: platformaticHigh && phase(platformaticHigh),
+        },
+        ratioToKafkajsRelay: Number((high.perSecond / relayHigh.perSecond).toFixed(2)),
+      })}`,
     );
   } finally {
     gate?.kill('SIGTERM');

@@ -16,6 +16,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   say "installing npm packages"
   npm ci --no-audit --no-fund
 fi
+source scripts/node-runtime.sh
+say "node $(node --version)"
 
 if [ -z "${DATABASE_URL:-}" ]; then
   if ! pg_isready -q -h 127.0.0.1 -p 5432; then
@@ -74,6 +76,10 @@ services=(audit order-gate reseller-relationship attestation)
 # only once the old space reaches 128 MB. The gate allocates ~100 KB per order; starting from V8's
 # small heap it ran a 5-17 ms mark-compact every 1-3 s for its first minute under load, each one in
 # the latency of every order in flight (measured with npm run bench:gate; see README).
+# TimeoutNegativeWarning: kafkajs 2.2.4 (RequestQueue.scheduleCheckPendingRequests) arms a timer for
+# `throttledUntil - now` with throttledUntil = -1 when nothing is throttled; every Node version clamps it to 1 ms,
+# Node 24 also prints a warning. Harmless (docs/runtime.md), so silenced by name, and only that one.
+common_node_flags="--disable-warning=TimeoutNegativeWarning"
 declare -A node_flags=([audit]="--max-semi-space-size=8" [order-gate]="--min-semi-space-size=16 --initial-old-space-size=128")
 
 for svc in "${services[@]}"; do
@@ -88,7 +94,7 @@ for svc in "${services[@]}"; do
     login="$(bash deploy/local/kafka.sh env "$svc" --secured)"
   fi
   # shellcheck disable=SC2086 # the flags are words
-  (eval "$login" && exec nohup node ${node_flags[$svc]:-} dist/apps/"$svc"/src/main.js) >"$run_dir/$svc.log" 2>&1 &
+  (eval "$login" && exec nohup node $common_node_flags ${node_flags[$svc]:-} dist/apps/"$svc"/src/main.js) >"$run_dir/$svc.log" 2>&1 &
   echo $! >"$pid_file"
   say "$svc starting (pid $!, log .cache/run/$svc.log)"
 done

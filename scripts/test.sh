@@ -7,5 +7,6 @@ cd "$root"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund
 fi
+source scripts/node-runtime.sh
 # --forceExit: a service left half-started by a failed test must not hang CI until its time limit.
 exec npx jest --runInBand --forceExit "$@"

@@ -136,6 +136,8 @@ require_java() {
 }
 
 require_node() {
+  # shellcheck source=../../scripts/node-runtime.sh
+  source "$REPO_ROOT/scripts/node-runtime.sh"
   command -v node >/dev/null 2>&1 || die "Node.js is needed (for the readiness check and topic creation): put 'node' on PATH"
   [[ -d "$REPO_ROOT/node_modules/kafkajs" ]] ||
     die "the 'kafkajs' package is missing from $REPO_ROOT/node_modules: run 'npm install' (or 'npm ci') in $REPO_ROOT first"
