@@ -1,4 +1,4 @@
-import { Controller, Get } from '@nestjs/common';
+// JwtAuthGuard token rules: signature, algorithm, expiry, issuer/audience, key sources, and role checks on routes.
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type KeyLike } from 'jose';
 import { createSecretKey } from 'node:crypto';
@@ -6,49 +6,17 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createPlatformTestApp, TEST_JWT_SECRET, testConfig } from '../testing/platform-test-app';
-import { CurrentPrincipal, CustomerRoute, Public, Roles } from './auth.decorators';
 import { signHs256Token, type DevTokenClaims } from './dev-token';
 import { JwtVerifier } from './jwt-verifier';
-import { PartnerDirectory, partnerRegistrationNotYetKnown } from './partner-directory';
-import type { Principal } from './principal';
-
-const PARTNER_TENANT = '0f3c6a4e-2f5b-4c1d-9a8e-7b6d5c4b3a21';
-const CUSTOMER_TENANT = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
-const USER = '11111111-2222-4333-8444-555555555555';
-
-const agent = (roles: string[], tid = PARTNER_TENANT): DevTokenClaims => ({ tid, oid: USER, roles });
-const customer = (): DevTokenClaims => agent(['Customer'], CUSTOMER_TENANT);
-
-@Controller('probe')
-class ProbeController {
-  @Public()
-  @Get('public')
-  open() {
-    return { ok: true };
-  }
-
-  @Get('any')
-  any(@CurrentPrincipal() principal: Principal) {
-    return principal;
-  }
-
-  @Roles('AdminAgent', 'PlatformAdmin')
-  @Get('admin')
-  admin() {
-    return { ok: true };
-  }
-
-  @CustomerRoute()
-  @Get('customer')
-  customer(@CurrentPrincipal() principal: Principal) {
-    return principal;
-  }
-}
-
-function unsigned(claims: object): string {
-  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  return `${part({ alg: 'none', typ: 'JWT' })}.${part({ ...claims, exp: Math.floor(Date.now() / 1000) + 600 })}.`;
-}
+import {
+  agent,
+  customer,
+  ProbeController,
+  PARTNER_TENANT,
+  CUSTOMER_TENANT,
+  USER,
+  unsigned,
+} from './jwt-auth.guard.fixtures';
 
 const ISSUER = 'https://login.test/';
 const AUDIENCE = 'api://acceptance-gate';
@@ -272,110 +240,6 @@ describe.each(['RS256', 'ES256'] as const)('JwtAuthGuard with a %s public key', 
       audience: AUDIENCE,
     });
     await call(forged).expect(401);
-  });
-});
-
-const OPERATOR_TENANT = '00000000-0000-4000-8000-0000000000a1';
-const UNREGISTERED_TENANT = '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a';
-
-@Controller('operator')
-class OperatorProbeController {
-  @Roles('PlatformAdmin')
-  @Get('publish')
-  publish(@CurrentPrincipal() principal: Principal) {
-    return principal;
-  }
-
-  @Roles('Auditor', 'AdminAgent')
-  @Get('read')
-  read(@CurrentPrincipal() principal: Principal) {
-    return principal;
-  }
-}
-
-/** A directory whose answer a test sets: registered tenants, or "cannot be sure yet". */
-class SettablePartnerDirectory extends PartnerDirectory {
-  registered = new Set<string>([PARTNER_TENANT]);
-  unsure = false;
-  asked: string[] = [];
-
-  isRegistered(partnerId: string): Promise<boolean> {
-    this.asked.push(partnerId);
-    if (this.unsure) return Promise.reject(partnerRegistrationNotYetKnown());
-    return Promise.resolve(this.registered.has(partnerId));
-  }
-}
-
-describe('S-03: JwtAuthGuard, operator roles and registered partners', () => {
-  let app: NestExpressApplication;
-  const partners = new SettablePartnerDirectory();
-  const get = async (path: string, claims: DevTokenClaims, status: number) =>
-    request(app.getHttpServer())
-      .get(path)
-      .set('Authorization', `Bearer ${await signHs256Token(TEST_JWT_SECRET, claims)}`)
-      .expect(status);
-
-  beforeAll(async () => {
-    app = await createPlatformTestApp(
-      [ProbeController, OperatorProbeController],
-      testConfig({ OPERATOR_TENANT_IDS: OPERATOR_TENANT }),
-      false,
-      partners,
-    );
-  });
-  afterAll(() => app.close());
-  beforeEach(() => {
-    partners.unsure = false;
-    partners.asked = [];
-  });
-
-  it('S-03: honours PlatformAdmin and Auditor from an operator tenant, which acts without being a partner', async () => {
-    const admin = await get('/operator/publish', agent(['PlatformAdmin'], OPERATOR_TENANT), 200);
-    expect(admin.body).toMatchObject({ roles: ['PlatformAdmin'], actsAsOperator: true });
-    await get('/operator/read', agent(['Auditor'], OPERATOR_TENANT), 200);
-    expect(partners.asked).toEqual([]);
-  });
-
-  it('S-03: drops PlatformAdmin and Auditor from any other tenant, registered partner or not', async () => {
-    const publish = await get('/operator/publish', agent(['PlatformAdmin'], PARTNER_TENANT), 403);
-    expect(publish.body).toMatchObject({ code: 610003, errorName: 'Forbidden' });
-    await get('/operator/read', agent(['Auditor'], PARTNER_TENANT), 403);
-    await get('/operator/read', agent(['Auditor'], UNREGISTERED_TENANT), 403);
-    const principal = await get('/probe/any', agent(['Auditor', 'SalesAgent'], PARTNER_TENANT), 200);
-    expect(principal.body).toMatchObject({ roles: ['SalesAgent'], actsAsOperator: false });
-  });
-
-  it('S-03: an operator tenant with only partner roles is no operator: it must be a registered partner', async () => {
-    const response = await get('/probe/any', agent(['AdminAgent'], OPERATOR_TENANT), 403);
-    expect(response.body.errorName).toBe('PartnerNotRegistered');
-  });
-
-  it('S-03: refuses a partner token whose tid was never registered, in Partner Center shape', async () => {
-    const response = await get('/probe/any', agent(['AdminAgent'], UNREGISTERED_TENANT), 403);
-    expect(response.body).toEqual({
-      code: 610030,
-      errorName: 'PartnerNotRegistered',
-      description: expect.stringContaining('must be registered by the operator'),
-      isRetryable: false,
-      parameters: { partnerId: UNREGISTERED_TENANT },
-    });
-    expect(partners.asked).toEqual([UNREGISTERED_TENANT]);
-  });
-
-  it('S-03: lets a registered partner act', async () => {
-    await get('/probe/any', agent(['HelpdeskAgent'], PARTNER_TENANT), 200);
-  });
-
-  it('S-03: answers 503 with Retry-After, not 403, when the directory cannot be sure yet', async () => {
-    partners.unsure = true;
-    const response = await get('/probe/any', agent(['AdminAgent'], UNREGISTERED_TENANT), 503);
-    expect(response.headers['retry-after']).toBe('2');
-    expect(response.body).toMatchObject({ errorName: 'PartnerRegistrationNotYetKnown', isRetryable: true });
-  });
-
-  it('S-03: does not ask about customers, whose tokens name a customer tenant', async () => {
-    await get('/probe/customer', customer(), 200);
-    expect(partners.asked).toEqual([]);
   });
 });
 
