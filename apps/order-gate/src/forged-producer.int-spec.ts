@@ -1,17 +1,7 @@
 import { randomUUID } from 'crypto';
-import { Producer } from 'kafkajs';
 import { DLQ_HEADERS, dlqTopicOf, EventEnvelope, Topics } from '@app/contracts';
-import {
-  connectedProducer,
-  createTestDatabase,
-  eventually,
-  RunningService,
-  startService,
-  TestDatabase,
-  testKafka,
-  TopicRecorder,
-  uniqueGroupPrefix,
-} from '@app/testing';
+import { eventually, givenRunningService } from '@app/testing';
+import { decisionOf as decisionOn, publishBatch } from './order-gate.harness';
 import { OrderGateModule } from './order-gate.module';
 import {
   givenAttested,
@@ -36,47 +26,26 @@ const order = (partnerId: string, customerTenantId: string) =>
   givenOrderRequested(partnerId, customerTenantId, `forged-${randomUUID()}`);
 
 describe("S-04: the gate refuses facts from a producer that is not their topic's writer", () => {
-  const kafka = testKafka('s04-forged-producer');
-  let db: TestDatabase;
-  let gate: RunningService;
-  let recorder: TopicRecorder;
-  let producer: Producer;
-
-  const send = (topic: string, key: string, ...events: EventEnvelope[]) =>
-    producer.send({ topic, acks: -1, messages: events.map((e) => ({ key, value: JSON.stringify(e) })) });
-  const dlqCopyOf = (event: EventEnvelope, topic: string) =>
-    eventually(() => {
-      const copy = recorder.on(dlqTopicOf(topic)).find((m) => m.json?.eventId === event.eventId);
-      expect(copy).toBeDefined();
-      return copy!;
-    });
-  const decisionOf = (orderId: string) =>
-    eventually(() => {
-      const decision = recorder.on(Topics.OrdersDecided).find((m) => m.json?.data?.orderId === orderId);
-      expect(decision).toBeDefined();
-      return decision!.json as { eventType: string; data: { reason: string } };
-    });
-
-  beforeAll(async () => {
-    db = await createTestDatabase('s04_forged_producer');
-    gate = await startService('order-gate', (c) => OrderGateModule.forRoot(c), {
-      databaseUrl: db.url,
-      groupPrefix: uniqueGroupPrefix('s04-forged'),
-    });
-    recorder = await new TopicRecorder(kafka, [
+  const sut = givenRunningService({
+    service: 'order-gate',
+    module: (c) => OrderGateModule.forRoot(c),
+    record: [
       Topics.OrdersDecided,
       dlqTopicOf(Topics.AgreementsAcceptance),
       dlqTopicOf(Topics.PartnersRelationships),
-    ]).start();
-    producer = await connectedProducer(kafka);
+    ],
+    label: 's04-forged-producer',
   });
 
-  afterAll(async () => {
-    await producer?.disconnect();
-    await recorder?.stop();
-    await gate?.close();
-    await db?.drop();
-  });
+  const send = (topic: string, key: string, ...events: EventEnvelope[]) =>
+    publishBatch(sut, topic, key, events);
+  const dlqCopyOf = (event: EventEnvelope, topic: string) =>
+    eventually(() => {
+      const copy = sut.recorder.on(dlqTopicOf(topic)).find((m) => m.json?.eventId === event.eventId);
+      expect(copy).toBeDefined();
+      return copy!;
+    });
+  const decisionOf = (orderId: string) => decisionOn(sut, orderId);
 
   it('S-04: an AgreementAttested from commerce-platform goes to the .dlq with the reason, and the order stays blocked', async () => {
     const partnerId = randomUUID();
