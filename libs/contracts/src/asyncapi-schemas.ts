@@ -13,7 +13,7 @@ import { transformationOf } from './class-transformer-probe';
 import { EnvelopeDto } from './envelope';
 import { ORDER_ID_MAX_LENGTH, READABLE_ORDER_ID_MAX_LENGTH } from './events/orders';
 import { EVENT_REGISTRY } from './registry';
-import { GUID_PATTERN } from './validators';
+import { GUID_PATTERN, LANGUAGE_TAG_PATTERN, SHA256_HEX_PATTERN } from './validators';
 
 export type JsonSchema = { [keyword: string]: unknown };
 type ClassType = abstract new (...args: never[]) => object;
@@ -45,6 +45,8 @@ const nestedTypes = {
 const CONTRACT_CONVERTERS: Converters = {
   isGuid: { type: 'string', pattern: GUID_PATTERN.source },
   isDateTime: { type: 'string', format: 'date-time' },
+  isLanguageTag: { type: 'string', maxLength: 35, pattern: LANGUAGE_TAG_PATTERN.source },
+  isSha256Hex: { type: 'string', pattern: SHA256_HEX_PATTERN.source },
   isDecisionOrderId: {
     type: 'string',
     minLength: 1,

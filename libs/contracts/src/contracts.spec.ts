@@ -88,6 +88,10 @@ describe('registry and topics', () => {
       'AgreementAttested',
       'AgreementAttestationWithdrawn',
       'CustomerAgreementAccepted',
+      'EnhancedAttestationStarted',
+      'EnhancedAttestationAccepted',
+      'EnhancedAttestationCancelled',
+      'EnhancedAttestationExpired',
     ]);
     expect(eventTypesOn(Topics.AgreementsTemplates)).toEqual(['AgreementTemplatePublished']);
     expect(eventTypesOn(Topics.PartnersRelationships)).toEqual([
@@ -121,6 +125,7 @@ describe('registry and topics', () => {
       'TemplateOutdated',
       'ReacceptanceRequired',
       'NoResellerRelationship',
+      'LegacyAttestationRetired',
       'InvalidOrder',
     ]);
   });

@@ -68,6 +68,8 @@ export const BlockedReason = {
   TemplateOutdated: 'TemplateOutdated',
   ReacceptanceRequired: 'ReacceptanceRequired',
   NoResellerRelationship: 'NoResellerRelationship',
+  /** T-08: a legacy attestation recorded on or after the retirement cut-off, once the entry is switched on. */
+  LegacyAttestationRetired: 'LegacyAttestationRetired',
   /** G-14: the request failed validation; the decision's message lists what is wrong. */
   InvalidOrder: 'InvalidOrder',
 } as const;

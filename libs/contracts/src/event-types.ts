@@ -6,6 +6,12 @@ import {
   AgreementAttestedV1,
   CustomerAgreementAcceptedV1,
 } from './events/acceptance';
+import {
+  EnhancedAttestationAcceptedV1,
+  EnhancedAttestationCancelledV1,
+  EnhancedAttestationExpiredV1,
+  EnhancedAttestationStartedV1,
+} from './events/enhanced';
 import { OrderApprovedV1, OrderBlockedV1, OrderRequestedV1 } from './events/orders';
 import {
   CustomerTenantCreatedV1,
@@ -25,6 +31,10 @@ export const EventTypes = {
   AgreementAttested: 'AgreementAttested',
   AgreementAttestationWithdrawn: 'AgreementAttestationWithdrawn',
   CustomerAgreementAccepted: 'CustomerAgreementAccepted',
+  EnhancedAttestationStarted: 'EnhancedAttestationStarted',
+  EnhancedAttestationAccepted: 'EnhancedAttestationAccepted',
+  EnhancedAttestationCancelled: 'EnhancedAttestationCancelled',
+  EnhancedAttestationExpired: 'EnhancedAttestationExpired',
   AgreementTemplatePublished: 'AgreementTemplatePublished',
   PartnerRegistered: 'PartnerRegistered',
   CustomerTenantCreated: 'CustomerTenantCreated',
@@ -44,6 +54,10 @@ export const EVENT_TOPIC: Readonly<Record<EventType, Topic>> = {
   AgreementAttested: Topics.AgreementsAcceptance,
   AgreementAttestationWithdrawn: Topics.AgreementsAcceptance,
   CustomerAgreementAccepted: Topics.AgreementsAcceptance,
+  EnhancedAttestationStarted: Topics.AgreementsAcceptance,
+  EnhancedAttestationAccepted: Topics.AgreementsAcceptance,
+  EnhancedAttestationCancelled: Topics.AgreementsAcceptance,
+  EnhancedAttestationExpired: Topics.AgreementsAcceptance,
   AgreementTemplatePublished: Topics.AgreementsTemplates,
   PartnerRegistered: Topics.PartnersRelationships,
   CustomerTenantCreated: Topics.PartnersRelationships,
@@ -61,6 +75,10 @@ export interface EventDataByType {
   AgreementAttested: AgreementAttestedV1;
   AgreementAttestationWithdrawn: AgreementAttestationWithdrawnV1;
   CustomerAgreementAccepted: CustomerAgreementAcceptedV1;
+  EnhancedAttestationStarted: EnhancedAttestationStartedV1;
+  EnhancedAttestationAccepted: EnhancedAttestationAcceptedV1;
+  EnhancedAttestationCancelled: EnhancedAttestationCancelledV1;
+  EnhancedAttestationExpired: EnhancedAttestationExpiredV1;
   AgreementTemplatePublished: AgreementTemplatePublishedV1;
   PartnerRegistered: PartnerRegisteredV1;
   CustomerTenantCreated: CustomerTenantCreatedV1;
@@ -101,6 +119,10 @@ export const EVENT_REGISTRY: readonly EventDefinition[] = [
   define('AgreementAttested', 1, AgreementAttestedV1),
   define('AgreementAttestationWithdrawn', 1, AgreementAttestationWithdrawnV1),
   define('CustomerAgreementAccepted', 1, CustomerAgreementAcceptedV1),
+  define('EnhancedAttestationStarted', 1, EnhancedAttestationStartedV1),
+  define('EnhancedAttestationAccepted', 1, EnhancedAttestationAcceptedV1),
+  define('EnhancedAttestationCancelled', 1, EnhancedAttestationCancelledV1),
+  define('EnhancedAttestationExpired', 1, EnhancedAttestationExpiredV1),
   define('AgreementTemplatePublished', 1, AgreementTemplatePublishedV1),
   define('PartnerRegistered', 1, PartnerRegisteredV1),
   define('CustomerTenantCreated', 1, CustomerTenantCreatedV1),

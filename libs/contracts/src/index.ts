@@ -4,6 +4,7 @@ export * from './validators';
 export * from './envelope';
 export * from './events/orders';
 export * from './events/acceptance';
+export * from './events/enhanced';
 export * from './events/templates';
 export * from './events/relationships';
 export * from './registry';

@@ -45,3 +45,39 @@ export function IsDateTime(options?: ValidationOptions): PropertyDecorator {
     options,
   );
 }
+
+/** A BCP 47 language tag as Partner Center takes it: `en`, `en-US`, `ja-JP`, `zh-Hans-CN` (at most 35 characters). */
+export const LANGUAGE_TAG_PATTERN = /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8}){0,2}$/;
+
+export function isLanguageTag(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= 35 && LANGUAGE_TAG_PATTERN.test(value);
+}
+
+export function IsLanguageTag(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isLanguageTag',
+      validator: {
+        validate: (value) => isLanguageTag(value),
+        defaultMessage: () => '$property must be a language tag such as en, en-US, ja-JP or zh-Hans',
+      },
+    },
+    options,
+  );
+}
+
+/** A SHA-256 digest in lower-case hex (64 characters). */
+export const SHA256_HEX_PATTERN = /^[0-9a-f]{64}$/;
+
+export function IsSha256Hex(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isSha256Hex',
+      validator: {
+        validate: (value) => typeof value === 'string' && SHA256_HEX_PATTERN.test(value),
+        defaultMessage: () => '$property must be a SHA-256 digest in lower-case hex (64 characters)',
+      },
+    },
+    options,
+  );
+}

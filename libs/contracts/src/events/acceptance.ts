@@ -4,6 +4,7 @@ import { Type } from 'class-transformer';
 import { IsEmail, IsIn, IsNotEmpty, IsObject, IsOptional, IsString, ValidateNested } from 'class-validator';
 import { AGREEMENT_TYPES, AgreementType, Channel, CHANNELS } from '../enums';
 import { IsDateTime, IsGuid } from '../validators';
+import { ATTESTATION_SOURCES, AttestationSource } from './enhanced';
 
 /** The customer's contact named in an attestation (A-01, A-03); never notified (A-10). */
 export class PrimaryContact {
@@ -72,6 +73,16 @@ export class AgreementAttestedV1 {
 
   @IsIn(CHANNELS)
   channel: Channel;
+
+  /** T-08: `Enhanced` when finalizing an enhanced attestation made it (E-04); absent or `Legacy` otherwise. */
+  @IsOptional()
+  @IsIn(ATTESTATION_SOURCES)
+  attestationSource?: AttestationSource;
+
+  /** E-04: the enhanced attestation this record was finalized from. */
+  @IsOptional()
+  @IsGuid()
+  enhancedAttestationId?: string;
 }
 
 export class AgreementAttestationWithdrawnV1 {

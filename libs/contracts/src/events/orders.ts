@@ -30,6 +30,7 @@ import {
   ORDER_KINDS,
   OrderKind,
 } from '../enums';
+import { ENHANCED_ATTESTATION_STATUSES, EnhancedAttestationStatus } from './enhanced';
 import { IsDateTime, IsGuid } from '../validators';
 
 export const ORDER_ID_MAX_LENGTH = 128;
@@ -117,6 +118,27 @@ export class DecisionEvidence {
   @IsOptional()
   @IsGuid()
   acceptanceEventId?: string | null;
+
+  /** The enhanced attestation behind the fact relied on (E-04), or null. */
+  @IsOptional()
+  @IsGuid()
+  enhancedAttestationId?: string | null;
+}
+
+/** G-15: the enhanced attestation that awaits the customer, named in a block so the storefront can send them to it. */
+export class PendingAttestation {
+  @IsGuid()
+  attestationId: string;
+
+  @IsIn(ENHANCED_ATTESTATION_STATUSES)
+  status: EnhancedAttestationStatus;
+
+  @IsString()
+  @IsNotEmpty()
+  acceptanceUrl: string;
+
+  @IsDateTime()
+  expiresAt: string;
 }
 
 /* `reason` is declared by each subclass: class-validator lets a subclass's constraints on a property
@@ -198,6 +220,13 @@ export class OrderBlockedV1 extends OrderDecisionV1 {
 
   @IsIn(BLOCKED_REASONS)
   reason: BlockedReason;
+
+  /** G-15: present when an enhanced attestation for the pair awaits the customer's acceptance. */
+  @IsOptional()
+  @IsObject()
+  @ValidateNested()
+  @Type(() => PendingAttestation)
+  pendingAttestation?: PendingAttestation;
 }
 
 /** 1..128 characters, or up to READABLE_ORDER_ID_MAX_LENGTH for an InvalidOrder decision (G-14). */
