@@ -18,7 +18,7 @@ export const EVENTS = table(AUDIT_SCHEMA, 'events');
 export const CHAIN_HEAD = table(AUDIT_SCHEMA, 'chain_head');
 
 const now = () => new Date().toISOString();
-const envelope = (type: EventType, data: object, occurredAt?: Date) =>
+const envelope = <D extends object>(type: EventType, data: D, occurredAt?: Date) =>
   buildEnvelope(type, data, { producer: TOPIC_WRITERS[EVENT_TOPIC[type]][0], occurredAt });
 
 /** One valid event of each kind the specs need, from the producer that writes its topic. */
@@ -35,6 +35,39 @@ export const events = {
       primaryContact: { firstName: 'Adele', lastName: 'Vance', email: 'adele@fabrikam.example' },
       channel: 'Api',
     }),
+  /** E-07: an enhanced attestation's start, acceptance and finalization, as the attestation service emits them. */
+  enhancedLife: (partnerId: string, customerTenantId: string) => {
+    const attestationId = randomUUID();
+    const ids = { attestationId, partnerId, customerTenantId };
+    const started = envelope('EnhancedAttestationStarted', {
+      ...ids,
+      templateId: MCA_TEMPLATE,
+      country: 'JP',
+      language: 'ja-JP',
+      expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+      acceptanceUrl: `http://127.0.0.1:3001/acceptance/${randomUUID()}`,
+      userId: randomUUID(),
+      autoFinalize: false,
+    });
+    const accepted = envelope('EnhancedAttestationAccepted', {
+      ...ids,
+      acceptedAt: now(),
+      evidenceHash: createHash('sha256').update(attestationId).digest('hex'),
+      evidence: {
+        templateId: MCA_TEMPLATE,
+        agreementLink: 'https://www.microsoft.com/licensing/docs/customeragreement',
+        language: 'ja-JP',
+        country: 'JP',
+        shownTextHash: createHash('sha256').update('shown').digest('hex'),
+      },
+    });
+    const finalized = envelope('AgreementAttested', {
+      ...(events.attested(partnerId, customerTenantId).data as object),
+      attestationSource: 'Enhanced',
+      enhancedAttestationId: attestationId,
+    });
+    return { attestationId, started, accepted, finalized };
+  },
   customerAccepted: (customerTenantId: string, viaPartnerId?: string) =>
     envelope('CustomerAgreementAccepted', {
       customerTenantId,

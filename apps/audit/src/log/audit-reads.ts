@@ -12,6 +12,7 @@ import { CSV_LINE, exportSource, NDJSON_LINE } from './audit-export';
 import { AuditFilter, AuditPageRequest, encodeCursor, filterSql } from './audit-query';
 import { ROW_COLUMNS, StoredRow, toChainedRow } from './chained-log';
 import { CopyOut } from './copy-out';
+import { enhancedAttestationTrails } from './enhanced-attestation-trail';
 
 /** One stored message as the API shows it; every field the chain covers, plus the hash. */
 export interface AuditItem {
@@ -181,7 +182,10 @@ export class AuditReads {
     return { ...result, checkpoint: vouched };
   }
 
-  /** U-04: every acceptance, relationship and decision of one customer, grouped, in log order. */
+  /**
+   * U-04: every acceptance, relationship and decision of one customer, grouped, in log order; and each enhanced
+   * attestation's life and evidence (E-03, E-07), read from those acceptances.
+   */
   async evidence(customerTenantId: string, scope: AuditFilter, signal?: AbortSignal) {
     const topics = [Topics.AgreementsAcceptance, Topics.PartnersRelationships, Topics.OrdersDecided];
     const rows = await this.read(
@@ -202,6 +206,7 @@ export class AuditReads {
       customerTenantId,
       generatedAt: new Date().toISOString(),
       acceptances: on(Topics.AgreementsAcceptance),
+      enhancedAttestations: enhancedAttestationTrails(on(Topics.AgreementsAcceptance)),
       relationships: on(Topics.PartnersRelationships),
       decisions: on(Topics.OrdersDecided),
       truncated,

@@ -53,6 +53,43 @@ describe('U-04/U-05 evidence: a customer packet and the why of an order (real br
     ]).toEqual([]);
   });
 
+  it('U-04: the evidence packet holds each enhanced attestation with its evidence and the record it was finalized into', async () => {
+    const { partnerId } = await audit.registeredPartner();
+    const customerTenantId = randomUUID();
+    const life = events.enhancedLife(partnerId, customerTenantId);
+    const pending = events.enhancedLife(partnerId, customerTenantId);
+    const published = [life.started, pending.started, life.accepted, life.finalized];
+    await audit.publish(...published);
+    await audit.waitStored(published.map((e) => e.eventId));
+
+    const res = await audit.get(`/v1/audit/customers/${customerTenantId}/evidence`);
+    expect(res.status).toBe(200);
+    expect(res.body.acceptances.map((i: any) => i.eventId)).toEqual(published.map((e) => e.eventId));
+    const trails = res.body.enhancedAttestations;
+    expect(trails).toHaveLength(2);
+    expect(trails.find((t: any) => t.attestationId === life.attestationId)).toEqual(
+      expect.objectContaining({
+        partnerId,
+        status: 'Finalized',
+        startedAt: life.started.occurredAt,
+        expiresAt: life.started.data.expiresAt,
+        acceptedAt: life.accepted.data.acceptedAt,
+        evidenceHash: life.accepted.data.evidenceHash,
+        evidence: life.accepted.data.evidence,
+        finalizedByEventId: life.finalized.eventId,
+        eventIds: [life.started.eventId, life.accepted.eventId, life.finalized.eventId],
+      }),
+    );
+    expect(trails.find((t: any) => t.attestationId === pending.attestationId)).toEqual(
+      expect.objectContaining({
+        status: 'Pending',
+        acceptedAt: null,
+        evidenceHash: null,
+        finalizedByEventId: null,
+      }),
+    );
+  });
+
   it('U-05: for one order, the decision, its request, the acceptance fact it relied on and the policy version', async () => {
     const { partnerId: partnerA } = await audit.registeredPartner();
     const customerTenantId = randomUUID();
