@@ -3,12 +3,14 @@ import { Kafka, logLevel } from 'kafkajs';
 import { buildEnvelope, OrderRequestedV1, Topics } from '@app/contracts';
 import { signHs256Token } from '@app/platform/auth/dev-token';
 import { kafkaSecurityFromEnv } from '@app/platform/config';
+import { enhancedWalkthrough } from './demo-enhanced';
 import { localJwtSecret, localOperatorTenantId } from './local-secret';
 
 /**
  * A short scenario against the running system (`npm start` first), told in plain words: the
- * operator registers a partner, which creates two customers and attests one customer's acceptance, the commerce platform places two orders, the gate approves one
- * and blocks the other, and the audit shows the trail.
+ * operator registers a partner, which creates two customers and attests one customer's acceptance, the commerce
+ * platform places two orders, the gate approves one and blocks the other, and the audit shows the trail. Then the
+ * enhanced flow for the blocked customer: start, the link, acceptance through the page's form, finalize, approved.
  */
 const ATTESTATION = `http://127.0.0.1:${process.env.ATTESTATION_PORT ?? 3001}`;
 const RELATIONSHIPS = `http://127.0.0.1:${process.env.RESELLER_RELATIONSHIP_PORT ?? 3002}`;
@@ -126,11 +128,9 @@ async function main(): Promise<void> {
       value: JSON.stringify(o),
     })),
   });
-  await producer.disconnect();
 
   const deadline = Date.now() + 30000;
   while (decisions.size < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-  await consumer.disconnect();
   for (const [name, o] of [
     ['Contoso', approvedOrder],
     ['Fabrikam', blockedOrder],
@@ -159,6 +159,29 @@ async function main(): Promise<void> {
     throw new Error(
       `the audit log shows ${items.length} of Contoso's 4 events after 10 s: is the audit service consuming?`,
     );
+
+  say('');
+  await enhancedWalkthrough({
+    say,
+    partnerToken,
+    customerTenantId: fabrikam,
+    companyName: 'Fabrikam',
+    order: async () => {
+      const next = order(partner, fabrikam);
+      await producer.send({
+        topic: Topics.OrdersRequested,
+        messages: [{ key: fabrikam, value: JSON.stringify(next) }],
+      });
+      const until = Date.now() + 30000;
+      while (!decisions.has(next.data.orderId) && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 100));
+      const decision = decisions.get(next.data.orderId);
+      if (!decision) throw new Error(`no decision for order ${next.data.orderId} within 30 s`);
+      return decision;
+    },
+  });
+  await producer.disconnect();
+  await consumer.disconnect();
   say('\nDone.');
 }
 
