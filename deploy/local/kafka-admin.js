@@ -6,7 +6,7 @@
  *   node deploy/local/kafka-admin.js wait [--timeout-ms 60000] [--pid 1234] [--brokers host:port,...]
  *       Polls admin.describeCluster() every 250 ms until the broker answers (exit 0) or the timeout
  *       passes (exit 1). With --pid, gives up at once (exit 2) when that process is gone.
- *   node deploy/local/kafka-admin.js create-topics [--topics-file f.json] [--brokers host:port,...]
+ *   node deploy/local/kafka-admin.js create-topics [--topics-file f.json] [--replication-factor N [--min-insync M]] [--brokers host:port,...]
  *       Creates every topic of deploy/kafka/topics.json that does not exist yet, then checks that each
  *       one exists with the expected partition count, and sets the "config" of topics.json on topics
  *       whose config differs (a broker that already has them: S-06's retention of fact topics).
@@ -185,7 +185,20 @@ function readTopics(file) {
 async function cmdCreateTopics(opts) {
   const brokers = brokersFrom(opts);
   const file = path.resolve(opts['topics-file'] || DEFAULT_TOPICS_FILE);
-  const wanted = readTopics(file);
+  // --replication-factor N (the local 3-broker cluster): every topic at N replicas, with min.insync.replicas
+  // (--min-insync, default N - 1) so a write acknowledged with acks=all survives the loss of a broker.
+  const rf = opts['replication-factor'] === undefined ? undefined : positiveInt(opts['replication-factor'], 'replication-factor');
+  const minInsync =
+    opts['min-insync'] === undefined ? (rf === undefined ? undefined : Math.max(1, rf - 1)) : positiveInt(opts['min-insync'], 'min-insync');
+  const wanted = readTopics(file).map((t) =>
+    rf === undefined
+      ? t
+      : {
+          ...t,
+          replicationFactor: rf,
+          configEntries: [...t.configEntries.filter((e) => e.name !== 'min.insync.replicas'), { name: 'min.insync.replicas', value: String(minInsync) }],
+        },
+  );
   const admin = makeKafka(brokers).admin();
   await admin.connect();
   try {

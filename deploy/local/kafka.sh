@@ -10,6 +10,9 @@
 #                                        answer, 3 when nothing runs
 #   bash deploy/local/kafka.sh logs [-f] [-n LINES]
 #   bash deploy/local/kafka.sh topics    (re)create the topics of deploy/kafka/topics.json, set their config
+#   bash deploy/local/kafka.sh fetch     fetch the jars only
+#   bash deploy/local/kafka.sh cluster start|stop|status|kill N|start-node N|pid N|bootstrap
+#                                        the local 3-node cluster (deploy/local/kafka-cluster.sh)
 #   bash deploy/local/kafka.sh env PRINCIPAL --secured
 #                                        prints the shell exports that log a client in as PRINCIPAL
 #
@@ -565,10 +568,12 @@ cmd_env() {
 }
 
 usage() {
-  sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 main() {
+  # The 3-node cluster (npm run chaos) has its own launcher beside this one.
+  [[ "${1:-}" == "cluster" ]] && shift && exec bash "$SCRIPT_DIR/kafka-cluster.sh" "$@"
   local cmd="${1:-}" args=() arg
   [[ $# -gt 0 ]] && shift
   for arg in "$@"; do [[ "$arg" != "--secured" ]] && args+=("$arg"); done
@@ -585,6 +590,10 @@ main() {
     logs) cmd_logs "$@" ;;
     topics) cmd_topics ;;
     env) cmd_env "$@" ;;
+    fetch)
+      require_java
+      ensure_jars
+      ;;
     -h | --help | help) usage ;;
     *)
       usage >&2

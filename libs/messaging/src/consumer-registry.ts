@@ -51,6 +51,7 @@ export class ConsumerRegistry implements ConsumerGroups {
       groupId: this.groupIdFor(spec.name),
       newGroupStart: this.options.newGroupStart ?? 'earliest',
       maxAttempts: this.options.maxAttempts,
+      sessionTimeoutMs: this.options.sessionTimeoutMs,
       onDeadLetter: (topic, reason) => this.deadLetterListeners.forEach((l) => l(topic, reason)),
       onProcessed: (topic, count) => this.processedListeners.forEach((l) => l(topic, count)),
       onApplied: () => this.relay.wake(),

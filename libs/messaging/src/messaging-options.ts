@@ -11,6 +11,8 @@ export interface MessagingOptions {
   /** Group ids are `<groupPrefix>.<service>.<consumer name>`. */
   groupPrefix: string;
   newGroupStart?: 'earliest' | 'latest';
+  /** The consumers' session timeout (KAFKA_SESSION_TIMEOUT_MS); heartbeats every tenth of it. Default 30 s. */
+  sessionTimeoutMs?: number;
   maxAttempts?: number;
 }
 

@@ -33,6 +33,23 @@ export function newGroupStartFrom(env: NodeJS.ProcessEnv = process.env): 'earlie
   return value;
 }
 
+/**
+ * KAFKA_SESSION_TIMEOUT_MS: how long the broker waits for a silent consumer (a frozen or partitioned process)
+ * before it moves the consumer's partitions to the group's other members. 6000..300000 (the broker's own
+ * group.min/max.session.timeout.ms bounds), default 30000.
+ */
+export function sessionTimeoutFrom(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const text = env.KAFKA_SESSION_TIMEOUT_MS?.trim();
+  if (!text) return undefined;
+  const value = Number(text);
+  if (!/^\d{4,6}$/.test(text) || value < 6000 || value > 300000) {
+    throw new Error(
+      'KAFKA_SESSION_TIMEOUT_MS must be a whole number of milliseconds between 6000 and 300000',
+    );
+  }
+  return value;
+}
+
 /** One registry per process: several services started in one test process share it. */
 function counter(name: string, help: string): Counter<'topic'> {
   const existing = metricsRegistry.getSingleMetric(name);
@@ -138,6 +155,7 @@ export class ServiceInfrastructureModule {
           security: config.kafkaSecurity,
           groupPrefix: config.kafkaGroupPrefix,
           newGroupStart: newGroupStartFrom(),
+          sessionTimeoutMs: sessionTimeoutFrom(),
         }),
       ],
       providers: [InfrastructureReadiness, ...readPoolProviders(config, options)],

@@ -16,7 +16,11 @@ export interface ConsumerGroupSettings {
   /** Merged chunks need every partition of a fetch handed over at once. */
   mergesPartitions: boolean;
   onProcessed?: (topic: string, count: number) => void;
+  /** How long the broker waits for a silent member before moving its partitions (default 30 s). */
+  sessionTimeoutMs?: number;
 }
+
+export const DEFAULT_SESSION_TIMEOUT_MS = 30_000;
 
 export class ConsumerGroup {
   private readonly consumer: Consumer;
@@ -29,8 +33,11 @@ export class ConsumerGroup {
   ) {
     this.consumer = kafka.consumer({
       groupId: settings.groupId,
-      sessionTimeout: 30000,
-      heartbeatInterval: 3000,
+      sessionTimeout: settings.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS,
+      heartbeatInterval: Math.max(
+        500,
+        Math.floor((settings.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS) / 10),
+      ),
       maxWaitTimeInMs: 100,
       maxBytesPerPartition: settings.fetchBytes?.perPartition,
       maxBytes: settings.fetchBytes?.total,

@@ -30,6 +30,8 @@ export interface ConsumerRunnerOptions {
   newGroupStart: 'earliest' | 'latest';
   /** Non-transient handler failures are retried this many times before the message is dead-lettered. */
   maxAttempts?: number;
+  /** The group's session timeout; default 30 s. */
+  sessionTimeoutMs?: number;
   onDeadLetter?: (topic: string, reason: string) => void;
   onProcessed?: (topic: string, count: number) => void;
   /** Called after each committed effect, e.g. to wake the outbox relay for the events it wrote. */
@@ -77,6 +79,7 @@ export class ConsumerRunner {
         fetchBytes: chunked ? delivery.fetchBytes : undefined,
         mergesPartitions: chunked && !!delivery.mergePartitions,
         onProcessed: options.onProcessed,
+        sessionTimeoutMs: options.sessionTimeoutMs,
       },
       logger,
     );
