@@ -56,7 +56,7 @@ async function readTopics(brokers: string[], topics: readonly string[]): Promise
           const end = ends.get(key);
           for (const m of batch.messages) {
             if (end === undefined || BigInt(m.offset) >= end) break;
-            let envelope: TopicMessage['envelope'] = null;
+            let envelope: TopicMessage['envelope'];
             try {
               envelope = JSON.parse(m.value?.toString() ?? 'null');
             } catch {
