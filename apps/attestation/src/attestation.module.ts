@@ -13,6 +13,8 @@ import { IdempotentRequests } from './idempotency/idempotent-requests';
 import { foundationMigration } from './migrations/1763700000000-foundation';
 import { attestationCompleteMigration } from './migrations/1763900000000-attestation-complete';
 import { firstKnownCloudMigration } from './migrations/1764320000000-first-known-cloud';
+import { enhancedAttestationsMigration } from './migrations/1764500000000-enhanced-attestations';
+import { EnhancedAttestationsService } from './enhanced/enhanced-attestations.service';
 import { CustomerAgreementRecordsController } from './records/customer-agreement-records.controller';
 import { AttestationFactsReader } from './relationships/attestation-facts';
 import { AttestationPartnerDirectory } from './relationships/attestation-partner-directory';
@@ -27,6 +29,7 @@ export const ATTESTATION_MIGRATIONS = [
   attestationCompleteMigration(ATTESTATION_SCHEMA),
   outboxLeaseMigration(ATTESTATION_SCHEMA),
   firstKnownCloudMigration(ATTESTATION_SCHEMA),
+  enhancedAttestationsMigration(ATTESTATION_SCHEMA),
 ];
 
 /**
@@ -60,6 +63,7 @@ export class AttestationModule {
         AttestAgreementHandler,
         WithdrawAttestationHandler,
         PublishTemplateHandler,
+        EnhancedAttestationsService,
         { provide: PartnerDirectory, useClass: AttestationPartnerDirectory },
       ],
     };
