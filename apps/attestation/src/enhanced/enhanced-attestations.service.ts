@@ -1,8 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { EnhancedAttestationStatus } from '@app/contracts';
-import { runSql, SERVICE_SCHEMA, sql, table } from '@app/messaging';
+import { randomUUID } from 'crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import {
+  buildEnvelope,
+  EnhancedAttestationAcceptedV1,
+  EnhancedAttestationStatus,
+  SHA256_HEX_PATTERN,
+  Topics,
+} from '@app/contracts';
+import { OutboxMessage, runSql, SERVICE_SCHEMA, sql, table, TransactionalOutbox } from '@app/messaging';
 import { acceptanceTokenHash } from './acceptance-token';
+import { canonicalJson, EvidenceRecord, evidenceHash, typedProblems } from './evidence';
+import { makeAgreement } from './make-agreement';
 import {
   agreementLinkOf,
   effectiveStatus,
@@ -67,6 +76,7 @@ interface ViewRow extends EnhancedAttestationRow {
 export class EnhancedAttestationsService {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly outbox: TransactionalOutbox,
     @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
 
@@ -85,15 +95,142 @@ export class EnhancedAttestationsService {
     return row ? pageViewOf(row, now) : null;
   }
 
-  /** E-03: accepts the link once (see AcceptOutcome). Not implemented in this skeleton yet. */
-  async accept(token: string, typed: TypedAcceptance, context: AcceptanceContext): Promise<AcceptOutcome> {
-    void typed;
-    void context;
-    const view = await this.viewByToken(token);
+  /**
+   * E-03: accepts the link once. Under a row lock (two submissions at once: one Accepted, the other
+   * AlreadyAccepted), it records the evidence record and its hash, sets Accepted and emits
+   * EnhancedAttestationAccepted in one transaction, and with autoFinalize makes the agreement too (E-04).
+   * Expired, cancelled, already accepted and unknown links record nothing (E-05, E-08).
+   */
+  async accept(
+    token: string,
+    typed: TypedAcceptance,
+    context: AcceptanceContext,
+    now = new Date(),
+  ): Promise<AcceptOutcome> {
+    const tokenHash = acceptanceTokenHash(token);
+    if (!tokenHash) return { outcome: 'Unknown' };
+    const shownTextHash = String(context.shownTextHash).toLowerCase();
+    if (!SHA256_HEX_PATTERN.test(shownTextHash))
+      throw new TypeError('shownTextHash must be the SHA-256 (hex) of the text the page showed');
+    let eventIds: string[] = [];
+    const decided = await this.dataSource.transaction(async (manager): Promise<Decision> => {
+      const [row]: EnhancedAttestationRow[] = await runSql(
+        manager,
+        sql`SELECT ${ENHANCED_COLUMNS} FROM ${table(this.schema, 'enhanced_attestations')} e
+              JOIN ${table(this.schema, 'templates')} t ON t.template_id = e.template_id
+             WHERE e.token_hash = ${tokenHash} FOR UPDATE OF e`,
+      );
+      if (!row) return { outcome: 'Unknown' };
+      const status = effectiveStatus(row, now);
+      if (status === 'Accepted' || status === 'Finalized') return { outcome: 'AlreadyAccepted' };
+      if (status === 'Expired' || status === 'Cancelled') return { outcome: status };
+      const expected = {
+        firstName: row.signatory_first_name,
+        lastName: row.signatory_last_name,
+        email: row.signatory_email,
+      };
+      const problems = typedProblems(expected, typed);
+      if (problems.length > 0) return { outcome: 'Invalid', problems };
+      const events = await this.recordAcceptance(manager, row, typed, context, shownTextHash, now);
+      eventIds = await this.outbox.enqueue(manager, events);
+      return { outcome: 'Accepted' };
+    });
+    // The answer does not wait for more than the relay's flush: the acceptance is committed either way.
+    await this.outbox.confirmPublished(eventIds, () => new Error('unconfirmed')).catch(() => undefined);
+    if (decided.outcome === 'Invalid') return decided;
+    if (decided.outcome === 'Unknown') return { outcome: 'Unknown' };
+    const view = await this.viewByToken(token, now);
     if (!view) return { outcome: 'Unknown' };
-    throw new Error('EnhancedAttestationsService.accept is not implemented yet');
+    switch (decided.outcome) {
+      case 'Accepted':
+        return { outcome: 'Accepted', view };
+      case 'AlreadyAccepted':
+        return { outcome: 'AlreadyAccepted', view };
+      default:
+        return { outcome: decided.outcome, view };
+    }
+  }
+
+  private async recordAcceptance(
+    manager: EntityManager,
+    row: EnhancedAttestationRow,
+    typed: TypedAcceptance,
+    context: AcceptanceContext,
+    shownTextHash: string,
+    now: Date,
+  ): Promise<OutboxMessage[]> {
+    const acceptedAt = now.toISOString();
+    const record: EvidenceRecord = {
+      attestationId: row.id,
+      acceptedAt,
+      clientAddress: String(context.clientAddress ?? '').slice(0, MAX_CONTEXT_LENGTH),
+      userAgent: String(context.userAgent ?? '').slice(0, MAX_CONTEXT_LENGTH),
+      templateId: row.template_id,
+      agreementLink: agreementLinkOf(row),
+      language: row.language,
+      country: row.country,
+      typedFirstName: typed.signatoryFirstName.trim(),
+      typedLastName: typed.signatoryLastName.trim(),
+      typedEmail: typed.signatoryEmail.trim(),
+      shownTextHash,
+    };
+    const canonical = canonicalJson(record);
+    const hash = evidenceHash(canonical);
+    await runSql(
+      manager,
+      sql`INSERT INTO ${table(this.schema, 'enhanced_attestation_evidence')} (attestation_id, accepted_at,
+             client_address, user_agent, template_id, agreement_link, language, country, typed_first_name,
+             typed_last_name, typed_email, shown_text_hash, record, evidence_hash)
+          VALUES (${row.id}, ${acceptedAt}, ${record.clientAddress}, ${record.userAgent}, ${record.templateId},
+             ${record.agreementLink}, ${record.language}, ${record.country}, ${record.typedFirstName},
+             ${record.typedLastName}, ${record.typedEmail}, ${shownTextHash}, ${canonical}, ${hash})`,
+    );
+    await runSql(
+      manager,
+      sql`UPDATE ${table(this.schema, 'enhanced_attestations')} SET status = 'Accepted', accepted_at = ${acceptedAt}
+           WHERE id = ${row.id}`,
+    );
+    const correlationId = randomUUID();
+    const data: EnhancedAttestationAcceptedV1 = {
+      attestationId: row.id,
+      partnerId: row.partner_id,
+      customerTenantId: row.customer_tenant_id,
+      acceptedAt,
+      evidenceHash: hash,
+      evidence: {
+        templateId: record.templateId,
+        agreementLink: record.agreementLink,
+        language: record.language,
+        country: record.country,
+        shownTextHash,
+      },
+    };
+    const envelope = buildEnvelope('EnhancedAttestationAccepted', data, {
+      producer: 'attestation',
+      correlationId,
+    });
+    const events: OutboxMessage[] = [
+      { topic: Topics.AgreementsAcceptance, key: row.customer_tenant_id, envelope },
+    ];
+    if (row.auto_finalize) {
+      // E-04: finalized on acceptance, as the partner user who started it asked.
+      const accepted = { ...row, status: 'Accepted' as const, accepted_at: now };
+      const made = await makeAgreement(manager, this.schema, accepted, {
+        userId: row.user_id,
+        correlationId,
+        now,
+      });
+      events.push(...made.events);
+    }
+    return events;
   }
 }
+
+type Decision =
+  | { outcome: 'Accepted' | 'AlreadyAccepted' | 'Expired' | 'Cancelled' | 'Unknown' }
+  | { outcome: 'Invalid'; problems: { field: AcceptProblemField; code: string }[] };
+
+const MAX_CONTEXT_LENGTH = 1000;
 
 export function pageViewOf(row: ViewRow, now: Date): AcceptancePageView {
   return {
