@@ -71,6 +71,7 @@ describe('finalizing an enhanced attestation (E-04)', () => {
       type: 'MicrosoftCustomerAgreement',
       attestationSource: 'Enhanced',
       enhancedAttestationId: attestationId,
+      evidenceHash: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
     const [event] = await eventsOf(sut, customerTenantId, 'AgreementAttested');
     expect(validateEvent(event.json, { topic: Topics.AgreementsAcceptance })).toMatchObject({ ok: true });
@@ -89,8 +90,16 @@ describe('finalizing an enhanced attestation (E-04)', () => {
       agreementId: res.body.id,
       finalizedAt: expect.any(String),
     });
+    expect(read.body.evidence.evidenceHash).toBe(res.body.evidenceHash);
     const list = await listFor(sut, partnerId, customerTenantId);
-    expect(list.body.items).toEqual([expect.objectContaining({ id: res.body.id, status: 'Current' })]);
+    expect(list.body.items).toEqual([
+      expect.objectContaining({
+        id: res.body.id,
+        status: 'Current',
+        attestationSource: 'Enhanced',
+        enhancedAttestationId: attestationId,
+      }),
+    ]);
   });
 
   it('E-04: finalizing twice is idempotent: 200 with the same record, nothing new recorded or published', async () => {
@@ -245,5 +254,8 @@ describe('finalizing an enhanced attestation (E-04)', () => {
     const [event] = await eventsOf(sut, customerTenantId, 'AgreementAttested');
     expect(event.json.data).toMatchObject({ attestationId: res.body.id, attestationSource: 'Legacy' });
     expect(event.json.data.enhancedAttestationId).toBeUndefined();
+    const list = await listFor(sut, partnerId, customerTenantId);
+    expect(list.body.items[0]).toMatchObject({ id: res.body.id, attestationSource: 'Legacy' });
+    expect(list.body.items[0].enhancedAttestationId).toBeUndefined();
   });
 });

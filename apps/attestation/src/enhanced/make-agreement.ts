@@ -11,13 +11,27 @@ import { EnhancedAttestationRow } from './enhanced-attestation-row';
 export interface EnhancedAgreementDto extends AttestationResponseDto {
   attestationSource: 'Enhanced';
   enhancedAttestationId: string;
+  /** The evidence reference (E-03, E-04): the SHA-256 of the acceptance's evidence record. */
+  evidenceHash: string;
 }
 
-export function enhancedAgreementOf(
+async function enhancedAgreementOf(
+  manager: EntityManager,
+  schema: string,
   row: AttestationRow,
   enhancedAttestationId: string,
-): EnhancedAgreementDto {
-  return { ...toAttestationResponse(row), attestationSource: 'Enhanced', enhancedAttestationId };
+): Promise<EnhancedAgreementDto> {
+  const [evidence]: Array<{ evidence_hash: string }> = await runSql(
+    manager,
+    sql`SELECT evidence_hash FROM ${table(schema, 'enhanced_attestation_evidence')}
+         WHERE attestation_id = ${enhancedAttestationId}`,
+  );
+  return {
+    ...toAttestationResponse(row),
+    attestationSource: 'Enhanced',
+    enhancedAttestationId,
+    evidenceHash: evidence.evidence_hash,
+  };
 }
 
 /** The agreement an enhanced attestation already made (finalizing again answers it, E-04). */
@@ -30,7 +44,7 @@ export async function agreementMadeBy(
     manager,
     sql`SELECT ${ATTESTATION_COLUMNS} FROM ${table(schema, 'attestations')} WHERE id = ${enhanced.partner_attestation_id}`,
   );
-  return enhancedAgreementOf(row, enhanced.id);
+  return enhancedAgreementOf(manager, schema, row, enhanced.id);
 }
 
 /**
@@ -97,7 +111,7 @@ export async function makeAgreement(
          WHERE id = ${enhanced.id}`,
   );
   return {
-    agreement: enhancedAgreementOf(row, enhanced.id),
+    agreement: await enhancedAgreementOf(manager, schema, row, enhanced.id),
     events: [{ topic: Topics.AgreementsAcceptance, key: customerTenantId, envelope }],
   };
 }
