@@ -80,11 +80,8 @@ async function readTopics(brokers: string[], topics: readonly string[]): Promise
   return out;
 }
 
-/** The audit's rows, by topic:partition:offset, once it holds as many as the topics (or after two minutes). */
-async function auditRows(
-  databaseUrl: string,
-  expected: number,
-): Promise<{ rows: Map<string, number>; eventIds: Set<string> }> {
+/** The audit's rows, counted by eventId and by place, once it holds the topics' events (or after two minutes). */
+async function auditRows(databaseUrl: string, expected: number) {
   const client = new Client({ connectionString: databaseUrl });
   client.on('error', () => undefined); // a dropped connection fails the query in flight, which is what counts
   await client.connect();
@@ -98,14 +95,17 @@ async function auditRows(
         event_id: string | null;
       }>('SELECT topic, partition, "offset"::text AS offset, event_id::text AS event_id FROM audit.events');
       if (rows.length >= expected || Date.now() > deadline) {
-        const counts = new Map<string, number>();
-        for (const r of rows)
-          counts.set(
-            `${r.topic}:${r.partition}:${r.offset}`,
-            (counts.get(`${r.topic}:${r.partition}:${r.offset}`) ?? 0) + 1,
-          );
+        const byPlace = new Map<string, number>();
+        const byEventId = new Map<string, number>();
+        for (const r of rows) {
+          const place = `${r.topic}:${r.partition}:${r.offset}`;
+          byPlace.set(place, (byPlace.get(place) ?? 0) + 1);
+          if (r.event_id && !r.topic.endsWith('.dlq'))
+            byEventId.set(r.event_id, (byEventId.get(r.event_id) ?? 0) + 1);
+        }
         return {
-          rows: counts,
+          byPlace,
+          byEventId,
           eventIds: new Set(rows.map((r) => r.event_id).filter((id): id is string => !!id)),
         };
       }
@@ -167,14 +167,21 @@ export async function checkChaosRun(runDir: string): Promise<ChaosReport> {
   const on = (topic: string) => messages.filter((m) => m.topic === topic);
   const requested = on(Topics.OrdersRequested).filter((m) => m.envelope?.eventType === 'OrderRequested');
   const decided = on(Topics.OrdersDecided);
-  const audit = await auditRows(info.databaseUrl, messages.length);
+  const distinct = new Set(
+    messages.map((m) =>
+      m.topic.endsWith('.dlq')
+        ? `${m.topic}:${m.partition}:${m.offset}`
+        : (m.envelope?.eventId ?? `${m.topic}:${m.partition}:${m.offset}`),
+    ),
+  );
+  const audit = await auditRows(info.databaseUrl, distinct.size);
   const verify = await auditVerify(info);
   const invariants = [
     oneOutcomePerOrder(requested, decided),
     noOrderUndecided(requested, decided),
     noFalseBlock(journal, decided),
     acknowledgedFactsKept(journal, on(Topics.AgreementsAcceptance), audit.eventIds),
-    auditHoldsEverything(messages, audit.rows, verify),
+    auditHoldsEverything(messages, audit, verify),
     await rebuildMatches(info),
   ];
   const seen = new Map<string, number>();

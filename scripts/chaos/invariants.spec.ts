@@ -121,15 +121,20 @@ describe('chaos invariants', () => {
 
   it('5: fails when a message is missing from the audit or stored twice, or the chain does not verify', () => {
     const m = request('a');
-    const key = `${m.topic}:${m.partition}:${m.offset}`;
+    const resent = { ...m, offset: '999' }; // a relay's re-send: the same event at another offset
+    const dead = { ...request('b'), topic: 'commerce.orders.requested.dlq', envelope: null };
+    const place = `${dead.topic}:${dead.partition}:${dead.offset}`;
+    const held = (events: number, places: number) => ({
+      byEventId: new Map([[m.envelope!.eventId!, events]]),
+      byPlace: new Map([[place, places]]),
+    });
     const verified = { ok: true, checkpoint: { sequence: 1 } };
-    expect(auditHoldsEverything([m], new Map([[key, 1]]), verified).ok).toBe(true);
-    expect(auditHoldsEverything([m], new Map(), verified).ok).toBe(false);
-    expect(auditHoldsEverything([m], new Map([[key, 2]]), verified).ok).toBe(false);
-    expect(
-      auditHoldsEverything([m], new Map([[key, 1]]), { ok: false, checkpoint: null, firstBrokenSequence: 7 })
-        .ok,
-    ).toBe(false);
+    expect(auditHoldsEverything([m, resent, dead], held(1, 1), verified).ok).toBe(true);
+    expect(auditHoldsEverything([m, resent, dead], held(0, 1), verified).ok).toBe(false);
+    expect(auditHoldsEverything([m, resent, dead], held(2, 1), verified).ok).toBe(false);
+    expect(auditHoldsEverything([m, resent, dead], held(1, 0), verified).ok).toBe(false);
+    const broken = { ok: false, checkpoint: null, firstBrokenSequence: 7 };
+    expect(auditHoldsEverything([m], held(1, 1), broken).ok).toBe(false);
   });
 
   it('figures: latency in and out of fault windows, recovery and duplicates', () => {

@@ -83,8 +83,8 @@ const pair = (partnerId?: string, customerTenantId?: string) => `${partnerId}|${
 /**
  * 3 (G-11): an order sent after the acknowledgements of the facts that satisfy it (a relationship for the pair; the
  * partner's attestation or the customer's own acceptance of the current Customer Agreement, dated now), with no
- * withdrawal or termination for the pair attempted before the order was acknowledged, is approved. Conservative:
- * a pair with any such attempt, acknowledged or not, is left out from the attempt on.
+ * withdrawal or termination for the pair attempted before the order was decided, is approved. Conservative: a pair
+ * with any such attempt, acknowledged or not, is left out from the attempt on.
  */
 export function noFalseBlock(
   journal: readonly JournalEntry[],
@@ -127,10 +127,14 @@ export function noFalseBlock(
       customerAccepted.get(o.customerTenantId) ?? Infinity,
     );
     const end = ended.get(key) ?? Infinity;
-    if (rel === undefined || rel >= sent || !(acc < sent) || end <= Date.parse(o.ackAt)) continue;
+    // G-09: the gate judges with the facts it holds when it decides, so a withdrawal or termination attempted
+    // before the decision may rightly count: such orders are left out.
+    const decision = byOrder.get(o.orderId)?.[0];
+    const decidedAt = Date.parse(decision?.envelope?.data?.decidedAt ?? o.ackAt);
+    if (rel === undefined || rel >= sent || !(acc < sent) || end <= Math.max(decidedAt, Date.parse(o.ackAt)))
+      continue;
     if (!GATED.has(o.orderKind) && o.orderKind !== 'AutoRenewal' && o.orderKind !== 'Cancellation') continue;
     covered++;
-    const decision = byOrder.get(o.orderId)?.[0];
     if (decision && decision.envelope?.eventType !== 'OrderApproved')
       falseBlocks.push(
         `${o.orderId} (${o.orderKind}, sent ${o.sentAt}): ${decision.envelope?.data?.reason} — ${decision.envelope?.data?.message}`,
@@ -215,24 +219,36 @@ export function acknowledgedFactsKept(
   };
 }
 
-/** 5 (U-01): the audit holds every message of every topic exactly once (by topic, partition and offset). */
+/**
+ * 5 (U-01): the audit holds every event of every topic exactly once: by eventId (a relay's re-send of an event is the
+ * same event, kept once), and by topic, partition and offset for a message with no readable eventId (a .dlq's).
+ */
 export function auditHoldsEverything(
   messages: readonly TopicMessage[],
-  auditRows: ReadonlyMap<string, number>,
+  audit: { byEventId: ReadonlyMap<string, number>; byPlace: ReadonlyMap<string, number> },
   verify: { ok: boolean; checkpoint: unknown; firstBrokenSequence?: number | null },
 ): InvariantResult {
   const problems: string[] = [];
   let missing = 0;
   let duplicated = 0;
-  for (const m of messages) {
-    const n = auditRows.get(`${m.topic}:${m.partition}:${m.offset}`) ?? 0;
+  const events = new Set<string>();
+  const count = (key: string, n: number) => {
     if (n === 0) missing++;
     if (n > 1) duplicated++;
-    if (n !== 1 && problems.length < 10)
-      problems.push(`${m.topic}:${m.partition}@${m.offset} is in the audit ${n} times`);
+    if (n !== 1 && problems.length < 10) problems.push(`${key} is in the audit ${n} times`);
+  };
+  for (const m of messages) {
+    const eventId = m.envelope?.eventId;
+    if (typeof eventId === 'string' && !m.topic.endsWith('.dlq')) {
+      if (events.has(eventId)) continue;
+      events.add(eventId);
+      count(`event ${eventId} (${m.topic})`, audit.byEventId.get(eventId) ?? 0);
+    } else
+      count(
+        `${m.topic}:${m.partition}@${m.offset}`,
+        audit.byPlace.get(`${m.topic}:${m.partition}:${m.offset}`) ?? 0,
+      );
   }
-  const extra =
-    [...auditRows.keys()].length - new Set(messages.map((m) => `${m.topic}:${m.partition}:${m.offset}`)).size;
   if (!verify.ok)
     problems.push(`the chain does not verify: first broken sequence ${verify.firstBrokenSequence}`);
   if (!verify.checkpoint) problems.push('no signed checkpoint vouched for the chain');
@@ -240,7 +256,7 @@ export function auditHoldsEverything(
     name: '5. the audit holds every event of every topic once; its chain verifies against a signed checkpoint (U-01, U-02, U-07)',
     ok: problems.length === 0,
     details: problems,
-    counts: { messages: messages.length, missing, duplicated, rowsNotOnTopics: Math.max(0, extra) },
+    counts: { messages: messages.length, events: events.size, missing, duplicated },
   };
 }
 
