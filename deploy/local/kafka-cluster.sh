@@ -10,12 +10,12 @@
 #   stop              stop every node (SIGTERM, then SIGKILL)
 #   status            exit 0 when all three answer, 1 when some do, 3 when none runs
 #   kill N            SIGKILL node N (1..3): a broker crash
-#   start-node N      start node N again and wait until it answers
+#   start-node N      start node N again, wait until it answers and every partition is back in sync
 #   pid N             print node N's pid (exit 1 when it does not run)
 #   bootstrap         print the bootstrap list (127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094)
 #
 # Environment: KAFKA_CLUSTER_DIR (<repo>/.cache/kafka-cluster), KAFKA_CLUSTER_HEAP_OPTS (-Xms192m -Xmx384m),
-# KAFKA_START_TIMEOUT_MS (90000), KAFKA_STOP_TIMEOUT_S (30). Client ports 19092-19094, controller ports
+# KAFKA_START_TIMEOUT_MS (90000), KAFKA_STOP_TIMEOUT_S (30), KAFKA_CLUSTER_PORT_OFFSET (0: added to every port). Client ports 19092-19094, controller ports
 # 19192-19194, all on 127.0.0.1. Files: node-N/{server.properties,data/,kafka.pid,kafka.log}, cluster.id.
 set -euo pipefail
 
@@ -42,8 +42,13 @@ die() {
   exit 1
 }
 
-port_of() { echo $((19091 + $1)); }
-controller_port_of() { echo $((19191 + $1)); }
+# KAFKA_CLUSTER_PORT_OFFSET shifts every port (e.g. 1000: 20092-20094 and 20192-20194), so a second
+# cluster (another checkout's, a test's) can run beside one already on the default ports.
+PORT_OFFSET="${KAFKA_CLUSTER_PORT_OFFSET:-0}"
+[[ "$PORT_OFFSET" =~ ^[0-9]{1,5}$ ]] && ((19194 + PORT_OFFSET <= 65535)) ||
+  die "KAFKA_CLUSTER_PORT_OFFSET must be a whole number from 0 to 46341 (got '$PORT_OFFSET')"
+port_of() { echo $((19091 + PORT_OFFSET + $1)); }
+controller_port_of() { echo $((19191 + PORT_OFFSET + $1)); }
 node_dir() { echo "$CLUSTER_DIR/node-$1"; }
 bootstrap() {
   local list=() n
@@ -219,6 +224,10 @@ cmd_status() {
       say "node $n: not answering"
     fi
   done
+  if ((up > 0)); then
+    node "$ADMIN_JS" list-topics --replicas yes --brokers "$(bootstrap)" 2>/dev/null | grep -v '^__' |
+      sed 's/^/  topic /' || true
+  fi
   ((up == 3)) && return 0
   ((up > 0)) && return 1
   return 3
@@ -239,6 +248,10 @@ cmd_start_node() {
   start_node "$n"
   wait_node "$n" "$(node_pid "$n" || echo 0)"
   say "node $n answers on $HOST:$(port_of "$n")"
+  # Back in every partition's ISR before returning: a caller that kills another node next (one at a
+  # time) must not leave a partition whose only in-sync replica is the one it kills.
+  node "$ADMIN_JS" wait-replicated --timeout-ms "$START_TIMEOUT_MS" --brokers "$(bootstrap)" |
+    sed 's/^kafka-admin: /kafka-cluster: /' || die "node $n answers, but some partitions are still under-replicated"
 }
 
 main() {
