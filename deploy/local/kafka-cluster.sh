@@ -111,6 +111,9 @@ unclean.leader.election.enable=false
 group.initial.rebalance.delay.ms=0
 # A killed broker's replicas leave the ISR after 10 s instead of 30 s.
 replica.lag.time.max.ms=10000
+# A killed broker is fenced (its partitions get new leaders) 6 s after its last heartbeat instead of 9 s.
+broker.heartbeat.interval.ms=1500
+broker.session.timeout.ms=6000
 
 num.network.threads=2
 num.io.threads=2
