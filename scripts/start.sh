@@ -21,7 +21,11 @@ instances="${INSTANCES:-1}"
 [[ "$instances" =~ ^[1-9]$ ]] || { say "INSTANCES must be a whole number from 1 to 9 (got '$instances')"; exit 64; }
 if cluster && secured; then say "KAFKA_CLUSTER=1 and KAFKA_SECURED=1 do not go together (the cluster is plain)"; exit 64; fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# A node_modules that is a symlink (a git worktree sharing another checkout's install) is never
+# reinstalled from here: npm ci empties the directory it points to before it notices the link.
+if [ -L node_modules ]; then
+  [ -d node_modules/ ] || { say "node_modules links to $(readlink node_modules), which is missing: run npm ci there"; exit 1; }
+elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
   npm ci --no-audit --no-fund
 fi
