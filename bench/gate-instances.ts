@@ -189,18 +189,26 @@ async function waitForStableGroups(admin: Admin, groupPrefix: string, members: n
 
 function startGates(instances: number, dbUrl: string, groupPrefix: string, secret: string): ChildProcess[] {
   return Array.from({ length: instances }, (_, i) =>
-    spawn(process.execPath, [...GATE_NODE_FLAGS, join(REPO_ROOT, 'dist/apps/order-gate/src/main.js')], {
-      env: {
-        ...env,
-        DATABASE_URL: dbUrl,
-        ORDER_GATE_PORT: String(basePort + 100 * i),
-        KAFKA_GROUP_PREFIX: groupPrefix,
-        KAFKA_NEW_GROUP_START: 'latest',
-        JWT_SECRET: secret,
-        LOG_LEVEL: 'warn',
+    spawn(
+      process.execPath,
+      [
+        '--disable-warning=TimeoutNegativeWarning',
+        ...GATE_NODE_FLAGS,
+        join(REPO_ROOT, 'dist/apps/order-gate/src/main.js'),
+      ],
+      {
+        env: {
+          ...env,
+          DATABASE_URL: dbUrl,
+          ORDER_GATE_PORT: String(basePort + 100 * i),
+          KAFKA_GROUP_PREFIX: groupPrefix,
+          KAFKA_NEW_GROUP_START: 'latest',
+          JWT_SECRET: secret,
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'ignore', 'inherit'],
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    }),
+    ),
   );
 }
 
