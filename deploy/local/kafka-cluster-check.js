@@ -9,7 +9,7 @@
  * 3. SIGKILLs one node (kafka.sh cluster kill N), produces 200 more with acks=all (the partitions it led
  *    move to the other two; two in-sync replicas are still enough for a write) and reads them back;
  * 4. starts the node again (kafka.sh cluster start-node N: back in every ISR) and checks the replicas.
- * Exit 0 when all of it holds. The cluster is left running; KAFKA_CLUSTER_PORT_OFFSET as for kafka.sh.
+ * Exit 0 when all of it holds. The cluster is left running; KAFKA_CLUSTER_PORT_BASE as for kafka.sh.
  */
 'use strict';
 
@@ -21,8 +21,8 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 const { Kafka, logLevel, ConfigResourceTypes } = require(require.resolve('kafkajs', { paths: [REPO_ROOT] }));
 const topicsFile = require(path.join(REPO_ROOT, 'deploy', 'kafka', 'topics.json'));
 
-const offset = Number(process.env.KAFKA_CLUSTER_PORT_OFFSET || 0);
-const brokers = [1, 2, 3].map((n) => `127.0.0.1:${19091 + offset + n}`);
+const base = Number(process.env.KAFKA_CLUSTER_PORT_BASE || 19092);
+const brokers = [0, 1, 2].map((n) => `127.0.0.1:${base + n}`);
 const victim = Number(process.argv[process.argv.indexOf('--node') + 1] || 0) || 2;
 const TOPIC = 'commerce.orders.requested';
 

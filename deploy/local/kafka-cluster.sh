@@ -14,8 +14,9 @@
 #   pid N             print node N's pid (exit 1 when it does not run)
 #   bootstrap         print the bootstrap list (127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094)
 #
-# Environment: KAFKA_CLUSTER_DIR (<repo>/.cache/kafka-cluster), KAFKA_CLUSTER_HEAP_OPTS (-Xms192m -Xmx384m),
-# KAFKA_START_TIMEOUT_MS (90000), KAFKA_STOP_TIMEOUT_S (30), KAFKA_CLUSTER_PORT_OFFSET (0: added to every port). Client ports 19092-19094, controller ports
+# Environment: KAFKA_CLUSTER_DIR (<repo>/.cache/kafka-cluster), KAFKA_CLUSTER_PORT_BASE (19092),
+# KAFKA_CLUSTER_HEAP_OPTS (-Xms192m -Xmx384m),
+# KAFKA_START_TIMEOUT_MS (90000), KAFKA_STOP_TIMEOUT_S (30). Client ports 19092-19094, controller ports
 # 19192-19194, all on 127.0.0.1. Files: node-N/{server.properties,data/,kafka.pid,kafka.log}, cluster.id.
 set -euo pipefail
 
@@ -42,13 +43,12 @@ die() {
   exit 1
 }
 
-# KAFKA_CLUSTER_PORT_OFFSET shifts every port (e.g. 1000: 20092-20094 and 20192-20194), so a second
-# cluster (another checkout's, a test's) can run beside one already on the default ports.
-PORT_OFFSET="${KAFKA_CLUSTER_PORT_OFFSET:-0}"
-[[ "$PORT_OFFSET" =~ ^[0-9]{1,5}$ ]] && ((19194 + PORT_OFFSET <= 65535)) ||
-  die "KAFKA_CLUSTER_PORT_OFFSET must be a whole number from 0 to 46341 (got '$PORT_OFFSET')"
-port_of() { echo $((19091 + PORT_OFFSET + $1)); }
-controller_port_of() { echo $((19191 + PORT_OFFSET + $1)); }
+# KAFKA_CLUSTER_PORT_BASE moves the whole cluster (client ports base..base+2, controller ports base+100..).
+PORT_BASE="${KAFKA_CLUSTER_PORT_BASE:-19092}"
+[[ "$PORT_BASE" =~ ^[0-9]{4,5}$ ]] && ((PORT_BASE >= 1024 && PORT_BASE + 102 <= 65535)) ||
+  die "KAFKA_CLUSTER_PORT_BASE must be a port number from 1024 to 65433 (got '$PORT_BASE')"
+port_of() { echo $((PORT_BASE - 1 + $1)); }
+controller_port_of() { echo $((PORT_BASE + 99 + $1)); }
 node_dir() { echo "$CLUSTER_DIR/node-$1"; }
 bootstrap() {
   local list=() n
@@ -191,8 +191,16 @@ cmd_start() {
   # The quorum needs a majority of voters up before any node answers: start all three, then wait.
   for n in "${NODES[@]}"; do start_node "$n"; done
   for n in "${NODES[@]}"; do wait_node "$n" "$(node_pid "$n" || echo 0)"; done
-  node "$ADMIN_JS" create-topics --topics-file "$TOPICS_FILE" --replication-factor 3 --min-insync 2 \
-    --brokers "$(bootstrap)" | sed 's/^kafka-admin: /kafka-cluster: /'
+  # Idempotent; a fresh cluster's brokers learn new topics a moment apart, so a first check may miss one.
+  local try
+  for try in 1 2 3 4 5 6; do
+    if node "$ADMIN_JS" create-topics --topics-file "$TOPICS_FILE" --replication-factor 3 --min-insync 2 \
+      --brokers "$(bootstrap)" 2>"$CLUSTER_DIR/create-topics.err" | sed 's/^kafka-admin: /kafka-cluster: /'; then
+      break
+    fi
+    ((try < 6)) || { cat "$CLUSTER_DIR/create-topics.err" >&2; die "creating the topics failed"; }
+    sleep 2
+  done
   say "ready in $((SECONDS - started))s: $(bootstrap)"
 }
 

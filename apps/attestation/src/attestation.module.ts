@@ -13,6 +13,13 @@ import { IdempotentRequests } from './idempotency/idempotent-requests';
 import { foundationMigration } from './migrations/1763700000000-foundation';
 import { attestationCompleteMigration } from './migrations/1763900000000-attestation-complete';
 import { firstKnownCloudMigration } from './migrations/1764320000000-first-known-cloud';
+import { enhancedAttestationsMigration } from './migrations/1764500000000-enhanced-attestations';
+import { CancelEnhancedAttestationHandler } from './enhanced/cancel-enhanced-attestation.handler';
+import { EnhancedAttestationsController } from './enhanced/enhanced-attestations.controller';
+import { EnhancedAttestationsService } from './enhanced/enhanced-attestations.service';
+import { EnhancedExpirySweep } from './enhanced/expiry-sweep';
+import { FinalizeEnhancedAttestationHandler } from './enhanced/finalize-enhanced-attestation.handler';
+import { StartEnhancedAttestationHandler } from './enhanced/start-enhanced-attestation.handler';
 import { CustomerAgreementRecordsController } from './records/customer-agreement-records.controller';
 import { AttestationFactsReader } from './relationships/attestation-facts';
 import { AttestationPartnerDirectory } from './relationships/attestation-partner-directory';
@@ -27,6 +34,7 @@ export const ATTESTATION_MIGRATIONS = [
   attestationCompleteMigration(ATTESTATION_SCHEMA),
   outboxLeaseMigration(ATTESTATION_SCHEMA),
   firstKnownCloudMigration(ATTESTATION_SCHEMA),
+  enhancedAttestationsMigration(ATTESTATION_SCHEMA),
 ];
 
 /**
@@ -51,7 +59,12 @@ export class AttestationModule {
           readPool: true,
         }),
       ],
-      controllers: [AttestationsController, TemplatesController, CustomerAgreementRecordsController],
+      controllers: [
+        AttestationsController,
+        TemplatesController,
+        CustomerAgreementRecordsController,
+        EnhancedAttestationsController,
+      ],
       providers: [
         { provide: ATTESTATION_SETTINGS, useValue: resolved },
         IdempotentRequests,
@@ -60,6 +73,11 @@ export class AttestationModule {
         AttestAgreementHandler,
         WithdrawAttestationHandler,
         PublishTemplateHandler,
+        EnhancedAttestationsService,
+        StartEnhancedAttestationHandler,
+        FinalizeEnhancedAttestationHandler,
+        CancelEnhancedAttestationHandler,
+        EnhancedExpirySweep,
         { provide: PartnerDirectory, useClass: AttestationPartnerDirectory },
       ],
     };

@@ -24,7 +24,7 @@ describe('A-10: no notification of any kind', () => {
     expect(notificationPathsInSharedLibs()).toEqual([]);
   });
 
-  it('A-10: the only events the service writes are the documented ones', () => {
+  it('A-10, E-06: the only events the service writes are the documented ones (the acceptance link goes to no one)', () => {
     const written = new Set<string>();
     for (const file of files) {
       for (const m of readFileSync(file, 'utf8').matchAll(/buildEnvelope\(\s*'([A-Za-z]+)'/g))
@@ -34,6 +34,10 @@ describe('A-10: no notification of any kind', () => {
       'AgreementAttestationWithdrawn',
       'AgreementAttested',
       'AgreementTemplatePublished',
+      'EnhancedAttestationAccepted',
+      'EnhancedAttestationCancelled',
+      'EnhancedAttestationExpired',
+      'EnhancedAttestationStarted',
     ]);
   });
 });

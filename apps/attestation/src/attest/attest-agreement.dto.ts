@@ -112,6 +112,16 @@ export class AttestationRecordDto extends AttestationResponseDto {
   @ApiPropertyOptional({ format: 'date-time' }) supersededAt?: string;
   @ApiPropertyOptional({ format: 'date-time' }) withdrawnAt?: string;
   @ApiPropertyOptional() withdrawalReason?: string;
+  @ApiPropertyOptional({
+    enum: ['Legacy', 'Enhanced'],
+    description: 'T-08: Enhanced when made by finalizing an enhanced attestation (E-04).',
+  })
+  attestationSource?: 'Legacy' | 'Enhanced';
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: 'E-04: the enhanced attestation it was finalized from.',
+  })
+  enhancedAttestationId?: string;
 }
 
 class CollectionAttributes {

@@ -134,6 +134,7 @@ export class AttestAgreementHandler {
         ...(attestedBy !== null ? { attestedBy } : {}),
         primaryContact,
         channel: 'Api',
+        attestationSource: 'Legacy',
       };
       const envelope = buildEnvelope('AgreementAttested', data, {
         producer: 'attestation',

@@ -21,11 +21,15 @@ export interface AttestationRow {
   superseded_at: Date | null;
   withdrawn_at: Date | null;
   withdrawal_reason: string | null;
+  /** T-08: Legacy, or Enhanced when finalizing an enhanced attestation made it (E-04). */
+  attestation_source: 'Legacy' | 'Enhanced';
+  enhanced_attestation_id: string | null;
 }
 
 export const ATTESTATION_COLUMNS =
   raw(`id, customer_tenant_id, agreement_type, template_id, date_agreed, user_id, attested_by,
-  primary_contact, created_at, superseded_at, withdrawn_at, withdrawal_reason`);
+  primary_contact, created_at, superseded_at, withdrawn_at, withdrawal_reason, attestation_source,
+  enhanced_attestation_id`);
 
 /** The contact with its keys in one order, whatever order it was stored or sent in. */
 export function contactOf(contact: PrimaryContactDto): PrimaryContactDto {
@@ -66,5 +70,7 @@ export function toAttestationRecord(row: AttestationRow): AttestationRecordDto {
     ...(row.superseded_at ? { supersededAt: row.superseded_at.toISOString() } : {}),
     ...(row.withdrawn_at ? { withdrawnAt: row.withdrawn_at.toISOString() } : {}),
     ...(row.withdrawal_reason !== null ? { withdrawalReason: row.withdrawal_reason } : {}),
+    attestationSource: row.attestation_source,
+    ...(row.enhanced_attestation_id !== null ? { enhancedAttestationId: row.enhanced_attestation_id } : {}),
   };
 }

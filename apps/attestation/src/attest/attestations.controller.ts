@@ -1,17 +1,30 @@
 import { Body, Controller, Get, Inject, Param, ParseUUIDPipe, Post, Query, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
+  ApiBody,
+  ApiExtraModels,
   ApiHeader,
   ApiOperation,
   ApiParam,
   ApiQuery,
   ApiResponse,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource } from 'typeorm';
 import { runSql, SERVICE_SCHEMA, sql, table } from '@app/messaging';
-import { ApiError, CorrelationId, CurrentPrincipal, Principal, RequestId, Roles } from '@app/platform';
+import {
+  ApiError,
+  CorrelationId,
+  createValidationPipe,
+  CurrentPrincipal,
+  Principal,
+  RequestId,
+  Roles,
+} from '@app/platform';
+import { FinalizeEnhancedAttestationDto } from '../enhanced/enhanced-attestation.dto';
+import { FinalizeEnhancedAttestationHandler } from '../enhanced/finalize-enhanced-attestation.handler';
 import { HttpAnswer } from '../idempotency/idempotent-requests';
 import { agreementTypeFilter } from './agreement-type-filter';
 import {
@@ -26,6 +39,12 @@ import { ATTESTATION_COLUMNS, AttestationRow, toAttestationRecord } from './atte
 import { WithdrawAttestationHandler } from '../withdraw/withdraw-attestation.handler';
 
 const customerTenantIdPipe = new ParseUUIDPipe({ version: undefined });
+const bodyValidation = createValidationPipe();
+
+/** E-04: a body naming an attestationId finalizes an enhanced attestation; any other is a legacy attestation. */
+function isFinalizeBody(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && !Array.isArray(body) && 'attestationId' in body;
+}
 
 const REQUEST_ID_HEADER_DOC = {
   name: 'MS-RequestId',
@@ -51,6 +70,7 @@ export class AttestationsController {
   constructor(
     private readonly attest: AttestAgreementHandler,
     private readonly withdraw: WithdrawAttestationHandler,
+    private readonly finalize: FinalizeEnhancedAttestationHandler,
     private readonly dataSource: DataSource,
     @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
@@ -66,6 +86,17 @@ export class AttestationsController {
   @ApiParam({ name: 'customerTenantId', format: 'uuid' })
   @ApiHeader(REQUEST_ID_HEADER_DOC)
   @ApiHeader(CORRELATION_ID_HEADER_DOC)
+  @ApiExtraModels(AttestAgreementDto, FinalizeEnhancedAttestationDto)
+  @ApiBody({
+    description:
+      'A legacy attestation (A-01), or, with an attestationId, the finalization of an accepted enhanced attestation (E-04): 201 with the record, whose contact and dateAgreed come from the acceptance; 200 with the same record when already finalized; 409 not yet accepted (610124), 410 expired (610125) or cancelled (610126), 404 unknown or another partner’s or customer’s (610123), 422 another template (610128).',
+    schema: {
+      oneOf: [
+        { $ref: getSchemaPath(AttestAgreementDto) },
+        { $ref: getSchemaPath(FinalizeEnhancedAttestationDto) },
+      ],
+    },
+  })
   @ApiResponse({ status: 201, type: AttestationResponseDto, description: 'Recorded.' })
   @ApiResponse({
     status: 200,
@@ -100,26 +131,31 @@ export class AttestationsController {
   })
   async create(
     @Param('customerTenantId', customerTenantIdPipe) customerTenantId: string,
-    @Body() body: AttestAgreementDto,
+    @Body() rawBody: Record<string, unknown>,
     @CurrentPrincipal() principal: Principal,
     @CorrelationId() correlationId: string,
     @RequestId() requestId: string | undefined,
     @Res() res: Response,
   ): Promise<void> {
-    const answer = await this.attest
-      .execute({
-        partnerId: principal.tenantId,
-        userId: principal.userId,
-        customerTenantId,
-        correlationId,
-        requestId,
-        body,
-      })
-      .catch((err: unknown) => {
-        const retryAfter = err instanceof ApiError ? err.parameters.retryAfterSeconds : undefined;
-        if (retryAfter !== undefined) res.setHeader('Retry-After', retryAfter);
-        throw err;
-      });
+    const finalizing = isFinalizeBody(rawBody);
+    const metatype = finalizing ? FinalizeEnhancedAttestationDto : AttestAgreementDto;
+    const body: unknown = await bodyValidation.transform(rawBody, { type: 'body', metatype, data: '' });
+    const command = {
+      partnerId: principal.tenantId,
+      userId: principal.userId,
+      customerTenantId,
+      correlationId,
+      requestId,
+    };
+    const answer = await (
+      finalizing
+        ? this.finalize.execute({ ...command, body: body as FinalizeEnhancedAttestationDto })
+        : this.attest.execute({ ...command, body: body as AttestAgreementDto })
+    ).catch((err: unknown) => {
+      const retryAfter = err instanceof ApiError ? err.parameters.retryAfterSeconds : undefined;
+      if (retryAfter !== undefined) res.setHeader('Retry-After', retryAfter);
+      throw err;
+    });
     sendAnswer(res, answer);
   }
 
