@@ -30,7 +30,7 @@ const kafka = new Kafka({
   clientId: 'kafka-cluster-check',
   brokers,
   logLevel: logLevel.NOTHING,
-  retry: { retries: 10, initialRetryTime: 200 },
+  retry: { initialRetryTime: 100, maxRetryTime: 2000, retries: 15 }, // as the services (libs/messaging/src/kafka.ts)
 });
 
 function step(text) {

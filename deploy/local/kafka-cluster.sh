@@ -159,8 +159,15 @@ launch_node() { # node -> pid
   echo $!
 }
 
-wait_node() { # node pid
-  local n="$1" pid="$2" rc=0
+wait_node() { # node pid (0: look it up)
+  local n="$1" pid="$2" rc=0 tries=0
+  # Just launched, the process is still nohup/setsid on its way to exec'ing java: node_pid does not see
+  # it as the node until then.
+  while [[ "$pid" == 0 ]] && ((tries++ < 100)); do
+    sleep 0.1
+    pid="$(node_pid "$n" || echo 0)"
+  done
+  [[ "$pid" != 0 ]] || die "node $n did not start (see $(node_dir "$n")/kafka.log)"
   node "$ADMIN_JS" wait --timeout-ms "$START_TIMEOUT_MS" --pid "$pid" --brokers "$HOST:$(port_of "$n")" >/dev/null || rc=$?
   if ((rc != 0)); then
     tail -n 30 "$(node_dir "$n")/kafka.log" | sed 's/^/  | /' >&2
