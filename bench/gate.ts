@@ -32,15 +32,15 @@ const bigPairs = Number(env.BENCH_BIG_PAIRS ?? 1_000_000);
 const port = Number(env.BENCH_PORT ?? 3903);
 const REPO_ROOT = join(__dirname, '..', '..');
 /** The flags the service is launched with (node_flags in scripts/start.sh, and the Dockerfile). */
-const GATE_NODE_FLAGS = ['--min-semi-space-size=16', '--initial-old-space-size=128'];
+export const GATE_NODE_FLAGS = ['--min-semi-space-size=16', '--initial-old-space-size=128'];
 const MCA_TEMPLATE = '117a77b0-9360-443b-8795-c6dedc750cf9';
 
 const uuidOf = (text: string) => {
   const h = createHash('md5').update(text).digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 };
-const partnerOf = (i: number) => uuidOf(`p${i}`);
-const customerOf = (i: number) => uuidOf(`c${i}`);
+export const partnerOf = (i: number) => uuidOf(`p${i}`);
+export const customerOf = (i: number) => uuidOf(`c${i}`);
 
 interface PhaseResult {
   label: string;
@@ -264,7 +264,8 @@ async function startBarePlatformaticRelay() {
   };
 }
 
-async function seedPairs(url: string, from: number, to: number) {
+/** Pairs from..to-1 (partnerOf(i), customerOf(i)): an active relationship and an MCA attestation each. */
+export async function seedPairs(url: string, from: number, to: number) {
   const s = quoteIdent(ORDER_GATE_SCHEMA);
   const c = new Client({ connectionString: url });
   await c.connect();
@@ -421,7 +422,10 @@ async function main() {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+// bench/gate-instances.ts imports the pieces above; only `node dist/bench/gate.js` runs this bench.
+if (require.main === module) {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

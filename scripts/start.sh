@@ -2,6 +2,11 @@
 # Brings the whole system up on this machine, with no Docker: installs what is missing, starts
 # PostgreSQL and the local Kafka broker, builds, migrates, starts the four services in the
 # background and prints their URLs. Idempotent: what already runs is left running.
+#
+# INSTANCES=N (1-9, default 1): N instances of every service, in the same consumer groups; instance i
+# listens on the service's port + 100*(i-1) (3001-3004, 3101-3104, ...), its pid and log are
+# .cache/run/<service>-<i>.pid|log (instance 1's also under the old names <service>.pid|log).
+# KAFKA_CLUSTER=1: the local 3-broker cluster (kafka.sh cluster start) instead of the single broker.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
@@ -11,8 +16,16 @@ mkdir -p "$run_dir"
 say() { printf 'start: %s\n' "$*"; }
 # KAFKA_SECURED=1 (as for deploy/local/kafka.sh): the secured local broker instead of the plain one.
 secured() { case "${KAFKA_SECURED:-}" in 1 | true | yes) return 0 ;; *) return 1 ;; esac; }
+cluster() { case "${KAFKA_CLUSTER:-}" in 1 | true | yes) return 0 ;; *) return 1 ;; esac; }
+instances="${INSTANCES:-1}"
+[[ "$instances" =~ ^[1-9]$ ]] || { say "INSTANCES must be a whole number from 1 to 9 (got '$instances')"; exit 64; }
+if cluster && secured; then say "KAFKA_CLUSTER=1 and KAFKA_SECURED=1 do not go together (the cluster is plain)"; exit 64; fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# A node_modules that is a symlink (a git worktree sharing another checkout's install) is never
+# reinstalled from here: npm ci empties the directory it points to before it notices the link.
+if [ -L node_modules ]; then
+  [ -d node_modules/ ] || { say "node_modules links to $(readlink node_modules), which is missing: run npm ci there"; exit 1; }
+elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
   npm ci --no-audit --no-fund
 fi
@@ -27,7 +40,13 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 
 if [ -z "${KAFKA_BROKERS:-}" ]; then
-  bash deploy/local/kafka.sh start
+  if cluster; then
+    bash deploy/local/kafka.sh cluster start
+    KAFKA_BROKERS="$(bash deploy/local/kafka.sh cluster bootstrap)"
+    export KAFKA_BROKERS
+  else
+    bash deploy/local/kafka.sh start
+  fi
 fi
 
 if [ -z "${JWT_SECRET:-}" ] && [ -z "${JWT_PUBLIC_KEY:-}" ] && [ -z "${JWT_JWKS_URL:-}" ]; then
@@ -67,6 +86,15 @@ declare -A ports=(
   [order-gate]="${ORDER_GATE_PORT:-3003}"
   [audit]="${AUDIT_PORT:-3004}"
 )
+declare -A port_variables=(
+  [attestation]=ATTESTATION_PORT
+  [reseller-relationship]=RESELLER_RELATIONSHIP_PORT
+  [order-gate]=ORDER_GATE_PORT
+  [audit]=AUDIT_PORT
+)
+port_of() { echo $((ports[$1] + 100 * ($2 - 1))); } # service instance
+# Instance 1 keeps the names of a single-instance run (<svc>.pid|log); <svc>-1.pid|log link to them.
+run_file() { if [ "$2" = 1 ]; then echo "$run_dir/$1.$3"; else echo "$run_dir/$1-$2.$3"; fi; } # svc i ext
 services=(audit order-gate reseller-relationship attestation)
 # Node flags per service, the same in deploy/docker/Dockerfile and bench/audit-bench-kit.ts. audit: a
 # young generation of 2 x 8 MB instead of V8's 2 x 16 MB. Less memory at rest, and young collections
@@ -82,46 +110,64 @@ services=(audit order-gate reseller-relationship attestation)
 common_node_flags="--disable-warning=TimeoutNegativeWarning"
 declare -A node_flags=([audit]="--max-semi-space-size=8" [order-gate]="--min-semi-space-size=16 --initial-old-space-size=128")
 
-for svc in "${services[@]}"; do
-  pid_file="$run_dir/$svc.pid"
-  if [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
-    say "$svc already running (pid $(cat "$pid_file"))"
-    continue
-  fi
-  # KAFKA_SECURED=1: the secured local broker, each service logged in as its own principal (S-04).
-  login=""
-  if [ -z "${KAFKA_BROKERS:-}" ] && secured; then
-    login="$(bash deploy/local/kafka.sh env "$svc" --secured)"
-  fi
-  # shellcheck disable=SC2086 # the flags are words
-  (eval "$login" && exec nohup node $common_node_flags ${node_flags[$svc]:-} dist/apps/"$svc"/src/main.js) >"$run_dir/$svc.log" 2>&1 &
-  echo $! >"$pid_file"
-  say "$svc starting (pid $!, log .cache/run/$svc.log)"
+for i in $(seq 1 "$instances"); do
+  for svc in "${services[@]}"; do
+    pid_file="$(run_file "$svc" "$i" pid)"
+    log_file="$(run_file "$svc" "$i" log)"
+    if [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+      say "$svc#$i already running (pid $(cat "$pid_file"))"
+      continue
+    fi
+    # KAFKA_SECURED=1: the secured local broker, each service logged in as its own principal (S-04).
+    login=""
+    if [ -z "${KAFKA_BROKERS:-}" ] && secured; then
+      login="$(bash deploy/local/kafka.sh env "$svc" --secured)"
+    fi
+    # shellcheck disable=SC2086 # the flags are words
+    (eval "$login" && export "${port_variables[$svc]}=$(port_of "$svc" "$i")" &&
+      exec nohup node $common_node_flags ${node_flags[$svc]:-} dist/apps/"$svc"/src/main.js) >"$log_file" 2>&1 &
+    echo $! >"$pid_file"
+    if [ "$i" = 1 ]; then
+      ln -sfn "$svc.pid" "$run_dir/$svc-1.pid"
+      ln -sfn "$svc.log" "$run_dir/$svc-1.log"
+    fi
+    say "$svc#$i starting (pid $!, port $(port_of "$svc" "$i"), log ${log_file#"$root/"})"
+  done
 done
 
 deadline=$((SECONDS + ${START_TIMEOUT_S:-120}))
-for svc in "${services[@]}"; do
-  url="http://127.0.0.1:${ports[$svc]}/health/ready"
-  until curl -fsS -o /dev/null "$url" 2>/dev/null; do
-    if ! kill -0 "$(cat "$run_dir/$svc.pid")" 2>/dev/null; then
-      say "$svc exited; the end of its log:"
-      tail -n 30 "$run_dir/$svc.log" >&2
-      exit 1
-    fi
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      say "$svc is not ready at $url after ${START_TIMEOUT_S:-120}s; the end of its log:"
-      tail -n 30 "$run_dir/$svc.log" >&2
-      exit 1
-    fi
-    sleep 0.5
+for i in $(seq 1 "$instances"); do
+  for svc in "${services[@]}"; do
+    url="http://127.0.0.1:$(port_of "$svc" "$i")/health/ready"
+    pid_file="$(run_file "$svc" "$i" pid)"
+    log_file="$(run_file "$svc" "$i" log)"
+    until curl -fsS -o /dev/null "$url" 2>/dev/null; do
+      if ! kill -0 "$(cat "$pid_file")" 2>/dev/null; then
+        say "$svc#$i exited; the end of its log:"
+        tail -n 30 "$log_file" >&2
+        exit 1
+      fi
+      if [ "$SECONDS" -ge "$deadline" ]; then
+        say "$svc#$i is not ready at $url after ${START_TIMEOUT_S:-120}s; the end of its log:"
+        tail -n 30 "$log_file" >&2
+        exit 1
+      fi
+      sleep 0.5
+    done
   done
 done
 
 echo
 echo "The acceptance gate is up:"
 for svc in attestation reseller-relationship order-gate audit; do
-  printf '  %-22s http://127.0.0.1:%s   (API docs: http://127.0.0.1:%s/docs)\n' "$svc" "${ports[$svc]}" "${ports[$svc]}"
+  for i in $(seq 1 "$instances"); do
+    name="$svc"
+    [ "$instances" = 1 ] || name="$svc#$i"
+    printf '  %-24s http://127.0.0.1:%s   (API docs: http://127.0.0.1:%s/docs)\n' "$name" "$(port_of "$svc" "$i")" "$(port_of "$svc" "$i")"
+  done
 done
-if secured; then echo "  kafka (secured)        127.0.0.1:9094"; else echo "  kafka                  127.0.0.1:9092"; fi
+if [ -n "${KAFKA_BROKERS:-}" ]; then
+  printf '  %-24s %s\n' "kafka" "$KAFKA_BROKERS"
+elif secured; then echo "  kafka (secured)          127.0.0.1:9094"; else echo "  kafka                    127.0.0.1:9092"; fi
 echo
 echo "Try it: npm run demo      Stop everything: npm stop"

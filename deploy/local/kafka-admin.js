@@ -11,13 +11,18 @@
  *       one exists with the expected partition count, and sets the "config" of topics.json on topics
  *       whose config differs (a broker that already has them: S-06's retention of fact topics).
  *       Idempotent.
+ *   node deploy/local/kafka-admin.js wait-replicated [--timeout-ms 60000] [--brokers host:port,...]
+ *       Waits until every partition of every topic has all its replicas in sync (a restarted broker
+ *       has caught up); exit 1 with the lagging partitions after the timeout.
  *   node deploy/local/kafka-admin.js create-acls [--group-prefix acceptance-gate] [--brokers ...]
  *       On a secured broker (StandardAuthorizer): the ACLs of libs/contracts/src/topic-access.json, one
  *       principal per service (S-04). Each writes only the topics it is a writer of, plus the .dlq
  *       topics of what it consumes; reads only what its consumers read; and uses only the consumer
  *       groups <group-prefix>.<principal>.*. ACLs of those principals that the file no longer implies
  *       are deleted. Needs a super user's login.
- *   node deploy/local/kafka-admin.js list-topics [--brokers host:port,...]
+ *   node deploy/local/kafka-admin.js list-topics [--replicas yes] [--brokers host:port,...]
+ *       name<TAB>partitions per line; with --replicas, also the replication factor and the fewest
+ *       in-sync replicas of any of the topic's partitions.
  *
  * Brokers: --brokers, else KAFKA_BROKERS, else 127.0.0.1:9092. Login: KAFKA_SSL, KAFKA_SSL_CA_FILE and
  * KAFKA_SASL_* (kafka-security.js), as for the services.
@@ -182,21 +187,62 @@ function readTopics(file) {
   });
 }
 
+/** What differs between the broker's topics and the wanted ones (metadata errors count as "not yet"). */
+async function topicProblems(admin, wanted) {
+  let byName;
+  try {
+    const metadata = await admin.fetchTopicMetadata({ topics: wanted.map((t) => t.name) });
+    byName = new Map(metadata.topics.map((t) => [t.name, t]));
+  } catch (err) {
+    return [`metadata: ${(err && err.message) || err}`];
+  }
+  const problems = [];
+  for (const t of wanted) {
+    const found = byName.get(t.name);
+    if (!found) {
+      problems.push(`${t.name}: missing after creation`);
+    } else if (found.partitions.length !== t.partitions) {
+      problems.push(
+        `${t.name}: has ${found.partitions.length} partition(s), expected ${t.partitions} ` +
+          `(delete the topic, or wipe the broker's data directory, to recreate it)`,
+      );
+    } else if (found.partitions.some((p) => p.leader === undefined || p.leader < 0)) {
+      problems.push(`${t.name}: some partitions have no leader`);
+    } else if (found.partitions.some((p) => p.replicas.length !== t.replicationFactor)) {
+      problems.push(
+        `${t.name}: has ${found.partitions[0].replicas.length} replica(s) per partition, expected ` +
+          `${t.replicationFactor} (delete the topic, or wipe the broker's data directory, to recreate it)`,
+      );
+    }
+  }
+  return problems;
+}
+
 async function cmdCreateTopics(opts) {
   const brokers = brokersFrom(opts);
   const file = path.resolve(opts['topics-file'] || DEFAULT_TOPICS_FILE);
   // --replication-factor N (the local 3-broker cluster): every topic at N replicas, with min.insync.replicas
   // (--min-insync, default N - 1) so a write acknowledged with acks=all survives the loss of a broker.
-  const rf = opts['replication-factor'] === undefined ? undefined : positiveInt(opts['replication-factor'], 'replication-factor');
+  const rf =
+    opts['replication-factor'] === undefined
+      ? undefined
+      : positiveInt(opts['replication-factor'], 'replication-factor');
   const minInsync =
-    opts['min-insync'] === undefined ? (rf === undefined ? undefined : Math.max(1, rf - 1)) : positiveInt(opts['min-insync'], 'min-insync');
+    opts['min-insync'] === undefined
+      ? rf === undefined
+        ? undefined
+        : Math.max(1, rf - 1)
+      : positiveInt(opts['min-insync'], 'min-insync');
   const wanted = readTopics(file).map((t) =>
     rf === undefined
       ? t
       : {
           ...t,
           replicationFactor: rf,
-          configEntries: [...t.configEntries.filter((e) => e.name !== 'min.insync.replicas'), { name: 'min.insync.replicas', value: String(minInsync) }],
+          configEntries: [
+            ...t.configEntries.filter((e) => e.name !== 'min.insync.replicas'),
+            { name: 'min.insync.replicas', value: String(minInsync) },
+          ],
         },
   );
   const admin = makeKafka(brokers).admin();
@@ -224,25 +270,17 @@ async function cmdCreateTopics(opts) {
           Array.isArray(err.errors) &&
           err.errors.length > 0 &&
           err.errors.every((e) => e && e.type === 'TOPIC_ALREADY_EXISTS');
-        if (!onlyExisting) throw err;
+        // On a multi-broker cluster, waiting for the new topics' leaders can ask a broker that has not
+        // learnt of them yet (UNKNOWN_TOPIC_OR_PARTITION, retriable): the check below waits for them.
+        if (!onlyExisting && !(err && err.retriable)) throw err;
       }
     }
 
-    const metadata = await admin.fetchTopicMetadata({ topics: wanted.map((t) => t.name) });
-    const byName = new Map(metadata.topics.map((t) => [t.name, t]));
-    const problems = [];
-    for (const t of wanted) {
-      const found = byName.get(t.name);
-      if (!found) {
-        problems.push(`${t.name}: missing after creation`);
-      } else if (found.partitions.length !== t.partitions) {
-        problems.push(
-          `${t.name}: has ${found.partitions.length} partition(s), expected ${t.partitions} ` +
-            `(delete the topic, or wipe the broker's data directory, to recreate it)`,
-        );
-      } else if (found.partitions.some((p) => p.leader === undefined || p.leader < 0)) {
-        problems.push(`${t.name}: some partitions have no leader`);
-      }
+    const checkDeadline = Date.now() + 30000;
+    let problems = await topicProblems(admin, wanted);
+    while (problems.length > 0 && Date.now() < checkDeadline) {
+      await sleep(500);
+      problems = await topicProblems(admin, wanted);
     }
     if (problems.length > 0) {
       process.stderr.write(`kafka-admin: topic check failed:\n  ${problems.join('\n  ')}\n`);
@@ -446,19 +484,66 @@ async function cmdListTopics(opts) {
   try {
     const names = (await admin.listTopics()).sort();
     const { topics } = await admin.fetchTopicMetadata({ topics: names });
-    const partitions = new Map(topics.map((t) => [t.name, t.partitions.length]));
-    for (const name of names) process.stdout.write(`${name}\t${partitions.get(name)}\n`);
+    const byName = new Map(topics.map((t) => [t.name, t]));
+    for (const name of names) {
+      const { partitions } = byName.get(name);
+      const replicas = opts.replicas
+        ? `\treplicas ${Math.max(...partitions.map((p) => p.replicas.length))}` +
+          `\tin-sync >= ${Math.min(...partitions.map((p) => p.isr.length))}`
+        : '';
+      process.stdout.write(`${name}\t${partitions.length}${replicas}\n`);
+    }
     return 0;
   } finally {
     await admin.disconnect().catch(() => {});
   }
 }
 
-const USAGE = `usage: kafka-admin.js <wait|create-topics|create-acls|list-topics> [options]
+/** Every partition's in-sync replicas are all its replicas: a restarted broker has caught up. */
+async function cmdWaitReplicated(opts) {
+  const timeoutMs = opts['timeout-ms'] ? positiveInt(opts['timeout-ms'], 'timeout-ms') : 60000;
+  const deadline = Date.now() + timeoutMs;
+  const admin = makeKafka(brokersFrom(opts)).admin();
+  await admin.connect();
+  try {
+    let lagging = [];
+    for (;;) {
+      try {
+        const { topics } = await admin.fetchTopicMetadata({ topics: await admin.listTopics() });
+        lagging = topics.flatMap((t) =>
+          t.partitions
+            .filter((p) => p.isr.length < p.replicas.length)
+            .map((p) => `${t.name}-${p.partitionId}`),
+        );
+        if (lagging.length === 0) {
+          process.stdout.write(
+            `kafka-admin: every partition of ${topics.length} topic(s) is fully in sync\n`,
+          );
+          return 0;
+        }
+      } catch (err) {
+        lagging = [`(no metadata: ${(err && err.message) || err})`];
+      }
+      if (Date.now() > deadline) {
+        process.stderr.write(
+          `kafka-admin: ${lagging.length} partition(s) still under-replicated after ${timeoutMs} ms: ` +
+            `${lagging.slice(0, 10).join(', ')}\n`,
+        );
+        return 1;
+      }
+      await sleep(500);
+    }
+  } finally {
+    await admin.disconnect().catch(() => {});
+  }
+}
+
+const USAGE = `usage: kafka-admin.js <wait|create-topics|wait-replicated|create-acls|list-topics> [options]
   wait           [--timeout-ms N] [--pid P] [--brokers host:port,...]
   create-topics  [--topics-file deploy/kafka/topics.json] [--brokers host:port,...]
   create-acls    [--group-prefix acceptance-gate] [--access-file libs/contracts/src/topic-access.json] [--brokers ...]
-  list-topics    [--brokers host:port,...]
+  wait-replicated [--timeout-ms N] [--brokers host:port,...]
+  list-topics    [--replicas yes] [--brokers host:port,...]
 `;
 
 async function main() {
@@ -468,6 +553,8 @@ async function main() {
       return cmdWait(opts);
     case 'create-topics':
       return cmdCreateTopics(opts);
+    case 'wait-replicated':
+      return cmdWaitReplicated(opts);
     case 'create-acls':
       return cmdCreateAcls(opts);
     case 'list-topics':

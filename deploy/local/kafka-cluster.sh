@@ -10,7 +10,7 @@
 #   stop              stop every node (SIGTERM, then SIGKILL)
 #   status            exit 0 when all three answer, 1 when some do, 3 when none runs
 #   kill N            SIGKILL node N (1..3): a broker crash
-#   start-node N      start node N again and wait until it answers
+#   start-node N      start node N again, wait until it answers and every partition is back in sync
 #   pid N             print node N's pid (exit 1 when it does not run)
 #   bootstrap         print the bootstrap list (127.0.0.1:19092,127.0.0.1:19093,127.0.0.1:19094)
 #
@@ -45,6 +45,8 @@ die() {
 
 # KAFKA_CLUSTER_PORT_BASE moves the whole cluster (client ports base..base+2, controller ports base+100..).
 PORT_BASE="${KAFKA_CLUSTER_PORT_BASE:-19092}"
+[[ "$PORT_BASE" =~ ^[0-9]{4,5}$ ]] && ((PORT_BASE >= 1024 && PORT_BASE + 102 <= 65535)) ||
+  die "KAFKA_CLUSTER_PORT_BASE must be a port number from 1024 to 65433 (got '$PORT_BASE')"
 port_of() { echo $((PORT_BASE - 1 + $1)); }
 controller_port_of() { echo $((PORT_BASE + 99 + $1)); }
 node_dir() { echo "$CLUSTER_DIR/node-$1"; }
@@ -109,6 +111,9 @@ unclean.leader.election.enable=false
 group.initial.rebalance.delay.ms=0
 # A killed broker's replicas leave the ISR after 10 s instead of 30 s.
 replica.lag.time.max.ms=10000
+# A killed broker is fenced (its partitions get new leaders) 6 s after its last heartbeat instead of 9 s.
+broker.heartbeat.interval.ms=1500
+broker.session.timeout.ms=6000
 
 num.network.threads=2
 num.io.threads=2
@@ -154,8 +159,15 @@ launch_node() { # node -> pid
   echo $!
 }
 
-wait_node() { # node pid
-  local n="$1" pid="$2" rc=0
+wait_node() { # node pid (0: look it up)
+  local n="$1" pid="$2" rc=0 tries=0
+  # Just launched, the process is still nohup/setsid on its way to exec'ing java: node_pid does not see
+  # it as the node until then.
+  while [[ "$pid" == 0 ]] && ((tries++ < 100)); do
+    sleep 0.1
+    pid="$(node_pid "$n" || echo 0)"
+  done
+  [[ "$pid" != 0 ]] || die "node $n did not start (see $(node_dir "$n")/kafka.log)"
   node "$ADMIN_JS" wait --timeout-ms "$START_TIMEOUT_MS" --pid "$pid" --brokers "$HOST:$(port_of "$n")" >/dev/null || rc=$?
   if ((rc != 0)); then
     tail -n 30 "$(node_dir "$n")/kafka.log" | sed 's/^/  | /' >&2
@@ -230,6 +242,10 @@ cmd_status() {
       say "node $n: not answering"
     fi
   done
+  if ((up > 0)); then
+    node "$ADMIN_JS" list-topics --replicas yes --brokers "$(bootstrap)" 2>/dev/null | grep -v '^__' |
+      sed 's/^/  topic /' || true
+  fi
   ((up == 3)) && return 0
   ((up > 0)) && return 1
   return 3
@@ -250,6 +266,10 @@ cmd_start_node() {
   start_node "$n"
   wait_node "$n" "$(node_pid "$n" || echo 0)"
   say "node $n answers on $HOST:$(port_of "$n")"
+  # Back in every partition's ISR before returning: a caller that kills another node next (one at a
+  # time) must not leave a partition whose only in-sync replica is the one it kills.
+  node "$ADMIN_JS" wait-replicated --timeout-ms "$START_TIMEOUT_MS" --brokers "$(bootstrap)" |
+    sed 's/^kafka-admin: /kafka-cluster: /' || die "node $n answers, but some partitions are still under-replicated"
 }
 
 main() {

@@ -16,6 +16,8 @@ export class KafkaClients {
     // One request in flight keeps each partition in order across retries; a retry that duplicates
     // a message is harmless because every consumer dedupes by eventId. (kafkajs's idempotent mode
     // needs unlimited retries, which would let a dead broker hang the relay and shutdown.)
+    // Every send of it (OutboxRelay, DeadLetters) names acks: -1: acknowledged only once every in-sync
+    // replica has the message (on the 3-broker cluster, at least min.insync.replicas=2 of them).
     this.producer = this.kafka.producer({
       maxInFlightRequests: 1,
       createPartitioner: Partitioners.DefaultPartitioner,

@@ -43,9 +43,12 @@ export function sessionTimeoutFrom(env: NodeJS.ProcessEnv = process.env): number
   if (!text) return undefined;
   const value = Number(text);
   if (!/^\d{4,6}$/.test(text) || value < 6000 || value > 300000) {
-    throw new Error(
-      'KAFKA_SESSION_TIMEOUT_MS must be a whole number of milliseconds between 6000 and 300000',
-    );
+    throw new ConfigError([
+      {
+        variable: 'KAFKA_SESSION_TIMEOUT_MS',
+        expected: 'must be a whole number of milliseconds between 6000 and 300000',
+      },
+    ]);
   }
   return value;
 }

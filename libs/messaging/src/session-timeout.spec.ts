@@ -1,3 +1,4 @@
+import { ConfigError } from '@app/platform';
 import { sessionTimeoutFrom } from './service-infrastructure.module';
 
 describe('KAFKA_SESSION_TIMEOUT_MS', () => {
@@ -15,8 +16,9 @@ describe('KAFKA_SESSION_TIMEOUT_MS', () => {
   it.each(['5999', '300001', '10s', '-10000', '1e4', '10000.5'])(
     'refuses %s, naming the variable',
     (value) => {
+      expect(() => sessionTimeoutFrom({ KAFKA_SESSION_TIMEOUT_MS: value })).toThrow(ConfigError);
       expect(() => sessionTimeoutFrom({ KAFKA_SESSION_TIMEOUT_MS: value })).toThrow(
-        /KAFKA_SESSION_TIMEOUT_MS/,
+        'Invalid configuration: KAFKA_SESSION_TIMEOUT_MS must be a whole number of milliseconds between 6000 and 300000',
       );
     },
   );
