@@ -207,7 +207,11 @@ export function acknowledgedFactsKept(
       counts.acceptances++;
       expectOnce(
         `acceptance of customer ${e.customerTenantId}`,
-        accepted.filter((m) => m.envelope?.data?.customerTenantId === e.customerTenantId),
+        accepted.filter(
+          (m) =>
+            m.envelope?.data?.customerTenantId === e.customerTenantId &&
+            (!e.dateAgreed || Date.parse(m.envelope?.data?.dateAgreed) === Date.parse(e.dateAgreed)),
+        ),
       );
     }
   }

@@ -79,7 +79,7 @@ async function main(): Promise<number> {
   rmSync(resolve('.cache/kafka-cluster'), { recursive: true, force: true });
   await cluster.command('start');
 
-  say('a private PostgreSQL (15/chaos on 5433) and a fresh database');
+  say(`a private PostgreSQL (${privatePostgres.url('acceptance_chaos')}, fresh database)`);
   await privatePostgres.ensure();
   const databaseUrl = privatePostgres.url('acceptance_chaos');
   await freshDatabase(databaseUrl, 'acceptance_chaos');

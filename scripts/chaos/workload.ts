@@ -278,6 +278,7 @@ export class Workload {
   }
 
   private async attest(customer: Customer): Promise<void> {
+    customer.accepted = true; // taken before the call, so that no concurrent step picks it too
     const dateAgreed = new Date(Date.now() - 60_000).toISOString();
     const res = await this.call(
       'attestation',
@@ -302,12 +303,11 @@ export class Workload {
         dateAgreed,
       }),
     );
-    // Attempted once only, whatever the answer: an unknown outcome may have stored it.
-    customer.accepted = true;
     if (res?.body?.id) customer.attestationId = res.body.id;
   }
 
   private async acceptDirectly(customer: Customer): Promise<void> {
+    customer.accepted = true; // taken before the call, so that no concurrent step picks it too
     const dateAgreed = new Date(Date.now() - 60_000).toISOString();
     const res = await this.call(
       'reseller-relationship',
@@ -320,11 +320,11 @@ export class Workload {
       },
       { customerTenantId: customer.customerTenantId, templateId: MCA_TEMPLATE, dateAgreed },
     );
-    customer.accepted = true; // attempted once only, whatever the answer
     void res;
   }
 
   private async withdraw(customer: Customer): Promise<void> {
+    customer.ended = true; // taken before the call, so that no concurrent step picks it too
     await this.call(
       'attestation',
       'Withdrawn',
@@ -341,10 +341,10 @@ export class Workload {
         agreementType: 'MicrosoftCustomerAgreement',
       },
     );
-    customer.ended = true;
   }
 
   private async terminate(customer: Customer): Promise<void> {
+    customer.ended = true; // taken before the call, so that no concurrent step picks it too
     await this.call(
       'reseller-relationship',
       'Terminated',
@@ -355,7 +355,6 @@ export class Workload {
       },
       { partnerId: customer.partnerId, customerTenantId: customer.customerTenantId },
     );
-    customer.ended = true;
   }
 
   private async order(customer: Customer | undefined): Promise<void> {
