@@ -165,10 +165,15 @@ async function main(): Promise<number> {
     await workload.setUp(6);
     journal.write({ kind: 'phase', phase: 'workload-start', at: iso() });
     const started = Date.now();
-    const faults = runFaults(s, started, instances, journal);
+    const schedule = { done: s.faults.length === 0 };
+    const faults = runFaults(s, started, instances, journal).finally(() => (schedule.done = true));
     let inFlight = 0;
     let owed = 0;
-    while (Date.now() - started < s.seconds * 1000) {
+    // The workload runs its time, and on until every fault kind of the schedule has been injected once.
+    while (
+      Date.now() - started < s.seconds * 1000 ||
+      (!schedule.done && Date.now() - started < s.seconds * 3000)
+    ) {
       owed += s.rate / 10;
       while (owed >= 1 && inFlight < 64) {
         owed -= 1;
@@ -202,7 +207,10 @@ async function main(): Promise<number> {
   }
 }
 
-/** The fault schedule: one fault at a time, every faultEveryS from 20 s on, cycling through the kinds. */
+/**
+ * The fault schedule: one fault at a time, every faultEveryS from 20 s on, cycling through the kinds, until the
+ * workload's time is up and each kind has been injected at least once.
+ */
 async function runFaults(
   s: ReturnType<typeof settings>,
   started: number,
@@ -213,7 +221,7 @@ async function runFaults(
   const end = started + s.seconds * 1000;
   let at = started + 20_000;
   let n = 0;
-  while (at + 15_000 < end) {
+  while (at + 15_000 < end || n < s.faults.length) {
     await sleep(Math.max(0, at - Date.now()));
     const kind = s.faults[n++ % s.faults.length];
     const entry = await inject(kind, instances);
