@@ -12,7 +12,10 @@ export interface AgreementPeriod {
 /** Where an entry's dates come from (docs/reference), shown by GET /v1/policy. */
 export interface PolicySource {
   title: string;
-  url: string;
+  /** A public address, when the source has one. */
+  url?: string;
+  /** A file of docs/reference (e.g. "004"), when the source is one. */
+  reference?: string;
   note?: string;
 }
 
@@ -83,7 +86,7 @@ const isKindList = (v: unknown): v is OrderKind[] =>
   Array.isArray(v) && v.length > 0 && v.every((k) => (ORDER_KINDS as readonly unknown[]).includes(k));
 const isSourceList = (v: unknown): boolean =>
   Array.isArray(v) &&
-  v.every((s) => isObject(s) && typeof s.title === 'string' && typeof s.url === 'string' && s.title !== '');
+  v.every((s) => isObject(s) && typeof s.title === 'string' && s.title !== '' && ['undefined', 'string'].includes(typeof s.url));
 const isTypeList = (v: unknown): v is AgreementType[] =>
   Array.isArray(v) && v.length > 0 && v.every((t) => (AGREEMENT_TYPES as readonly unknown[]).includes(t));
 
@@ -130,7 +133,7 @@ export function validatePolicy(raw: unknown, source = 'policy'): Policy {
       if (entry.kinds !== undefined && !isKindList(entry.kinds))
         p(`reacceptance[${i}].kinds must be a non-empty list of order kinds (${ORDER_KINDS.join(', ')})`);
       if (entry.sources !== undefined && !isSourceList(entry.sources))
-        p(`reacceptance[${i}].sources must be a list of { title, url }`);
+        p(`reacceptance[${i}].sources must be a list of { title, url? }`);
     });
   if (raw.legacyRetirement !== undefined && !Array.isArray(raw.legacyRetirement))
     p('legacyRetirement must be a list (possibly empty)');
@@ -141,10 +144,10 @@ export function validatePolicy(raw: unknown, source = 'policy'): Policy {
       if (typeof entry.enabled !== 'boolean') p(`legacyRetirement[${i}].enabled must be true or false`);
       if (!isInstant(entry.from)) p(`legacyRetirement[${i}].from must be an ISO date-time`);
       if (entry.sources !== undefined && !isSourceList(entry.sources))
-        p(`legacyRetirement[${i}].sources must be a list of { title, url }`);
+        p(`legacyRetirement[${i}].sources must be a list of { title, url? }`);
     });
   if (raw.enforcementSources !== undefined && !isSourceList(raw.enforcementSources))
-    p('enforcementSources must be a list of { title, url }');
+    p('enforcementSources must be a list of { title, url? }');
   if (
     !Array.isArray(raw.latestTemplateRequiredFor) ||
     !raw.latestTemplateRequiredFor.every((k) => (ORDER_KINDS as readonly unknown[]).includes(k))

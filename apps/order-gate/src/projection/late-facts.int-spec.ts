@@ -21,7 +21,7 @@ import { diffProjections } from '../rebuild/rebuild-projection';
 import { applyWrites } from './apply-writes';
 import { writesOf } from './evolve';
 import { FACTS_CONSUMER } from './facts.consumer';
-import { factOrderingUp, PROJECTION_CONTENT, projectionTablesUp } from './projection-schema';
+import { allProjectionTablesUp, PROJECTION_CONTENT } from './projection-schema';
 import {
   givenAttested,
   givenCustomerCreated,
@@ -213,7 +213,7 @@ describe('S-05, S-01: replayed and late facts in the gate', () => {
   it('S-05: gate:rebuild builds the same tables as the migrations, so a rebuilt projection can equal the live one', async () => {
     const scratch = `rebuild_shape_${randomUUID().slice(0, 8)}`;
     await pg.query(`CREATE SCHEMA ${scratch}`);
-    for (const sql of [...projectionTablesUp(scratch, true), ...factOrderingUp(scratch)]) await pg.query(sql);
+    for (const sql of allProjectionTablesUp(scratch)) await pg.query(sql);
     const shape = async (schema: string) =>
       (
         await pg.query(
@@ -229,7 +229,7 @@ describe('S-05, S-01: replayed and late facts in the gate', () => {
     // The rebuild's comparison runs on those tables: the same facts applied to both give no difference.
     const twin = `${scratch}_twin`;
     await pg.query(`CREATE SCHEMA ${twin}`);
-    for (const sql of [...projectionTablesUp(twin, true), ...factOrderingUp(twin)]) await pg.query(sql);
+    for (const sql of allProjectionTablesUp(twin)) await pg.query(sql);
     const attestation = givenAttested(randomUUID(), randomUUID(), minutesAgo(3));
     const facts = [attestation, givenWithdrawn(attestation, minutesAgo(2)), replayOf(attestation)];
     const db = { query: (sql: string, params?: unknown[]) => pg.query(sql, params).then((r) => r.rows) };

@@ -16,7 +16,13 @@ import {
   MCA_TEMPLATE,
   replayOf,
 } from './facts.fixtures';
-import { factOrderingUp, projectionTablesUp, withdrawalHolds } from './projection-schema';
+import {
+  allProjectionTablesUp,
+  enhancedAttestationsUp,
+  factOrderingUp,
+  projectionTablesUp,
+  withdrawalHolds,
+} from './projection-schema';
 
 /**
  * S-05, S-01: the projection's SQL (`applyWrites`) keeps the same rows as the pure `evolve`, for every
@@ -74,7 +80,7 @@ describe('S-05: the projection SQL agrees with evolve in every arrival order', (
     pg = new Client({ connectionString: db.url });
     await pg.connect();
     await pg.query(`CREATE SCHEMA ${schema}`);
-    for (const sql of [...projectionTablesUp(schema, true), ...factOrderingUp(schema)]) await pg.query(sql);
+    for (const sql of allProjectionTablesUp(schema)) await pg.query(sql);
     await pg.query(`DELETE FROM ${schema}.templates`);
   });
 
@@ -195,7 +201,7 @@ describe('S-05: the projection SQL agrees with evolve in every arrival order', (
       `INSERT INTO ${legacy}.customers (customer_tenant_id, cloud, country) VALUES ($1, 'Public', 'US')`,
       [currentCustomer],
     );
-    for (const sql of factOrderingUp(legacy)) await pg.query(sql);
+    for (const sql of [...factOrderingUp(legacy), ...enhancedAttestationsUp(legacy)]) await pg.query(sql);
 
     const original = (c: string) => givenAttested(p, c, '2026-01-01T10:00:00.000Z');
     const withdrawnNow = givenWithdrawn(original(currentCustomer), '2026-03-01T10:00:00.000Z');
