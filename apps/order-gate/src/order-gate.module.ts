@@ -5,6 +5,7 @@ import { GATE_SETTINGS, GateSettings, loadGateSettings, ORDER_GATE_SCHEMA } from
 import { GATE_POLICY, OrderDecider } from './decision/order-decider';
 import { OrdersRequestedConsumer } from './decision/orders-requested.consumer';
 import { GateController } from './gate-api/gate.controller';
+import { PolicyController } from './gate-api/policy.controller';
 import { Foundation1763700000000 } from './migrations/1763700000000-foundation';
 import { GateComplete1763950000000 } from './migrations/1763950000000-gate-complete';
 import { FactOrdering1764310000000 } from './migrations/1764310000000-fact-ordering';
@@ -44,7 +45,7 @@ export class OrderGateModule {
           migrations: ORDER_GATE_MIGRATIONS,
         }),
       ],
-      controllers: [GateController],
+      controllers: [GateController, PolicyController],
       providers: [
         { provide: GATE_POLICY, useValue: policy },
         { provide: GATE_SETTINGS, useValue: resolved },
