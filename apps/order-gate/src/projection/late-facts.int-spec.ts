@@ -25,6 +25,9 @@ import { allProjectionTablesUp, PROJECTION_CONTENT } from './projection-schema';
 import {
   givenAttested,
   givenCustomerCreated,
+  givenEnhancedFinalized,
+  givenEnhancedOutcome,
+  givenEnhancedStarted,
   givenPartnerRegistered,
   givenRelationshipAccepted,
   givenTerminated,
@@ -231,7 +234,14 @@ describe('S-05, S-01: replayed and late facts in the gate', () => {
     await pg.query(`CREATE SCHEMA ${twin}`);
     for (const sql of allProjectionTablesUp(twin)) await pg.query(sql);
     const attestation = givenAttested(randomUUID(), randomUUID(), minutesAgo(3));
-    const facts = [attestation, givenWithdrawn(attestation, minutesAgo(2)), replayOf(attestation)];
+    const started = givenEnhancedStarted(randomUUID(), randomUUID(), minutesAgo(3));
+    const facts = [
+      attestation,
+      givenWithdrawn(attestation, minutesAgo(2)),
+      replayOf(attestation),
+      started,
+      givenEnhancedFinalized(started, minutesAgo(1)),
+    ];
     const db = { query: (sql: string, params?: unknown[]) => pg.query(sql, params).then((r) => r.rows) };
     for (const schema of [scratch, twin])
       for (const f of facts) await applyWrites(db as Pick<DataSource, 'query'>, schema, writesOf(f));
@@ -242,5 +252,16 @@ describe('S-05, S-01: replayed and late facts in the gate', () => {
       writesOf(givenAttested(randomUUID(), randomUUID(), minutesAgo(1))),
     );
     expect(await diffProjections(db as DataSource, scratch, twin)).toHaveLength(1);
+    // G-15: the enhanced attestation's status is content the rebuild compares.
+    const pending = givenEnhancedStarted(randomUUID(), randomUUID(), minutesAgo(3));
+    for (const schema of [scratch, twin])
+      await applyWrites(db as Pick<DataSource, 'query'>, schema, writesOf(pending));
+    await applyWrites(
+      db as Pick<DataSource, 'query'>,
+      twin,
+      writesOf(givenEnhancedOutcome(pending, 'Cancelled', minutesAgo(1))),
+    );
+    const diff = await diffProjections(db as DataSource, scratch, twin);
+    expect(diff.filter((line) => line.startsWith('enhanced_attestations'))).toHaveLength(2);
   });
 });

@@ -9,6 +9,9 @@ import {
   givenAttested,
   givenCustomerCreated,
   givenDirectlyAccepted,
+  givenEnhancedFinalized,
+  givenEnhancedOutcome,
+  givenEnhancedStarted,
   givenRelationshipAccepted,
   givenTemplatePublished,
   givenTerminated,
@@ -64,6 +67,11 @@ function fromState(state: ProjectionState) {
       versionRank: t.versionRank,
       link: t.agreementLink,
     })),
+    enhanced: [...state.enhancedAttestations.values()].map((e) => ({
+      attestationId: e.attestationId,
+      status: e.status,
+      eventId: e.eventId,
+    })),
   };
 }
 
@@ -105,6 +113,9 @@ describe('S-05: the projection SQL agrees with evolve in every arrival order', (
       templates: await q(
         `SELECT version_rank AS "versionRank", agreement_link AS link FROM ${schema}.templates`,
       ),
+      enhanced: await q(
+        `SELECT attestation_id AS "attestationId", status, event_id AS "eventId" FROM ${schema}.enhanced_attestations`,
+      ),
     };
   }
 
@@ -131,6 +142,16 @@ describe('S-05: the projection SQL agrees with evolve in every arrival order', (
     await expectSameInEveryOrder([first, withdrawal, replayOf(first), replayOf(withdrawal)]);
     await expectSameInEveryOrder([first, withdrawal, again, replayOf(first), replayOf(withdrawal)]);
     await expectSameInEveryOrder([first, givenWithdrawn(first, '2026-01-01T09:59:59.990Z'), replayOf(first)]);
+  });
+
+  it('G-15, E-05: an enhanced attestation accepted, expired late, finalized; a newer one of the pair; replays', async () => {
+    const started = givenEnhancedStarted(partner, customer, '2026-01-01T10:00:00.000Z');
+    const accepted = givenEnhancedOutcome(started, 'Accepted', '2026-01-02T10:00:00.000Z');
+    const expired = givenEnhancedOutcome(started, 'Expired', '2026-01-08T10:00:00.000Z');
+    const finalized = givenEnhancedFinalized(started, '2026-01-03T10:00:00.000Z');
+    const newer = givenEnhancedStarted(partner, customer, '2026-02-01T10:00:00.000Z');
+    await expectSameInEveryOrder([started, accepted, expired, finalized, replayOf(accepted)]);
+    await expectSameInEveryOrder([started, accepted, newer, replayOf(started)]);
   });
 
   it('S-05, A-08: two attestations at the same instant, and a copy', async () => {
