@@ -32,7 +32,10 @@ const enhanced = (more: Partial<EnhancedAttestationView> = {}): EnhancedAttestat
   ...more,
 });
 
-const view = (acceptances: AcceptanceFact[], enhancedAttestation: EnhancedAttestationView | null): GateView => ({
+const view = (
+  acceptances: AcceptanceFact[],
+  enhancedAttestation: EnhancedAttestationView | null,
+): GateView => ({
   customerCloud: 'Public',
   relationship: { partner: true, reseller: false, resellerLinked: false },
   acceptances,
@@ -76,9 +79,9 @@ describe('decide: the enhanced attestation (G-15)', () => {
   it.each(['SeatChange', 'Upgrade', 'TermChange', 'ManualRenewal'] as const)(
     'G-15: a %s blocked while the attestation is pending names it too',
     (kind) => {
-      expect(decide(view([], enhanced()), DEFAULT_POLICY, order(kind)).pendingAttestation?.attestationId).toBe(
-        ENHANCED_ID,
-      );
+      expect(
+        decide(view([], enhanced()), DEFAULT_POLICY, order(kind)).pendingAttestation?.attestationId,
+      ).toBe(ENHANCED_ID);
     },
   );
 
@@ -113,8 +116,14 @@ describe('decide: the enhanced attestation (G-15)', () => {
   });
 
   it('G-15: an approved order or one passing before enforcement carries no pending attestation', () => {
-    expect(decide(view([attested()], enhanced()), DEFAULT_POLICY, order()).pendingAttestation).toBeUndefined();
-    const early = decide(view([], enhanced()), DEFAULT_POLICY, order('NewPurchase', '2019-01-01T00:00:00.000Z'));
+    expect(
+      decide(view([attested()], enhanced()), DEFAULT_POLICY, order()).pendingAttestation,
+    ).toBeUndefined();
+    const early = decide(
+      view([], enhanced()),
+      DEFAULT_POLICY,
+      order('NewPurchase', '2019-01-01T00:00:00.000Z'),
+    );
     expect(early.reason).toBe('EnforcementNotYetEffective');
     expect(early.pendingAttestation).toBeUndefined();
   });
@@ -123,7 +132,10 @@ describe('decide: the enhanced attestation (G-15)', () => {
     const finalized = attested({ attestationSource: 'Enhanced', enhancedAttestationId: ENHANCED_ID });
     const d = decide(view([finalized], enhanced({ status: 'Finalized' })), DEFAULT_POLICY, order());
     expect(d.reason).toBe('AcceptanceConfirmed');
-    expect(d.evidence).toMatchObject({ enhancedAttestationId: ENHANCED_ID, acceptanceEventId: finalized.eventId });
+    expect(d.evidence).toMatchObject({
+      enhancedAttestationId: ENHANCED_ID,
+      acceptanceEventId: finalized.eventId,
+    });
     expect(d.pendingAttestation).toBeUndefined();
   });
 });

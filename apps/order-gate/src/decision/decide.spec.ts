@@ -571,17 +571,15 @@ const rows: Row[] = [
     expect: 'AcceptanceConfirmed',
     evidence: 0,
   },
-  ...(['NewPurchase', 'SeatChange', 'Upgrade', 'TermChange'] as const).map(
-    (kind): Row => ({
-      rule: 'T-07',
-      given: 'an MCA agreed before 2023-04-01, the day the entry applies',
-      view: givenView([attested(MCA, { dateAgreed: '2022-05-01T00:00:00Z' })]),
-      kind,
-      requestedAt: '2025-10-07T00:00:00.000Z',
-      expect: 'ReacceptanceRequired',
-      evidence: 0,
-    }),
-  ),
+  ...(['NewPurchase', 'SeatChange', 'Upgrade', 'TermChange'] as const).map((kind): Row => ({
+    rule: 'T-07',
+    given: 'an MCA agreed before 2023-04-01, the day the entry applies',
+    view: givenView([attested(MCA, { dateAgreed: '2022-05-01T00:00:00Z' })]),
+    kind,
+    requestedAt: '2025-10-07T00:00:00.000Z',
+    expect: 'ReacceptanceRequired',
+    evidence: 0,
+  })),
   {
     rule: 'T-07',
     given: "the customer's direct acceptance dated before 2023-04-01",
@@ -644,7 +642,8 @@ const rows: Row[] = [
   },
   {
     rule: 'T-08',
-    given: 'a legacy attestation recorded just before the cut-off (dateAgreed is not what counts), retirement on',
+    given:
+      'a legacy attestation recorded just before the cut-off (dateAgreed is not what counts), retirement on',
     view: givenView([
       attested(MCA, {
         attestationSource: 'Legacy',

@@ -58,8 +58,14 @@ describe('the enhanced attestation and the shipped timeline at the gate', () => 
         .set('Authorization', await auth)
         .send(givenOrder(partnerId, customer, 'SeatChange').data);
       expect(pre.status).toBe(200);
-      expect(pre.body).toMatchObject({ outcome: 'Blocked', pendingAttestation: { attestationId, acceptanceUrl } });
-      const report = await sut.http().get('/v1/compliance/at-risk').set('Authorization', await auth);
+      expect(pre.body).toMatchObject({
+        outcome: 'Blocked',
+        pendingAttestation: { attestationId, acceptanceUrl },
+      });
+      const report = await sut
+        .http()
+        .get('/v1/compliance/at-risk')
+        .set('Authorization', await auth);
       expect(report.status).toBe(200);
       expect(report.body.items).toContainEqual(
         expect.objectContaining({
@@ -89,7 +95,12 @@ describe('the enhanced attestation and the shipped timeline at the gate', () => 
     });
 
     it('G-15: a cancelled, expired or lapsed attestation is not named; another partner’s is not this partner’s', async () => {
-      const [cancelledAt, expiredAt, lapsedAt, shared] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+      const [cancelledAt, expiredAt, lapsedAt, shared] = [
+        randomUUID(),
+        randomUUID(),
+        randomUUID(),
+        randomUUID(),
+      ];
       const other = randomUUID();
       const cancelled = givenEnhancedStarted(partnerId, cancelledAt, minutesAgo(5));
       const expired = givenEnhancedStarted(partnerId, expiredAt, minutesAgo(5));
@@ -124,7 +135,9 @@ describe('the enhanced attestation and the shipped timeline at the gate', () => 
 
     it('G-15, S-04: an enhanced attestation stated by another writer of the topic changes nothing', async () => {
       const customer = randomUUID();
-      const forged = givenEnhancedStarted(partnerId, customer, minutesAgo(5), { producer: 'reseller-relationship' });
+      const forged = givenEnhancedStarted(partnerId, customer, minutesAgo(5), {
+        producer: 'reseller-relationship',
+      });
       await publish(
         sut,
         givenPartnerRegistered(partnerId),
@@ -204,9 +217,17 @@ describe('the enhanced attestation and the shipped timeline at the gate', () => 
       });
 
       for (const bad of ['soon', '2025-02-30', '2025-10-07T00:00:00']) {
-        const res = await sut.http().get('/v1/compliance/at-risk').query({ asOf: bad }).set('Authorization', auth);
+        const res = await sut
+          .http()
+          .get('/v1/compliance/at-risk')
+          .query({ asOf: bad })
+          .set('Authorization', auth);
         expect(res.status).toBe(400);
-        expect(res.body).toMatchObject({ code: 610305, errorName: 'InvalidAsOf', parameters: { field: 'asOf' } });
+        expect(res.body).toMatchObject({
+          code: 610305,
+          errorName: 'InvalidAsOf',
+          parameters: { field: 'asOf' },
+        });
       }
     });
   });
@@ -227,7 +248,9 @@ describe('the enhanced attestation and the shipped timeline at the gate', () => 
           rule: 'T-07',
           from: '2025-10-07T00:00:00Z',
           enabled: true,
-          sources: expect.arrayContaining([expect.objectContaining({ url: expect.stringContaining('appdirect') })]),
+          sources: expect.arrayContaining([
+            expect.objectContaining({ url: expect.stringContaining('appdirect') }),
+          ]),
         }),
       );
       expect(body.entries).toContainEqual(

@@ -52,7 +52,9 @@ describe('T-08: the legacy attestation retired, switched on in the policy data',
     const finalized = givenEnhancedFinalized(started, minutesAgo(5));
     await publish(
       sut,
-      ...[before, legacy, unsaid, enhanced, direct].map((c) => givenCustomerCreated(partnerId, c, minutesAgo(30))),
+      ...[before, legacy, unsaid, enhanced, direct].map((c) =>
+        givenCustomerCreated(partnerId, c, minutesAgo(30)),
+      ),
       beforeCutOff,
       atCutOff,
       noSource,
@@ -119,7 +121,9 @@ describe('T-08: the legacy attestation retired, switched on in the policy data',
       return res.body;
     });
     expect(policy.policyVersion).toBe(RETIRED_POLICY_ID);
-    expect(policy.entries).toContainEqual(expect.objectContaining({ rule: 'T-08', from: CUT_OFF, enabled: true }));
+    expect(policy.entries).toContainEqual(
+      expect.objectContaining({ rule: 'T-08', from: CUT_OFF, enabled: true }),
+    );
     const report = await eventually(async () => {
       const res = await sut.http().get('/v1/compliance/at-risk').set('Authorization', auth);
       expect(res.body.items).toHaveLength(1);

@@ -42,7 +42,10 @@ describe('GET /v1/policy: the timeline as a partner reads it (T-01..T-08)', () =
   it('the next switched-on entry after now: what the at-risk report looks ahead to', () => {
     expect(view.nextEntry).toEqual({ id: entry('T-07')[0].id, rule: 'T-07', from: '2025-10-07T00:00:00Z' });
     expect(describePolicy(DEFAULT_POLICY, new Date('2026-11-01T00:00:00Z')).nextEntry).toBeNull();
-    const on = { ...DEFAULT_POLICY, legacyRetirement: [{ ...DEFAULT_POLICY.legacyRetirement[0], enabled: true }] };
+    const on = {
+      ...DEFAULT_POLICY,
+      legacyRetirement: [{ ...DEFAULT_POLICY.legacyRetirement[0], enabled: true }],
+    };
     expect(describePolicy(on, new Date('2025-11-01T00:00:00Z')).nextEntry?.rule).toBe('T-08');
   });
 });

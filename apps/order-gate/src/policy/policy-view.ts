@@ -47,62 +47,54 @@ export function describePolicy(policy: Policy, now: Date): PolicyView {
       note: null,
       sources: policy.enforcementSources ?? [],
     },
-    ...Object.entries(policy.enforcementFrom).map(
-      ([channel, from]): PolicyEntryView => ({
-        id: `enforcement-${channel}`,
-        rule: channel === 'Dashboard' ? 'T-02' : 'T-03',
-        from,
-        until: null,
-        does:
-          `Gated orders placed through the ${channel} channel without acceptance are blocked; before this date ` +
-          `they pass with EnforcementNotYetEffective and a warning (T-04).`,
-        enabled: true,
-        note: null,
-        sources: policy.enforcementSources ?? [],
-      }),
-    ),
-    ...policy.agreementPeriods.map(
-      (period, i): PolicyEntryView => ({
-        id: `agreement-period-${period.from.slice(0, 10)}`,
-        rule: periodRule(period, i),
-        from: period.from,
-        until: policy.agreementPeriods[i + 1]?.from ?? null,
-        does: `Orders require the ${period.required}; satisfied by: ${list(period.satisfiedBy)}.`,
-        enabled: true,
-        note: null,
-        sources: period.sources ?? [],
-      }),
-    ),
-    ...policy.reacceptance.map(
-      (entry): PolicyEntryView => ({
-        id: entry.id,
-        rule: entry.rule ?? 'T-07',
-        from: entry.from,
-        until: null,
-        does:
-          `${list(entry.agreementTypes)} acceptances dated before ${entry.acceptedBefore} no longer satisfy ` +
-          `${entry.kinds ? list(entry.kinds) : 'any gated'} orders (blocked with ReacceptanceRequired): the ` +
-          `customer must accept again.`,
-        enabled: entry.enabled,
-        note: entry.note ?? null,
-        sources: entry.sources ?? [],
-      }),
-    ),
-    ...policy.legacyRetirement.map(
-      (entry): PolicyEntryView => ({
-        id: entry.id,
-        rule: entry.rule ?? 'T-08',
-        from: entry.from,
-        until: null,
-        does:
-          'A legacy partner attestation recorded on or after this date is kept but does not satisfy the gate ' +
-          '(blocked with LegacyAttestationRetired): only an enhanced attestation (POST /v1/attestations/enhanced) or ' +
-          "the customer's direct acceptance counts; legacy attestations recorded before keep counting.",
-        enabled: entry.enabled,
-        note: entry.note ?? null,
-        sources: entry.sources ?? [],
-      }),
-    ),
+    ...Object.entries(policy.enforcementFrom).map(([channel, from]): PolicyEntryView => ({
+      id: `enforcement-${channel}`,
+      rule: channel === 'Dashboard' ? 'T-02' : 'T-03',
+      from,
+      until: null,
+      does:
+        `Gated orders placed through the ${channel} channel without acceptance are blocked; before this date ` +
+        `they pass with EnforcementNotYetEffective and a warning (T-04).`,
+      enabled: true,
+      note: null,
+      sources: policy.enforcementSources ?? [],
+    })),
+    ...policy.agreementPeriods.map((period, i): PolicyEntryView => ({
+      id: `agreement-period-${period.from.slice(0, 10)}`,
+      rule: periodRule(period, i),
+      from: period.from,
+      until: policy.agreementPeriods[i + 1]?.from ?? null,
+      does: `Orders require the ${period.required}; satisfied by: ${list(period.satisfiedBy)}.`,
+      enabled: true,
+      note: null,
+      sources: period.sources ?? [],
+    })),
+    ...policy.reacceptance.map((entry): PolicyEntryView => ({
+      id: entry.id,
+      rule: entry.rule ?? 'T-07',
+      from: entry.from,
+      until: null,
+      does:
+        `${list(entry.agreementTypes)} acceptances dated before ${entry.acceptedBefore} no longer satisfy ` +
+        `${entry.kinds ? list(entry.kinds) : 'any gated'} orders (blocked with ReacceptanceRequired): the ` +
+        `customer must accept again.`,
+      enabled: entry.enabled,
+      note: entry.note ?? null,
+      sources: entry.sources ?? [],
+    })),
+    ...policy.legacyRetirement.map((entry): PolicyEntryView => ({
+      id: entry.id,
+      rule: entry.rule ?? 'T-08',
+      from: entry.from,
+      until: null,
+      does:
+        'A legacy partner attestation recorded on or after this date is kept but does not satisfy the gate ' +
+        '(blocked with LegacyAttestationRetired): only an enhanced attestation (POST /v1/attestations/enhanced) or ' +
+        "the customer's direct acceptance counts; legacy attestations recorded before keep counting.",
+      enabled: entry.enabled,
+      note: entry.note ?? null,
+      sources: entry.sources ?? [],
+    })),
   ].sort((a, b) => Date.parse(a.from) - Date.parse(b.from));
   const next = entries.find((e) => e.enabled && Date.parse(e.from) > now.getTime());
   return {

@@ -49,7 +49,10 @@ describe('policy timeline as data (T-01..T-08, G-09)', () => {
   it('T-07, T-08: ORDER_GATE_POLICY_FILE replaces the timeline without a code change', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'policy-')), 'p.json');
     const retirementOn = DEFAULT_POLICY.legacyRetirement.map((e) => ({ ...e, enabled: true }));
-    writeFileSync(file, JSON.stringify({ ...DEFAULT_POLICY, id: 'custom-1', legacyRetirement: retirementOn }));
+    writeFileSync(
+      file,
+      JSON.stringify({ ...DEFAULT_POLICY, id: 'custom-1', legacyRetirement: retirementOn }),
+    );
     expect(loadPolicy({ ORDER_GATE_POLICY_FILE: file }).id).toBe('custom-1');
     expect(loadPolicy({ ORDER_GATE_POLICY_FILE: file }).legacyRetirement[0].enabled).toBe(true);
     expect(loadPolicy({}).id).toBe(DEFAULT_POLICY.id);

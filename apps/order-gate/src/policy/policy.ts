@@ -86,7 +86,13 @@ const isKindList = (v: unknown): v is OrderKind[] =>
   Array.isArray(v) && v.length > 0 && v.every((k) => (ORDER_KINDS as readonly unknown[]).includes(k));
 const isSourceList = (v: unknown): boolean =>
   Array.isArray(v) &&
-  v.every((s) => isObject(s) && typeof s.title === 'string' && s.title !== '' && ['undefined', 'string'].includes(typeof s.url));
+  v.every(
+    (s) =>
+      isObject(s) &&
+      typeof s.title === 'string' &&
+      s.title !== '' &&
+      ['undefined', 'string'].includes(typeof s.url),
+  );
 const isTypeList = (v: unknown): v is AgreementType[] =>
   Array.isArray(v) && v.length > 0 && v.every((t) => (AGREEMENT_TYPES as readonly unknown[]).includes(t));
 

@@ -39,8 +39,7 @@ describe('applyWrites: the projection rows each fact leaves, in any arrival orde
     pg = new Client({ connectionString: db.url });
     await pg.connect();
     await runSql(pg, sql`CREATE SCHEMA ${ident(schema)}`);
-    for (const statement of allProjectionTablesUp(schema))
-      await pg.query(statement);
+    for (const statement of allProjectionTablesUp(schema)) await pg.query(statement);
   });
 
   afterAll(async () => {

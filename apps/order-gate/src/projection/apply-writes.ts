@@ -54,7 +54,15 @@ export async function applyWrites(
                  acceptance_url = EXCLUDED.acceptance_url, expires_at = EXCLUDED.expires_at, event_id = EXCLUDED.event_id
              WHERE e.started_at < EXCLUDED.started_at
                 OR (e.started_at = EXCLUDED.started_at AND e.attestation_id <> EXCLUDED.attestation_id)`,
-          [w.partnerId, w.customerTenantId, w.attestationId, w.startedAt, w.acceptanceUrl, w.expiresAt, w.eventId],
+          [
+            w.partnerId,
+            w.customerTenantId,
+            w.attestationId,
+            w.startedAt,
+            w.acceptanceUrl,
+            w.expiresAt,
+            w.eventId,
+          ],
         );
         break;
       case 'enhancedStatus':

@@ -382,7 +382,7 @@ describe('evolve: the enhanced attestation (G-15, E-05, S-04)', () => {
   const T2 = '2026-11-01T12:00:00.000Z';
   const enhancedOf = (state: ProjectionState) => state.enhancedAttestations.get(RELATIONSHIP);
 
-  it('G-15: a started attestation is the pair\'s, Pending, with its link and expiry', () => {
+  it("G-15: a started attestation is the pair's, Pending, with its link and expiry", () => {
     const started = givenEnhancedStarted(PARTNER, CUSTOMER, T0);
     given()
       .when(started)
@@ -422,7 +422,9 @@ describe('evolve: the enhanced attestation (G-15, E-05, S-04)', () => {
   it('E-05: an accepted or finalized attestation does not go back (a late expiry or a replay changes nothing)', () => {
     const started = givenEnhancedStarted(PARTNER, CUSTOMER, T0);
     const accepted = givenEnhancedOutcome(started, 'Accepted', T1);
-    given(started, accepted).when(givenEnhancedOutcome(started, 'Expired', T2)).thenNothingChanged();
+    given(started, accepted)
+      .when(givenEnhancedOutcome(started, 'Expired', T2))
+      .thenNothingChanged();
     given(started, accepted, givenEnhancedFinalized(started, T2))
       .when(replayOf(accepted), givenEnhancedOutcome(started, 'Cancelled', T2), replayOf(started))
       .thenNothingChanged();
@@ -437,7 +439,9 @@ describe('evolve: the enhanced attestation (G-15, E-05, S-04)', () => {
     given(newer).when(older).thenNothingChanged();
     given(older)
       .when(newer)
-      .then((state) => expect(enhancedOf(state)).toMatchObject({ attestationId: idOf(newer), status: 'Pending' }));
+      .then((state) =>
+        expect(enhancedOf(state)).toMatchObject({ attestationId: idOf(newer), status: 'Pending' }),
+      );
   });
 
   it('S-04: the enhanced facts count only from the attestation service', () => {

@@ -1,4 +1,9 @@
-import { AgreementType, AttestationSource, EnhancedAttestationStatus, KnownEventEnvelope } from '@app/contracts';
+import {
+  AgreementType,
+  AttestationSource,
+  EnhancedAttestationStatus,
+  KnownEventEnvelope,
+} from '@app/contracts';
 import { TemplateInfo } from './read-model';
 import { newerPublication, precedes, supersedes } from './fact-order';
 
@@ -135,11 +140,17 @@ export function writesOf(event: KnownEventEnvelope): ProjectionWrite[] {
       ];
     }
     case 'EnhancedAttestationAccepted':
-      return fromAttestation ? [enhancedStatus(event.data, event.data.attestationId, 'Accepted', eventId)] : [];
+      return fromAttestation
+        ? [enhancedStatus(event.data, event.data.attestationId, 'Accepted', eventId)]
+        : [];
     case 'EnhancedAttestationCancelled':
-      return fromAttestation ? [enhancedStatus(event.data, event.data.attestationId, 'Cancelled', eventId)] : [];
+      return fromAttestation
+        ? [enhancedStatus(event.data, event.data.attestationId, 'Cancelled', eventId)]
+        : [];
     case 'EnhancedAttestationExpired':
-      return fromAttestation ? [enhancedStatus(event.data, event.data.attestationId, 'Expired', eventId)] : [];
+      return fromAttestation
+        ? [enhancedStatus(event.data, event.data.attestationId, 'Expired', eventId)]
+        : [];
     case 'AgreementAttestationWithdrawn': {
       const d = event.data;
       return [
@@ -279,7 +290,10 @@ function enhancedStatus(
  * E-05: whether a status event moves an attestation on. Finalizing (an AgreementAttested naming it) ends any
  * state; acceptance, cancellation and expiry happen only to a pending one. A copy or a late event changes nothing.
  */
-export function advancesStatus(held: EnhancedAttestationStatus, incoming: EnhancedAttestationStatus): boolean {
+export function advancesStatus(
+  held: EnhancedAttestationStatus,
+  incoming: EnhancedAttestationStatus,
+): boolean {
   if (incoming === 'Finalized') return held !== 'Finalized';
   return held === 'Pending' && incoming !== 'Pending';
 }
@@ -374,8 +388,15 @@ function applyWrite(state: ProjectionState, w: ProjectionWrite): ProjectionState
         identity: row.attestation.attestationId,
       };
       if (!supersedes(held, { at: w.attestedAt, identity: w.attestationId })) return state;
-      const { attestationId, attestedAt, templateId, dateAgreed, eventId, attestationSource, enhancedAttestationId } =
-        w;
+      const {
+        attestationId,
+        attestedAt,
+        templateId,
+        dateAgreed,
+        eventId,
+        attestationSource,
+        enhancedAttestationId,
+      } = w;
       const attestation = {
         attestationId,
         attestedAt,
@@ -398,7 +419,14 @@ function applyWrite(state: ProjectionState, w: ProjectionWrite): ProjectionState
       )
         return state;
       const { attestationId, startedAt, acceptanceUrl, expiresAt, eventId } = w;
-      const row: EnhancedRow = { attestationId, startedAt, status: 'Pending', acceptanceUrl, expiresAt, eventId };
+      const row: EnhancedRow = {
+        attestationId,
+        startedAt,
+        status: 'Pending',
+        acceptanceUrl,
+        expiresAt,
+        eventId,
+      };
       return { ...state, enhancedAttestations: withEntry(state.enhancedAttestations, key, row) };
     }
     case 'enhancedStatus': {

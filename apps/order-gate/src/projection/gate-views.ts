@@ -1,5 +1,10 @@
 import { EntityManager } from 'typeorm';
-import { AgreementType, AttestationSource, EnhancedAttestationStatus, OrderRequestedV1 } from '@app/contracts';
+import {
+  AgreementType,
+  AttestationSource,
+  EnhancedAttestationStatus,
+  OrderRequestedV1,
+} from '@app/contracts';
 import { preparedQuery, quoteIdent } from '@app/messaging';
 import { AcceptanceFact, EnhancedAttestationView, GateView, TemplateInfo } from './read-model';
 import { withdrawalHolds } from './projection-schema';

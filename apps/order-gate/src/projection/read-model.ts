@@ -1,4 +1,9 @@
-import { AcceptanceSource, AgreementType, AttestationSource, EnhancedAttestationStatus } from '@app/contracts';
+import {
+  AcceptanceSource,
+  AgreementType,
+  AttestationSource,
+  EnhancedAttestationStatus,
+} from '@app/contracts';
 
 /*
  * The gate's read model: what the projection holds for one order, as `decide` reads it. It lives with the

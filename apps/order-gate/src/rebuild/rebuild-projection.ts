@@ -25,8 +25,7 @@ export async function rebuildInto(
   groupPrefix = 'acceptance-gate',
 ): Promise<number> {
   await dataSource.query(`CREATE SCHEMA "${schema}"`);
-  for (const sql of allProjectionTablesUp(schema))
-    await dataSource.query(sql);
+  for (const sql of allProjectionTablesUp(schema)) await dataSource.query(sql);
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map<string, bigint>();
