@@ -10,6 +10,7 @@ import {
 } from '@app/contracts';
 import { AgreementPeriod, LegacyRetirementEntry, Policy } from '../policy/policy';
 import { AcceptanceFact, GateView, TemplateInfo } from '../projection/read-model';
+import { withEnhancedAttestation } from './pending-attestation-rules';
 
 export interface Decision {
   outcome: 'Approved' | 'Blocked';
@@ -87,29 +88,7 @@ class Context {
 
   /** G-15: a block names the pair's enhanced attestation that awaits the customer, or one left to finalize. */
   judgeAcceptance(): Decision {
-    const judged = this.judgeFacts();
-    const enhanced = this.view.enhancedAttestation;
-    if (judged.outcome !== 'Blocked' || !enhanced) return judged;
-    const { order } = this;
-    const finalize =
-      `finalize it (POST /v1/customers/${order.customerTenantId}/agreements with attestationId ` +
-      `${enhanced.attestationId}, unless it was started with autoFinalize) and place the order again.`;
-    if (enhanced.status === 'Pending' && at(enhanced.expiresAt) > this.requestedAt) {
-      return {
-        ...judged,
-        message:
-          `${judged.message} Enhanced attestation ${enhanced.attestationId} is pending (G-15): the customer's ` +
-          `signatory must accept the agreement at ${enhanced.acceptanceUrl} before ${enhanced.expiresAt}; then ${finalize}`,
-        pendingAttestation: { ...enhanced },
-      };
-    }
-    if (enhanced.status === 'Accepted') {
-      return {
-        ...judged,
-        message: `${judged.message} The customer accepted enhanced attestation ${enhanced.attestationId}: ${finalize}`,
-      };
-    }
-    return judged;
+    return withEnhancedAttestation(this.judgeFacts(), this.view.enhancedAttestation, this.order);
   }
 
   private judgeFacts(): Decision {

@@ -1,11 +1,16 @@
-import {
-  AgreementType,
-  AttestationSource,
-  EnhancedAttestationStatus,
-  KnownEventEnvelope,
-} from '@app/contracts';
+import { AgreementType, AttestationSource, KnownEventEnvelope } from '@app/contracts';
 import { TemplateInfo } from './read-model';
+import {
+  applyEnhancedWrite,
+  ENHANCED_PRODUCER,
+  EnhancedRow,
+  enhancedStatus,
+  EnhancedWrite,
+  enhancedWritesOf,
+} from './enhanced-rules';
 import { newerPublication, precedes, supersedes } from './fact-order';
+
+export { advancesStatus, ENHANCED_PRODUCER, EnhancedRow } from './enhanced-rules';
 
 /** One change to the projection: what `writesOf` reads from a fact, which `applyWrites` turns into SQL. */
 export type ProjectionWrite =
@@ -30,27 +35,7 @@ export type ProjectionWrite =
       attestationSource: AttestationSource | null;
       enhancedAttestationId: string | null;
     }
-  | {
-      /** E-01: a partner opened an enhanced attestation for the customer (the pair's latest replaces an older one). */
-      kind: 'enhancedStarted';
-      partnerId: string;
-      customerTenantId: string;
-      attestationId: string;
-      /** The envelope's occurredAt: which of two attestations of the pair is the latest. */
-      startedAt: string;
-      acceptanceUrl: string;
-      expiresAt: string;
-      eventId: string;
-    }
-  | {
-      /** E-03..E-05: the attestation moved on (Finalized: an AgreementAttested names it). */
-      kind: 'enhancedStatus';
-      partnerId: string;
-      customerTenantId: string;
-      attestationId: string;
-      status: EnhancedAttestationStatus;
-      eventId: string;
-    }
+  | EnhancedWrite
   | {
       kind: 'withdrawal';
       partnerId: string;
@@ -98,8 +83,6 @@ export type ProjectionWrite =
  */
 export function writesOf(event: KnownEventEnvelope): ProjectionWrite[] {
   const eventId = event.eventId;
-  /* S-04: the enhanced attestation's facts are the attestation service's alone (another writer of the topic is ignored). */
-  const fromAttestation = event.producer === ENHANCED_PRODUCER;
   switch (event.eventType) {
     case 'AgreementAttested': {
       const d = event.data;
@@ -118,39 +101,17 @@ export function writesOf(event: KnownEventEnvelope): ProjectionWrite[] {
           attestationSource: d.attestationSource ?? null,
           enhancedAttestationId,
         },
-        ...(enhancedAttestationId && fromAttestation
+        // E-04: finalizing moves the enhanced attestation it names to Finalized (from its producer only, S-04).
+        ...(enhancedAttestationId && event.producer === ENHANCED_PRODUCER
           ? [enhancedStatus(d, enhancedAttestationId, 'Finalized', eventId)]
           : []),
       ];
     }
-    case 'EnhancedAttestationStarted': {
-      const d = event.data;
-      if (!fromAttestation) return [];
-      return [
-        {
-          kind: 'enhancedStarted',
-          partnerId: d.partnerId,
-          customerTenantId: d.customerTenantId,
-          attestationId: d.attestationId,
-          startedAt: event.occurredAt,
-          acceptanceUrl: d.acceptanceUrl,
-          expiresAt: d.expiresAt,
-          eventId,
-        },
-      ];
-    }
+    case 'EnhancedAttestationStarted':
     case 'EnhancedAttestationAccepted':
-      return fromAttestation
-        ? [enhancedStatus(event.data, event.data.attestationId, 'Accepted', eventId)]
-        : [];
     case 'EnhancedAttestationCancelled':
-      return fromAttestation
-        ? [enhancedStatus(event.data, event.data.attestationId, 'Cancelled', eventId)]
-        : [];
     case 'EnhancedAttestationExpired':
-      return fromAttestation
-        ? [enhancedStatus(event.data, event.data.attestationId, 'Expired', eventId)]
-        : [];
+      return enhancedWritesOf(event);
     case 'AgreementAttestationWithdrawn': {
       const d = event.data;
       return [
@@ -267,47 +228,6 @@ export function writesOf(event: KnownEventEnvelope): ProjectionWrite[] {
   }
 }
 
-/** The one producer of the enhanced attestation's facts (S-04). */
-export const ENHANCED_PRODUCER = 'attestation';
-
-function enhancedStatus(
-  d: { partnerId: string; customerTenantId: string },
-  attestationId: string,
-  status: EnhancedAttestationStatus,
-  eventId: string,
-): ProjectionWrite {
-  return {
-    kind: 'enhancedStatus',
-    partnerId: d.partnerId,
-    customerTenantId: d.customerTenantId,
-    attestationId,
-    status,
-    eventId,
-  };
-}
-
-/**
- * E-05: whether a status event moves an attestation on. Finalizing (an AgreementAttested naming it) ends any
- * state; acceptance, cancellation and expiry happen only to a pending one. A copy or a late event changes nothing.
- */
-export function advancesStatus(
-  held: EnhancedAttestationStatus,
-  incoming: EnhancedAttestationStatus,
-): boolean {
-  if (incoming === 'Finalized') return held !== 'Finalized';
-  return held === 'Pending' && incoming !== 'Pending';
-}
-
-/** The pair's latest enhanced attestation, as the projection's row holds it. */
-export interface EnhancedRow {
-  attestationId: string;
-  startedAt: string;
-  status: EnhancedAttestationStatus;
-  acceptanceUrl: string;
-  expiresAt: string;
-  eventId: string;
-}
-
 /** A partner's attestation of one type for one customer, and the last withdrawal of the pair's attestations. */
 export interface AcceptanceRow {
   attestation?: {
@@ -408,39 +328,9 @@ function applyWrite(state: ProjectionState, w: ProjectionWrite): ProjectionState
       };
       return { ...state, acceptances: withEntry(state.acceptances, key, { ...row, attestation }) };
     }
-    case 'enhancedStarted': {
-      const key = rowKey(w.partnerId, w.customerTenantId);
-      const held = state.enhancedAttestations.get(key);
-      if (
-        !supersedes(held && { at: held.startedAt, identity: held.attestationId }, {
-          at: w.startedAt,
-          identity: w.attestationId,
-        })
-      )
-        return state;
-      const { attestationId, startedAt, acceptanceUrl, expiresAt, eventId } = w;
-      const row: EnhancedRow = {
-        attestationId,
-        startedAt,
-        status: 'Pending',
-        acceptanceUrl,
-        expiresAt,
-        eventId,
-      };
-      return { ...state, enhancedAttestations: withEntry(state.enhancedAttestations, key, row) };
-    }
-    case 'enhancedStatus': {
-      const key = rowKey(w.partnerId, w.customerTenantId);
-      const held = state.enhancedAttestations.get(key);
-      if (
-        !held ||
-        held.attestationId.toLowerCase() !== w.attestationId.toLowerCase() ||
-        !advancesStatus(held.status, w.status)
-      )
-        return state;
-      const row: EnhancedRow = { ...held, status: w.status, eventId: w.eventId };
-      return { ...state, enhancedAttestations: withEntry(state.enhancedAttestations, key, row) };
-    }
+    case 'enhancedStarted':
+    case 'enhancedStatus':
+      return { ...state, enhancedAttestations: applyEnhancedWrite(state.enhancedAttestations, w) };
     case 'withdrawal': {
       const key = rowKey(w.partnerId, w.customerTenantId, w.agreementType);
       const row = state.acceptances.get(key) ?? {};
