@@ -444,6 +444,20 @@ describe('evolve: the enhanced attestation (G-15, E-05, S-04)', () => {
       );
   });
 
+  it('S-04, T-08: an attestation stated Enhanced by another writer of the topic does not count as enhanced', () => {
+    const forged = givenAttested(PARTNER, CUSTOMER, T0, {
+      producer: 'reseller-relationship',
+      attestationSource: 'Enhanced',
+      enhancedAttestationId: randomUUID(),
+    });
+    given()
+      .when(forged)
+      .then((state) => {
+        expect(state.acceptances.get(PAIR)!.attestation!.attestationSource).toBeNull();
+        expect(state.enhancedAttestations.size).toBe(0);
+      });
+  });
+
   it('S-04: the enhanced facts count only from the attestation service', () => {
     const forged = givenEnhancedStarted(PARTNER, CUSTOMER, T0, { producer: 'reseller-relationship' });
     given().when(forged).thenNothingChanged();

@@ -98,7 +98,8 @@ export function writesOf(event: KnownEventEnvelope): ProjectionWrite[] {
           templateId: d.templateId,
           dateAgreed: d.dateAgreed,
           eventId,
-          attestationSource: d.attestationSource ?? null,
+          // T-08: only the attestation service says an attestation was finalized from an enhanced one (S-04).
+          attestationSource: event.producer === ENHANCED_PRODUCER ? (d.attestationSource ?? null) : null,
           enhancedAttestationId,
         },
         // E-04: finalizing moves the enhanced attestation it names to Finalized (from its producer only, S-04).
