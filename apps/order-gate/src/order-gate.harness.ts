@@ -22,7 +22,8 @@ import { OrderGateModule } from './order-gate.module';
 export const givenRunningGate = (label: string, env?: Record<string, string>): ServiceUnderTest =>
   givenRunningService({
     service: 'order-gate',
-    module: (c) => OrderGateModule.forRoot(c),
+    // The gate reads its policy file (ORDER_GATE_POLICY_FILE) from the environment it is given, as in production.
+    module: (c) => OrderGateModule.forRoot(c, {}, { ...process.env, ...env }),
     record: [Topics.OrdersDecided],
     label,
     env,

@@ -49,11 +49,21 @@ const CATALOG_WITH_V2: TemplateInfo[] = [
   },
 ];
 
-const REFRESH_ON: Policy = {
+/** T-07: the shipped re-acceptance entry switched off (a policy file may). */
+const REFRESH_OFF: Policy = {
   ...DEFAULT_POLICY,
-  id: 'test-refresh-on',
-  reacceptance: DEFAULT_POLICY.reacceptance.map((e) => ({ ...e, enabled: true })),
+  id: 'test-refresh-off',
+  reacceptance: DEFAULT_POLICY.reacceptance.map((e) => ({ ...e, enabled: false })),
 };
+
+/** T-08: the shipped legacy-retirement entry switched on, as an operator's policy file does. */
+const RETIREMENT_ON: Policy = {
+  ...DEFAULT_POLICY,
+  id: 'test-legacy-retired',
+  legacyRetirement: DEFAULT_POLICY.legacyRetirement.map((e) => ({ ...e, enabled: true })),
+};
+const CUT_OFF = '2026-01-05T00:00:00.000Z';
+const ENHANCED_ID = '55555555-5555-4555-8555-555555555555';
 
 const DEFAULT_AT = '2026-11-21T10:00:00.000Z';
 
@@ -124,6 +134,7 @@ const evidenceOf = (fact: AcceptanceFact) => ({
   templateId: fact.templateId,
   dateAgreed: fact.dateAgreed,
   acceptanceEventId: fact.eventId,
+  enhancedAttestationId: fact.enhancedAttestationId ?? null,
 });
 
 const at = (instant: string) => Date.parse(instant);
@@ -173,6 +184,13 @@ function remedyOf(row: Row, policy: Policy, decision: Decision): string[] {
       return [`the latest is ${MCA_V2}`, ...howToConfirm(row, policy, MCA)];
     case 'ReacceptanceRequired':
       return [policy.reacceptance[0].id, 'must accept again', ...howToConfirm(row, policy, MCA)];
+    case 'LegacyAttestationRetired':
+      return [
+        policy.legacyRetirement[0].id,
+        'T-08',
+        'POST /v1/attestations/enhanced',
+        `POST /v1/customers/${CUSTOMER}/agreements/direct`,
+      ];
     case 'NoResellerRelationship':
       return [
         'POST /v1/customers',
@@ -543,53 +561,149 @@ const rows: Row[] = [
     expect: 'AcceptanceConfirmed',
     evidence: 1,
   },
-  // T-07: re-acceptance entries (the shipped refresh entry is disabled; switched on here)
+  // T-07: the shipped entry: MCA acceptances dated before 2023-04-01 stop satisfying four kinds from 2025-10-07
   {
     rule: 'T-07',
-    given: 'an MCA agreed before 2023-04-01, refresh on, the day before it applies',
+    given: 'an MCA agreed before 2023-04-01, the day before the entry applies',
     view: givenView([attested(MCA, { dateAgreed: '2022-05-01T00:00:00Z' })]),
     kind: 'NewPurchase',
-    requestedAt: '2023-03-31T12:00:00Z',
-    policy: REFRESH_ON,
+    requestedAt: '2025-10-06T23:59:59.999Z',
     expect: 'AcceptanceConfirmed',
     evidence: 0,
   },
+  ...(['NewPurchase', 'SeatChange', 'Upgrade', 'TermChange'] as const).map((kind): Row => ({
+    rule: 'T-07',
+    given: 'an MCA agreed before 2023-04-01, the day the entry applies',
+    view: givenView([attested(MCA, { dateAgreed: '2022-05-01T00:00:00Z' })]),
+    kind,
+    requestedAt: '2025-10-07T00:00:00.000Z',
+    expect: 'ReacceptanceRequired',
+    evidence: 0,
+  })),
   {
     rule: 'T-07',
-    given: 'an MCA agreed before 2023-04-01, refresh on, the day it applies',
-    view: givenView([attested(MCA, { dateAgreed: '2022-05-01T00:00:00Z' })]),
-    kind: 'NewPurchase',
-    requestedAt: '2023-04-01T00:00:00Z',
-    policy: REFRESH_ON,
+    given: "the customer's direct acceptance dated before 2023-04-01",
+    view: givenView([direct({ dateAgreed: '2023-03-31T23:59:59Z' })]),
+    kind: 'SeatChange',
     expect: 'ReacceptanceRequired',
     evidence: 0,
   },
   {
     rule: 'T-07',
-    given: 'an MCA agreed the day of the cut-off, refresh on',
-    view: givenView([attested(MCA, { dateAgreed: '2023-04-01T00:00:00Z' })]),
-    kind: 'NewPurchase',
-    requestedAt: '2023-05-01T00:00:00Z',
-    policy: REFRESH_ON,
+    given: 'an MCA agreed before 2023-04-01 (renewals are not named by the entry)',
+    view: givenView([attested(MCA, { dateAgreed: '2022-05-01T00:00:00Z' })]),
+    kind: 'ManualRenewal',
     expect: 'AcceptanceConfirmed',
     evidence: 0,
   },
   {
     rule: 'T-07',
-    given: 'an MCA agreed before 2023-04-01, shipped policy (entry disabled)',
+    given: 'an MCA agreed the day of the cut-off',
+    view: givenView([attested(MCA, { dateAgreed: '2023-04-01T00:00:00Z' })]),
+    kind: 'NewPurchase',
+    expect: 'AcceptanceConfirmed',
+    evidence: 0,
+  },
+  {
+    rule: 'T-07',
+    given: 'a stale attestation and a newer direct acceptance',
+    view: givenView([attested(MCA, { dateAgreed: '2022-05-01T00:00:00Z' }), direct()]),
+    kind: 'NewPurchase',
+    expect: 'AcceptanceConfirmed',
+    evidence: 1,
+  },
+  {
+    rule: 'T-07',
+    given: 'an MCA agreed before 2023-04-01, the entry switched off in the policy data',
     view: givenView([attested(MCA, { dateAgreed: '2022-05-01T00:00:00Z' })]),
     kind: 'NewPurchase',
-    requestedAt: '2023-05-01T00:00:00Z',
+    policy: REFRESH_OFF,
+    expect: 'AcceptanceConfirmed',
+    evidence: 0,
+  },
+  // T-08: legacy attestations recorded from the cut-off stop counting when the entry is switched on
+  {
+    rule: 'T-08',
+    given: 'a legacy attestation recorded at the cut-off, retirement on',
+    view: givenView([attested(MCA, { attestationSource: 'Legacy', recordedAt: CUT_OFF })]),
+    kind: 'NewPurchase',
+    policy: RETIREMENT_ON,
+    expect: 'LegacyAttestationRetired',
+    evidence: 0,
+  },
+  {
+    rule: 'T-08',
+    given: 'an attestation that names no source, recorded after the cut-off, retirement on',
+    view: givenView([attested(MCA, { recordedAt: '2026-02-01T00:00:00.000Z' })]),
+    kind: 'SeatChange',
+    policy: RETIREMENT_ON,
+    expect: 'LegacyAttestationRetired',
+    evidence: 0,
+  },
+  {
+    rule: 'T-08',
+    given:
+      'a legacy attestation recorded just before the cut-off (dateAgreed is not what counts), retirement on',
+    view: givenView([
+      attested(MCA, {
+        attestationSource: 'Legacy',
+        recordedAt: '2026-01-04T23:59:59.999Z',
+        dateAgreed: '2024-06-01T00:00:00Z',
+      }),
+    ]),
+    kind: 'NewPurchase',
+    policy: RETIREMENT_ON,
+    expect: 'AcceptanceConfirmed',
+    evidence: 0,
+  },
+  {
+    rule: 'T-08, G-15',
+    given: 'an enhanced attestation finalized after the cut-off, retirement on',
+    view: givenView([
+      attested(MCA, {
+        attestationSource: 'Enhanced',
+        enhancedAttestationId: ENHANCED_ID,
+        recordedAt: '2026-02-01T00:00:00.000Z',
+        dateAgreed: '2026-02-01T00:00:00.000Z',
+      }),
+    ]),
+    kind: 'NewPurchase',
+    policy: RETIREMENT_ON,
+    expect: 'AcceptanceConfirmed',
+    evidence: 0,
+  },
+  {
+    rule: 'T-08, D-06',
+    given: "a retired legacy attestation and the customer's direct acceptance, retirement on",
+    view: givenView([attested(MCA, { recordedAt: '2026-02-01T00:00:00.000Z' }), direct()]),
+    kind: 'NewPurchase',
+    policy: RETIREMENT_ON,
+    expect: 'AcceptanceConfirmed',
+    evidence: 1,
+  },
+  {
+    rule: 'T-08',
+    given: 'no acceptance, retirement on (the remedy is the enhanced flow)',
+    view: givenView(),
+    kind: 'NewPurchase',
+    policy: RETIREMENT_ON,
+    expect: 'AcceptanceMissing',
+    evidence: null,
+  },
+  {
+    rule: 'T-08',
+    given: 'a legacy attestation recorded after the cut-off, shipped policy (entry off)',
+    view: givenView([attested(MCA, { attestationSource: 'Legacy', recordedAt: '2026-02-01T00:00:00.000Z' })]),
+    kind: 'NewPurchase',
     expect: 'AcceptanceConfirmed',
     evidence: 0,
   },
   {
     rule: 'T-07, T-04',
-    given: 'no acceptance under the refresh-on policy, before enforcement',
+    given: 'no acceptance under the shipped policy, before enforcement',
     view: givenView([]),
     kind: 'NewPurchase',
     requestedAt: '2018-01-01T00:00:00Z',
-    policy: REFRESH_ON,
     expect: 'EnforcementNotYetEffective',
     evidence: null,
   },

@@ -6,9 +6,11 @@ import {
   isNationalCloud,
   OrderKind,
   OrderRequestedV1,
+  PendingAttestation,
 } from '@app/contracts';
-import { AgreementPeriod, Policy } from '../policy/policy';
+import { AgreementPeriod, LegacyRetirementEntry, Policy } from '../policy/policy';
 import { AcceptanceFact, GateView, TemplateInfo } from '../projection/read-model';
+import { withEnhancedAttestation } from './pending-attestation-rules';
 
 export interface Decision {
   outcome: 'Approved' | 'Blocked';
@@ -16,6 +18,8 @@ export interface Decision {
   message: string;
   evidence: DecisionEvidence;
   policyVersion: string;
+  /** G-15: a block while an enhanced attestation of the pair awaits the customer names it. */
+  pendingAttestation?: PendingAttestation;
 }
 
 export const NO_EVIDENCE: DecisionEvidence = {
@@ -24,12 +28,13 @@ export const NO_EVIDENCE: DecisionEvidence = {
   templateId: null,
   dateAgreed: null,
   acceptanceEventId: null,
+  enhancedAttestationId: null,
 };
 
 const at = (instant: string) => Date.parse(instant);
 
 /**
- * The gate's rule (G-01..G-13, T-01..T-07, D-06, D-07) as a pure function of what the projection
+ * The gate's rule (G-01..G-15, T-01..T-08, D-06, D-07) as a pure function of what the projection
  * holds, the policy timeline and the order. Dates are judged as of `requestedAt` (G-09).
  */
 export function decide(view: GateView, policy: Policy, order: OrderRequestedV1): Decision {
@@ -50,8 +55,9 @@ export function decide(view: GateView, policy: Policy, order: OrderRequestedV1):
   const judged = ctx.judgeAcceptance();
   const enforcedFrom = policy.enforcementFrom[order.channel];
   if (judged.outcome === 'Blocked' && at(order.requestedAt) < at(enforcedFrom)) {
+    const { pendingAttestation: _pending, ...passed } = judged;
     return {
-      ...judged,
+      ...passed,
       outcome: 'Approved',
       reason: 'EnforcementNotYetEffective',
       message:
@@ -80,14 +86,20 @@ class Context {
     return r.partner || (this.order.resellerPartnerId !== undefined && r.reseller && r.resellerLinked);
   }
 
+  /** G-15: a block names the pair's enhanced attestation that awaits the customer, or one left to finalize. */
   judgeAcceptance(): Decision {
+    return withEnhancedAttestation(this.judgeFacts(), this.view.enhancedAttestation, this.order);
+  }
+
+  private judgeFacts(): Decision {
     const { order, policy } = this;
     const satisfying = this.period?.satisfiedBy ?? this.period0Types();
     const usable = this.view.acceptances.filter(
       (a) => !a.withdrawnAt && (a.source === 'PartnerAttestation' || this.hasRelationship()),
     );
 
-    const withdrawal = this.withdrawal(satisfying, usable);
+    const counting = usable.filter((a) => this.retirementFor(a) === undefined);
+    const withdrawal = this.withdrawal(satisfying, counting);
     if (withdrawal && (order.kind !== OrderKind.AutoRenewal || policy.withdrawalBlocksAutoRenewal)) {
       return this.blocked(
         'AcceptanceWithdrawn',
@@ -104,7 +116,8 @@ class Context {
       );
     }
 
-    const ofSatisfyingType = usable.filter((a) => satisfying.includes(a.agreementType));
+    const ofSatisfyingType = counting.filter((a) => satisfying.includes(a.agreementType));
+    const retired = usable.filter((a) => satisfying.includes(a.agreementType) && !counting.includes(a));
     const stale = ofSatisfyingType.filter((a) => this.reacceptanceEntryFor(a) !== undefined);
     const current = ofSatisfyingType.filter((a) => !stale.includes(a));
     const needsLatest = policy.latestTemplateRequiredFor.includes(order.kind);
@@ -131,6 +144,21 @@ class Context {
           `record is of template ${outdated.templateId}, the latest is ${latest?.templateId ?? 'unknown'}` +
           `${latest ? ` (${latest.agreementLink})` : ''}. Re-confirm it: ${this.howToConfirm(outdated.agreementType)}`,
         outdated,
+      );
+    }
+    const retiredFact = best(retired, this.period?.required);
+    if (retiredFact) {
+      const entry = this.retirementFor(retiredFact)!;
+      return this.blocked(
+        'LegacyAttestationRetired',
+        `Partner ${order.partnerId}'s attestation of the ${retiredFact.agreementType} for customer ` +
+          `${order.customerTenantId} was recorded ${retiredFact.recordedAt} through the legacy attestation, which ` +
+          `was retired on ${entry.from} (${entry.id}, T-08): it is kept but no longer satisfies the gate. Use the ` +
+          `enhanced flow: start an enhanced attestation (POST /v1/attestations/enhanced), have the customer's ` +
+          `signatory accept it at its link, and finalize it (POST /v1/customers/${order.customerTenantId}/agreements ` +
+          `with its attestationId); or have the customer accept directly ` +
+          `(POST /v1/customers/${order.customerTenantId}/agreements/direct). Then place the order again.`,
+        retiredFact,
       );
     }
     const staleFact = best(stale, this.period?.required);
@@ -220,9 +248,26 @@ class Context {
       (e) =>
         e.enabled &&
         e.agreementTypes.includes(fact.agreementType) &&
+        (e.kinds === undefined || e.kinds.includes(this.order.kind)) &&
         at(e.from) <= this.requestedAt &&
         at(fact.dateAgreed) < at(e.acceptedBefore),
     );
+  }
+
+  /** T-08: the retirement entry in force at the order's time, if any is switched on. */
+  private retirementInForce(): LegacyRetirementEntry | undefined {
+    return this.policy.legacyRetirement.find((e) => e.enabled && at(e.from) <= this.requestedAt);
+  }
+
+  /**
+   * T-08: the entry that retires this fact: a partner's legacy attestation (source Legacy or not said) recorded on
+   * or after the cut-off (when this system recorded it, not its dateAgreed). Enhanced and direct acceptances count.
+   */
+  private retirementFor(fact: AcceptanceFact): LegacyRetirementEntry | undefined {
+    if (fact.source !== 'PartnerAttestation' || fact.attestationSource === 'Enhanced' || !fact.recordedAt)
+      return undefined;
+    const entry = this.retirementInForce();
+    return entry && at(fact.recordedAt) >= at(entry.from) ? entry : undefined;
   }
 
   /** The newest template of a type published by the order's time (G-09). */
@@ -252,6 +297,13 @@ class Context {
         ? `, or have the customer accept it directly (POST /v1/customers/${order.customerTenantId}/agreements/direct, ` +
           `or through an invitation from GET /v1/customers/relationshiprequests)`
         : '';
+    if (this.retirementInForce())
+      return (
+        `${who} through the enhanced flow (the legacy attestation is retired, T-08): start an enhanced attestation ` +
+        `(POST /v1/attestations/enhanced), have the customer's signatory accept it at its link, then finalize it: ` +
+        `POST /v1/customers/${order.customerTenantId}/agreements with type ${type}${template} and its attestationId` +
+        `${direct}; then place the order again.`
+      );
     return (
       `${who}: POST /v1/customers/${order.customerTenantId}/agreements with type ${type}${template}${direct}; ` +
       `then place the order again.`
@@ -283,5 +335,6 @@ function evidenceOf(fact: AcceptanceFact): DecisionEvidence {
     templateId: fact.templateId,
     dateAgreed: fact.dateAgreed,
     acceptanceEventId: fact.eventId,
+    enhancedAttestationId: fact.enhancedAttestationId ?? null,
   };
 }

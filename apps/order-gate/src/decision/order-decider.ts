@@ -311,6 +311,8 @@ export class OrderDecider {
           reason: r.decision.reason,
           message: r.decision.message,
           evidence: r.decision.evidence,
+          // G-15: only on a block while an enhanced attestation awaits the customer.
+          ...(r.decision.pendingAttestation ? { pendingAttestation: r.decision.pendingAttestation } : {}),
           factsComplete: r.factsComplete,
           policyVersion: r.decision.policyVersion,
         },

@@ -27,6 +27,14 @@ export const GateErrors = {
       'continuationToken must be the value a previous page of GET /v1/compliance/at-risk returned; omit it for the first page.',
       { field: 'continuationToken' },
     ),
+  invalidAsOf: () =>
+    new ApiError(
+      HttpStatus.BAD_REQUEST,
+      610305,
+      'InvalidAsOf',
+      "asOf must be an ISO 8601 UTC date-time (e.g. 2026-01-05T00:00:00Z) or date (2026-01-05) between 2000 and 2999: the instant at which to judge each customer's next order; omit it for now. GET /v1/policy names the next entry and its date.",
+      { field: 'asOf' },
+    ),
   factsNotCaughtUp: (retryAfterSeconds: number) =>
     new ApiError(
       HttpStatus.SERVICE_UNAVAILABLE,

@@ -18,7 +18,7 @@ import {
   givenWithdrawn,
   replayOf,
 } from './facts.fixtures';
-import { factOrderingUp, PROJECTION_CONTENT, projectionTablesUp, withdrawalHolds } from './projection-schema';
+import { allProjectionTablesUp, PROJECTION_CONTENT, withdrawalHolds } from './projection-schema';
 
 /**
  * applyWrites, given/when/then on the real PostgreSQL: `given` facts applied, `when` more arrive (late,
@@ -39,8 +39,7 @@ describe('applyWrites: the projection rows each fact leaves, in any arrival orde
     pg = new Client({ connectionString: db.url });
     await pg.connect();
     await runSql(pg, sql`CREATE SCHEMA ${ident(schema)}`);
-    for (const statement of [...projectionTablesUp(schema, true), ...factOrderingUp(schema)])
-      await pg.query(statement);
+    for (const statement of allProjectionTablesUp(schema)) await pg.query(statement);
   });
 
   afterAll(async () => {

@@ -20,12 +20,13 @@ export async function applyWrites(
         await manager.query(
           `INSERT INTO ${s}.acceptances AS a
              (partner_id, customer_tenant_id, agreement_type, source, template_id, date_agreed, event_id,
-              attestation_id, attested_at)
-           VALUES ($1, $2, $3, 'PartnerAttestation', $4, $5, $6, $7, $8)
+              attestation_id, attested_at, attestation_source, enhanced_attestation_id)
+           VALUES ($1, $2, $3, 'PartnerAttestation', $4, $5, $6, $7, $8, $9, $10)
            ON CONFLICT (partner_id, customer_tenant_id, agreement_type) DO UPDATE
              SET source = EXCLUDED.source, template_id = EXCLUDED.template_id, date_agreed = EXCLUDED.date_agreed,
                  event_id = EXCLUDED.event_id, attestation_id = EXCLUDED.attestation_id,
-                 attested_at = EXCLUDED.attested_at, recorded_at = now()
+                 attested_at = EXCLUDED.attested_at, attestation_source = EXCLUDED.attestation_source,
+                 enhanced_attestation_id = EXCLUDED.enhanced_attestation_id, recorded_at = now()
              WHERE a.attested_at IS NULL OR a.attested_at < EXCLUDED.attested_at
                 OR (a.attested_at = EXCLUDED.attested_at AND a.attestation_id IS DISTINCT FROM EXCLUDED.attestation_id)`,
           [
@@ -37,7 +38,40 @@ export async function applyWrites(
             w.eventId,
             w.attestationId,
             w.attestedAt,
+            w.attestationSource,
+            w.enhancedAttestationId,
           ],
+        );
+        break;
+      case 'enhancedStarted':
+        // The pair's latest attestation (by the time it was started) replaces an older one; a copy changes nothing.
+        await manager.query(
+          `INSERT INTO ${s}.enhanced_attestations AS e
+             (partner_id, customer_tenant_id, attestation_id, started_at, status, acceptance_url, expires_at, event_id)
+           VALUES ($1, $2, $3, $4, 'Pending', $5, $6, $7)
+           ON CONFLICT (partner_id, customer_tenant_id) DO UPDATE
+             SET attestation_id = EXCLUDED.attestation_id, started_at = EXCLUDED.started_at, status = 'Pending',
+                 acceptance_url = EXCLUDED.acceptance_url, expires_at = EXCLUDED.expires_at, event_id = EXCLUDED.event_id
+             WHERE e.started_at < EXCLUDED.started_at
+                OR (e.started_at = EXCLUDED.started_at AND e.attestation_id <> EXCLUDED.attestation_id)`,
+          [
+            w.partnerId,
+            w.customerTenantId,
+            w.attestationId,
+            w.startedAt,
+            w.acceptanceUrl,
+            w.expiresAt,
+            w.eventId,
+          ],
+        );
+        break;
+      case 'enhancedStatus':
+        // advancesStatus in evolve.ts: Finalized ends any state; the others move only a pending attestation.
+        await manager.query(
+          `UPDATE ${s}.enhanced_attestations SET status = $4, event_id = $5
+            WHERE partner_id = $1 AND customer_tenant_id = $2 AND attestation_id = $3
+              AND (($4 = 'Finalized' AND status <> 'Finalized') OR (status = 'Pending' AND $4 <> 'Pending'))`,
+          [w.partnerId, w.customerTenantId, w.attestationId, w.status, w.eventId],
         );
         break;
       case 'withdrawal':

@@ -5,6 +5,9 @@ import {
   givenAttested,
   givenCustomerCreated,
   givenDirectlyAccepted,
+  givenEnhancedFinalized,
+  givenEnhancedOutcome,
+  givenEnhancedStarted,
   givenPartnerRegistered,
   givenRelationshipAccepted,
   givenResellerLinked,
@@ -75,6 +78,8 @@ describe('evolve: what each fact writes into an empty projection', () => {
             templateId: MCA_TEMPLATE,
             dateAgreed: '2025-12-31T00:00:00.000Z',
             eventId: attested.eventId,
+            attestationSource: null,
+            enhancedAttestationId: null,
           },
         }),
       );
@@ -368,5 +373,97 @@ describe('S-01: a customer keeps the first cloud the facts gave it', () => {
         .then((state) =>
           expect(state.customers.get(rowKey(CUSTOMER))).toMatchObject({ cloud: 'UsGovernment' }),
         );
+  });
+});
+
+describe('evolve: the enhanced attestation (G-15, E-05, S-04)', () => {
+  const T0 = '2026-11-01T10:00:00.000Z';
+  const T1 = '2026-11-01T11:00:00.000Z';
+  const T2 = '2026-11-01T12:00:00.000Z';
+  const enhancedOf = (state: ProjectionState) => state.enhancedAttestations.get(RELATIONSHIP);
+
+  it("G-15: a started attestation is the pair's, Pending, with its link and expiry", () => {
+    const started = givenEnhancedStarted(PARTNER, CUSTOMER, T0);
+    given()
+      .when(started)
+      .then((state) =>
+        expect(enhancedOf(state)).toEqual({
+          attestationId: idOf(started),
+          startedAt: started.occurredAt,
+          status: 'Pending',
+          acceptanceUrl: (started.data as { acceptanceUrl: string }).acceptanceUrl,
+          expiresAt: (started.data as { expiresAt: string }).expiresAt,
+          eventId: started.eventId,
+        }),
+      );
+  });
+
+  it('E-05: accepted, then finalized by the AgreementAttested that names it, which records its source', () => {
+    const started = givenEnhancedStarted(PARTNER, CUSTOMER, T0);
+    const finalized = givenEnhancedFinalized(started, T2);
+    given(started, givenEnhancedOutcome(started, 'Accepted', T1))
+      .when(finalized)
+      .then((state) => {
+        expect(enhancedOf(state)).toMatchObject({ status: 'Finalized', eventId: finalized.eventId });
+        expect(state.acceptances.get(PAIR)!.attestation).toMatchObject({
+          attestationSource: 'Enhanced',
+          enhancedAttestationId: idOf(started),
+        });
+      });
+  });
+
+  it.each(['Cancelled', 'Expired'] as const)('E-05: a pending attestation %s', (outcome) => {
+    const started = givenEnhancedStarted(PARTNER, CUSTOMER, T0);
+    given(started)
+      .when(givenEnhancedOutcome(started, outcome, T1))
+      .then((state) => expect(enhancedOf(state)?.status).toBe(outcome));
+  });
+
+  it('E-05: an accepted or finalized attestation does not go back (a late expiry or a replay changes nothing)', () => {
+    const started = givenEnhancedStarted(PARTNER, CUSTOMER, T0);
+    const accepted = givenEnhancedOutcome(started, 'Accepted', T1);
+    given(started, accepted)
+      .when(givenEnhancedOutcome(started, 'Expired', T2))
+      .thenNothingChanged();
+    given(started, accepted, givenEnhancedFinalized(started, T2))
+      .when(replayOf(accepted), givenEnhancedOutcome(started, 'Cancelled', T2), replayOf(started))
+      .thenNothingChanged();
+  });
+
+  it('G-15: a newer attestation of the pair replaces an older one, whose later events change nothing', () => {
+    const older = givenEnhancedStarted(PARTNER, CUSTOMER, T0);
+    const newer = givenEnhancedStarted(PARTNER, CUSTOMER, T1);
+    given(older, newer)
+      .when(givenEnhancedOutcome(older, 'Accepted', T2), replayOf(older))
+      .thenNothingChanged();
+    given(newer).when(older).thenNothingChanged();
+    given(older)
+      .when(newer)
+      .then((state) =>
+        expect(enhancedOf(state)).toMatchObject({ attestationId: idOf(newer), status: 'Pending' }),
+      );
+  });
+
+  it('S-04, T-08: an attestation stated Enhanced by another writer of the topic does not count as enhanced', () => {
+    const forged = givenAttested(PARTNER, CUSTOMER, T0, {
+      producer: 'reseller-relationship',
+      attestationSource: 'Enhanced',
+      enhancedAttestationId: randomUUID(),
+    });
+    given()
+      .when(forged)
+      .then((state) => {
+        expect(state.acceptances.get(PAIR)!.attestation!.attestationSource).toBeNull();
+        expect(state.enhancedAttestations.size).toBe(0);
+      });
+  });
+
+  it('S-04: the enhanced facts count only from the attestation service', () => {
+    const forged = givenEnhancedStarted(PARTNER, CUSTOMER, T0, { producer: 'reseller-relationship' });
+    given().when(forged).thenNothingChanged();
+    const started = givenEnhancedStarted(PARTNER, CUSTOMER, T0);
+    given(started)
+      .when(givenEnhancedOutcome(started, 'Cancelled', T1, 'reseller-relationship'))
+      .thenNothingChanged();
   });
 });

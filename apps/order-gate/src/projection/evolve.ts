@@ -1,6 +1,16 @@
-import { AgreementType, KnownEventEnvelope } from '@app/contracts';
+import { AgreementType, AttestationSource, KnownEventEnvelope } from '@app/contracts';
 import { TemplateInfo } from './read-model';
+import {
+  applyEnhancedWrite,
+  ENHANCED_PRODUCER,
+  EnhancedRow,
+  enhancedStatus,
+  EnhancedWrite,
+  enhancedWritesOf,
+} from './enhanced-rules';
 import { newerPublication, precedes, supersedes } from './fact-order';
+
+export { advancesStatus, ENHANCED_PRODUCER, EnhancedRow } from './enhanced-rules';
 
 /** One change to the projection: what `writesOf` reads from a fact, which `applyWrites` turns into SQL. */
 export type ProjectionWrite =
@@ -21,7 +31,11 @@ export type ProjectionWrite =
       templateId: string;
       dateAgreed: string;
       eventId: string;
+      /** As the event says it (absent on events from before the enhanced flow): absent counts as legacy (T-08). */
+      attestationSource: AttestationSource | null;
+      enhancedAttestationId: string | null;
     }
+  | EnhancedWrite
   | {
       kind: 'withdrawal';
       partnerId: string;
@@ -72,6 +86,7 @@ export function writesOf(event: KnownEventEnvelope): ProjectionWrite[] {
   switch (event.eventType) {
     case 'AgreementAttested': {
       const d = event.data;
+      const enhancedAttestationId = d.enhancedAttestationId ?? null;
       return [
         {
           kind: 'attestation',
@@ -83,9 +98,21 @@ export function writesOf(event: KnownEventEnvelope): ProjectionWrite[] {
           templateId: d.templateId,
           dateAgreed: d.dateAgreed,
           eventId,
+          // T-08: only the attestation service says an attestation was finalized from an enhanced one (S-04).
+          attestationSource: event.producer === ENHANCED_PRODUCER ? (d.attestationSource ?? null) : null,
+          enhancedAttestationId,
         },
+        // E-04: finalizing moves the enhanced attestation it names to Finalized (from its producer only, S-04).
+        ...(enhancedAttestationId && event.producer === ENHANCED_PRODUCER
+          ? [enhancedStatus(d, enhancedAttestationId, 'Finalized', eventId)]
+          : []),
       ];
     }
+    case 'EnhancedAttestationStarted':
+    case 'EnhancedAttestationAccepted':
+    case 'EnhancedAttestationCancelled':
+    case 'EnhancedAttestationExpired':
+      return enhancedWritesOf(event);
     case 'AgreementAttestationWithdrawn': {
       const d = event.data;
       return [
@@ -210,6 +237,8 @@ export interface AcceptanceRow {
     templateId: string;
     dateAgreed: string;
     eventId: string;
+    attestationSource: AttestationSource | null;
+    enhancedAttestationId: string | null;
   };
   withdrawal?: { attestationId: string; withdrawnAt: string; eventId: string };
 }
@@ -230,9 +259,12 @@ export interface ProjectionState {
   /** provider|reseller */
   resellerLinks: ReadonlyMap<string, { linkedAt: string }>;
   templates: ReadonlyMap<string, TemplateInfo>;
+  /** partner|customer: the pair's latest enhanced attestation (G-15). */
+  enhancedAttestations: ReadonlyMap<string, EnhancedRow>;
 }
 
 export const EMPTY_PROJECTION: ProjectionState = {
+  enhancedAttestations: new Map(),
   acceptances: new Map(),
   directAcceptances: new Map(),
   customers: new Map(),
@@ -277,10 +309,29 @@ function applyWrite(state: ProjectionState, w: ProjectionWrite): ProjectionState
         identity: row.attestation.attestationId,
       };
       if (!supersedes(held, { at: w.attestedAt, identity: w.attestationId })) return state;
-      const { attestationId, attestedAt, templateId, dateAgreed, eventId } = w;
-      const attestation = { attestationId, attestedAt, templateId, dateAgreed, eventId };
+      const {
+        attestationId,
+        attestedAt,
+        templateId,
+        dateAgreed,
+        eventId,
+        attestationSource,
+        enhancedAttestationId,
+      } = w;
+      const attestation = {
+        attestationId,
+        attestedAt,
+        templateId,
+        dateAgreed,
+        eventId,
+        attestationSource,
+        enhancedAttestationId,
+      };
       return { ...state, acceptances: withEntry(state.acceptances, key, { ...row, attestation }) };
     }
+    case 'enhancedStarted':
+    case 'enhancedStatus':
+      return { ...state, enhancedAttestations: applyEnhancedWrite(state.enhancedAttestations, w) };
     case 'withdrawal': {
       const key = rowKey(w.partnerId, w.customerTenantId, w.agreementType);
       const row = state.acceptances.get(key) ?? {};

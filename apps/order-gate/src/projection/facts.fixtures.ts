@@ -12,7 +12,15 @@ export function givenAttested(
   partnerId: string,
   customerTenantId: string,
   at: string,
-  more: { attestationId?: string; templateId?: string; dateAgreed?: string; producer?: string } = {},
+  more: {
+    attestationId?: string;
+    templateId?: string;
+    dateAgreed?: string;
+    producer?: string;
+    /** T-08, E-04: Legacy, or Enhanced with the enhanced attestation it finalized; absent as before the flow. */
+    attestationSource?: 'Legacy' | 'Enhanced';
+    enhancedAttestationId?: string;
+  } = {},
 ) {
   return known(
     buildEnvelope(
@@ -27,6 +35,8 @@ export function givenAttested(
         userId: randomUUID(),
         primaryContact: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@contoso.example' },
         channel: 'Api',
+        ...(more.attestationSource ? { attestationSource: more.attestationSource } : {}),
+        ...(more.enhancedAttestationId ? { enhancedAttestationId: more.enhancedAttestationId } : {}),
       },
       { producer: more.producer ?? 'attestation', occurredAt: new Date(at) },
     ),
@@ -153,6 +163,72 @@ export function givenTemplatePublished(
       { producer: 'attestation', occurredAt: new Date(publishedAt) },
     ),
   );
+}
+
+/** E-01: a partner opened an enhanced attestation, at `at`, whose link expires `expiresAt`. */
+export function givenEnhancedStarted(
+  partnerId: string,
+  customerTenantId: string,
+  at: string,
+  more: { attestationId?: string; expiresAt?: string; producer?: string } = {},
+) {
+  const attestationId = more.attestationId ?? randomUUID();
+  return known(
+    buildEnvelope(
+      'EnhancedAttestationStarted',
+      {
+        attestationId,
+        partnerId,
+        customerTenantId,
+        templateId: MCA_TEMPLATE,
+        country: 'US',
+        language: 'en',
+        expiresAt: more.expiresAt ?? new Date(Date.parse(at) + 7 * 86400000).toISOString(),
+        acceptanceUrl: `http://127.0.0.1:3001/v1/acceptance/${attestationId}?token=${randomUUID()}`,
+        userId: randomUUID(),
+        autoFinalize: false,
+      },
+      { producer: more.producer ?? 'attestation', occurredAt: new Date(at) },
+    ),
+  );
+}
+
+/** E-03, E-05: what became of a started attestation (Accepted, Cancelled or Expired), at `at`. */
+export function givenEnhancedOutcome(
+  started: KnownEventEnvelope,
+  outcome: 'Accepted' | 'Cancelled' | 'Expired',
+  at: string,
+  producer = 'attestation',
+) {
+  const { attestationId, partnerId, customerTenantId } = started.data as {
+    attestationId: string;
+    partnerId: string;
+    customerTenantId: string;
+  };
+  const ids = { attestationId, partnerId, customerTenantId };
+  const data =
+    outcome === 'Accepted'
+      ? { ...ids, acceptedAt: at, evidenceHash: 'a'.repeat(64) }
+      : outcome === 'Cancelled'
+        ? { ...ids, cancelledAt: at }
+        : { ...ids, expiredAt: at };
+  return known(
+    buildEnvelope(`EnhancedAttestation${outcome}`, data as never, { producer, occurredAt: new Date(at) }),
+  );
+}
+
+/** E-04: the partner finalized a started (and accepted) attestation: a partner attestation that names it. */
+export function givenEnhancedFinalized(started: KnownEventEnvelope, at: string) {
+  const { attestationId, partnerId, customerTenantId } = started.data as {
+    attestationId: string;
+    partnerId: string;
+    customerTenantId: string;
+  };
+  return givenAttested(partnerId, customerTenantId, at, {
+    dateAgreed: at,
+    attestationSource: 'Enhanced',
+    enhancedAttestationId: attestationId,
+  });
 }
 
 /** The same fact published again under a new eventId: a copy with the same eventId is deduplicated anyway. */

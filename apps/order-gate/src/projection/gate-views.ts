@@ -1,7 +1,12 @@
 import { EntityManager } from 'typeorm';
-import { AgreementType, OrderRequestedV1 } from '@app/contracts';
+import {
+  AgreementType,
+  AttestationSource,
+  EnhancedAttestationStatus,
+  OrderRequestedV1,
+} from '@app/contracts';
 import { preparedQuery, quoteIdent } from '@app/messaging';
-import { AcceptanceFact, GateView, TemplateInfo } from './read-model';
+import { AcceptanceFact, EnhancedAttestationView, GateView, TemplateInfo } from './read-model';
 import { withdrawalHolds } from './projection-schema';
 
 const pairKey = (partnerId: string, customerTenantId: string) =>
@@ -28,6 +33,17 @@ interface ViewRows {
     date_agreed: string;
     event_id: string;
     withdrawn_at: string | null;
+    attested_at: string | null;
+    attestation_source: AttestationSource | null;
+    enhanced_attestation_id: string | null;
+  }>;
+  enhanced: Array<{
+    partner_id: string;
+    customer_tenant_id: string;
+    attestation_id: string;
+    status: EnhancedAttestationStatus;
+    acceptance_url: string;
+    expires_at: string;
   }>;
   direct: Array<{
     customer_tenant_id: string;
@@ -51,7 +67,8 @@ const toTemplate = (r: TemplateRow): TemplateInfo => ({
 });
 
 /**
- * The views of many orders in one statement: the transacting partners' attestations, the
+ * The views of many orders in one statement: the transacting partners' attestations and latest enhanced
+ * attestations (G-15), the
  * customers' direct acceptances and clouds, the relationships of partners and resellers of record, the
  * reseller links (D-07) and the template catalog. Keyed by orderId.
  */
@@ -76,11 +93,20 @@ export async function loadViews(
             'partner_id', a.partner_id, 'customer_tenant_id', a.customer_tenant_id,
             'agreement_type', a.agreement_type, 'template_id', a.template_id,
             'date_agreed', ${isoSql('a.date_agreed')}, 'event_id', a.event_id,
-            'withdrawn_at', CASE WHEN ${withdrawalHolds('a')} THEN ${isoSql('a.withdrawn_at')} END)), '[]')
+            'withdrawn_at', CASE WHEN ${withdrawalHolds('a')} THEN ${isoSql('a.withdrawn_at')} END,
+            'attested_at', ${isoSql('a.attested_at')}, 'attestation_source', a.attestation_source,
+            'enhanced_attestation_id', a.enhanced_attestation_id)), '[]')
           FROM ${s}.acceptances a
           JOIN (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[]) AS p(partner_id, customer_tenant_id)) p
             USING (partner_id, customer_tenant_id)
           WHERE a.template_id IS NOT NULL),
+       'enhanced', (SELECT coalesce(json_agg(json_build_object(
+            'partner_id', e.partner_id, 'customer_tenant_id', e.customer_tenant_id,
+            'attestation_id', e.attestation_id, 'status', e.status, 'acceptance_url', e.acceptance_url,
+            'expires_at', ${isoSql('e.expires_at')})), '[]')
+          FROM ${s}.enhanced_attestations e
+          JOIN (SELECT DISTINCT * FROM unnest($1::uuid[], $2::uuid[]) AS p(partner_id, customer_tenant_id)) p
+            USING (partner_id, customer_tenant_id)),
        'direct', (SELECT coalesce(json_agg(json_build_object(
             'customer_tenant_id', d.customer_tenant_id, 'agreement_type', d.agreement_type,
             'template_id', d.template_id, 'date_agreed', ${isoSql('d.date_agreed')}, 'event_id', d.event_id)), '[]')
@@ -112,7 +138,7 @@ export async function loadViews(
       withReseller.map((o) => o.resellerPartnerId!),
     ],
   );
-  const { attested, direct, clouds, related, links } = row.views;
+  const { attested, direct, clouds, related, links, enhanced } = row.views;
   const catalog = row.views.templates.map(toTemplate);
 
   const attestedByPair = new Map<string, AcceptanceFact[]>();
@@ -126,6 +152,9 @@ export async function loadViews(
       dateAgreed: r.date_agreed,
       eventId: r.event_id,
       withdrawnAt: r.withdrawn_at,
+      recordedAt: r.attested_at,
+      attestationSource: r.attestation_source,
+      enhancedAttestationId: r.enhanced_attestation_id,
     });
     attestedByPair.set(key, list);
   }
@@ -142,6 +171,17 @@ export async function loadViews(
     });
     directByCustomer.set(key, list);
   }
+  const enhancedByPair = new Map<string, EnhancedAttestationView>(
+    enhanced.map((r) => [
+      pairKey(r.partner_id, r.customer_tenant_id),
+      {
+        attestationId: r.attestation_id,
+        status: r.status,
+        acceptanceUrl: r.acceptance_url,
+        expiresAt: r.expires_at,
+      },
+    ]),
+  );
   const cloudOf = new Map(clouds.map((r) => [r.customer_tenant_id.toLowerCase(), r.cloud]));
   const relatedPairs = new Set(related.map((r) => pairKey(r.partner_id, r.customer_tenant_id)));
   const linked = new Set(links.map((r) => pairKey(r.provider_partner_id, r.reseller_partner_id)));
@@ -161,6 +201,7 @@ export async function loadViews(
         ...(directByCustomer.get(customer) ?? []),
       ],
       templates: catalog,
+      enhancedAttestation: enhancedByPair.get(pairKey(o.partnerId, customer)) ?? null,
     });
   }
   return views;

@@ -21,10 +21,13 @@ import { diffProjections } from '../rebuild/rebuild-projection';
 import { applyWrites } from './apply-writes';
 import { writesOf } from './evolve';
 import { FACTS_CONSUMER } from './facts.consumer';
-import { factOrderingUp, PROJECTION_CONTENT, projectionTablesUp } from './projection-schema';
+import { allProjectionTablesUp, PROJECTION_CONTENT } from './projection-schema';
 import {
   givenAttested,
   givenCustomerCreated,
+  givenEnhancedFinalized,
+  givenEnhancedOutcome,
+  givenEnhancedStarted,
   givenPartnerRegistered,
   givenRelationshipAccepted,
   givenTerminated,
@@ -213,7 +216,7 @@ describe('S-05, S-01: replayed and late facts in the gate', () => {
   it('S-05: gate:rebuild builds the same tables as the migrations, so a rebuilt projection can equal the live one', async () => {
     const scratch = `rebuild_shape_${randomUUID().slice(0, 8)}`;
     await pg.query(`CREATE SCHEMA ${scratch}`);
-    for (const sql of [...projectionTablesUp(scratch, true), ...factOrderingUp(scratch)]) await pg.query(sql);
+    for (const sql of allProjectionTablesUp(scratch)) await pg.query(sql);
     const shape = async (schema: string) =>
       (
         await pg.query(
@@ -229,9 +232,16 @@ describe('S-05, S-01: replayed and late facts in the gate', () => {
     // The rebuild's comparison runs on those tables: the same facts applied to both give no difference.
     const twin = `${scratch}_twin`;
     await pg.query(`CREATE SCHEMA ${twin}`);
-    for (const sql of [...projectionTablesUp(twin, true), ...factOrderingUp(twin)]) await pg.query(sql);
+    for (const sql of allProjectionTablesUp(twin)) await pg.query(sql);
     const attestation = givenAttested(randomUUID(), randomUUID(), minutesAgo(3));
-    const facts = [attestation, givenWithdrawn(attestation, minutesAgo(2)), replayOf(attestation)];
+    const started = givenEnhancedStarted(randomUUID(), randomUUID(), minutesAgo(3));
+    const facts = [
+      attestation,
+      givenWithdrawn(attestation, minutesAgo(2)),
+      replayOf(attestation),
+      started,
+      givenEnhancedFinalized(started, minutesAgo(1)),
+    ];
     const db = { query: (sql: string, params?: unknown[]) => pg.query(sql, params).then((r) => r.rows) };
     for (const schema of [scratch, twin])
       for (const f of facts) await applyWrites(db as Pick<DataSource, 'query'>, schema, writesOf(f));
@@ -242,5 +252,16 @@ describe('S-05, S-01: replayed and late facts in the gate', () => {
       writesOf(givenAttested(randomUUID(), randomUUID(), minutesAgo(1))),
     );
     expect(await diffProjections(db as DataSource, scratch, twin)).toHaveLength(1);
+    // G-15: the enhanced attestation's status is content the rebuild compares.
+    const pending = givenEnhancedStarted(randomUUID(), randomUUID(), minutesAgo(3));
+    for (const schema of [scratch, twin])
+      await applyWrites(db as Pick<DataSource, 'query'>, schema, writesOf(pending));
+    await applyWrites(
+      db as Pick<DataSource, 'query'>,
+      twin,
+      writesOf(givenEnhancedOutcome(pending, 'Cancelled', minutesAgo(1))),
+    );
+    const diff = await diffProjections(db as DataSource, scratch, twin);
+    expect(diff.filter((line) => line.startsWith('enhanced_attestations'))).toHaveLength(2);
   });
 });

@@ -127,6 +127,42 @@ export function factOrderingDown(schema: string): string[] {
 }
 
 /**
+ * G-15, T-08: the pair's latest enhanced attestation, and where each partner attestation came from. Rows
+ * projected before carry no source, which the gate reads as legacy (as the events they came from say nothing).
+ * A status event changes only the row of the attestation it names, and only forward (`advancesStatus`).
+ */
+export function enhancedAttestationsUp(schema: string): string[] {
+  const s = quoteIdent(schema);
+  return [
+    `ALTER TABLE ${s}.acceptances ADD COLUMN attestation_source text, ADD COLUMN enhanced_attestation_id uuid`,
+    `CREATE TABLE ${s}.enhanced_attestations (
+       partner_id uuid NOT NULL,
+       customer_tenant_id uuid NOT NULL,
+       attestation_id uuid NOT NULL,
+       started_at timestamptz NOT NULL,
+       status text NOT NULL,
+       acceptance_url text NOT NULL,
+       expires_at timestamptz NOT NULL,
+       event_id uuid NOT NULL,
+       PRIMARY KEY (partner_id, customer_tenant_id))`,
+    `CREATE INDEX enhanced_attestations_customer ON ${s}.enhanced_attestations (customer_tenant_id)`,
+  ];
+}
+
+export function enhancedAttestationsDown(schema: string): string[] {
+  const s = quoteIdent(schema);
+  return [
+    `DROP TABLE ${s}.enhanced_attestations`,
+    `ALTER TABLE ${s}.acceptances DROP COLUMN attestation_source, DROP COLUMN enhanced_attestation_id`,
+  ];
+}
+
+/** Every statement that makes the projection's tables in a fresh schema (the rebuild, the SQL specs). */
+export function allProjectionTablesUp(schema: string): string[] {
+  return [...projectionTablesUp(schema, true), ...factOrderingUp(schema), ...enhancedAttestationsUp(schema)];
+}
+
+/**
  * A partner attestation's withdrawal, as the gate judges it (`effectiveWithdrawal` in evolve.ts): the
  * row's last withdrawal counts only when it names the row's attestation. A row projected before S-05
  * has no attestation id, and its withdrawal counts as it always did.
@@ -151,6 +187,17 @@ export const PROJECTION_CONTENT: Record<string, string[]> = {
     'event_id',
     `CASE WHEN ${withdrawalHolds('acceptances')} THEN withdrawn_at END AS withdrawn_at`,
     `CASE WHEN ${withdrawalHolds('acceptances')} THEN withdrawal_event_id END AS withdrawal_event_id`,
+    'attestation_source',
+    'enhanced_attestation_id',
+  ],
+  enhanced_attestations: [
+    'partner_id',
+    'customer_tenant_id',
+    'attestation_id',
+    'status',
+    'acceptance_url',
+    'expires_at',
+    'event_id',
   ],
   direct_acceptances: ['customer_tenant_id', 'agreement_type', 'template_id', 'date_agreed', 'event_id'],
   customers: ['customer_tenant_id', 'cloud', 'country'],

@@ -9,6 +9,9 @@ import {
   givenAttested,
   givenCustomerCreated,
   givenDirectlyAccepted,
+  givenEnhancedFinalized,
+  givenEnhancedOutcome,
+  givenEnhancedStarted,
   givenRelationshipAccepted,
   givenTemplatePublished,
   givenTerminated,
@@ -16,7 +19,13 @@ import {
   MCA_TEMPLATE,
   replayOf,
 } from './facts.fixtures';
-import { factOrderingUp, projectionTablesUp, withdrawalHolds } from './projection-schema';
+import {
+  allProjectionTablesUp,
+  enhancedAttestationsUp,
+  factOrderingUp,
+  projectionTablesUp,
+  withdrawalHolds,
+} from './projection-schema';
 
 /**
  * S-05, S-01: the projection's SQL (`applyWrites`) keeps the same rows as the pure `evolve`, for every
@@ -58,6 +67,11 @@ function fromState(state: ProjectionState) {
       versionRank: t.versionRank,
       link: t.agreementLink,
     })),
+    enhanced: [...state.enhancedAttestations.values()].map((e) => ({
+      attestationId: e.attestationId,
+      status: e.status,
+      eventId: e.eventId,
+    })),
   };
 }
 
@@ -74,7 +88,7 @@ describe('S-05: the projection SQL agrees with evolve in every arrival order', (
     pg = new Client({ connectionString: db.url });
     await pg.connect();
     await pg.query(`CREATE SCHEMA ${schema}`);
-    for (const sql of [...projectionTablesUp(schema, true), ...factOrderingUp(schema)]) await pg.query(sql);
+    for (const sql of allProjectionTablesUp(schema)) await pg.query(sql);
     await pg.query(`DELETE FROM ${schema}.templates`);
   });
 
@@ -98,6 +112,9 @@ describe('S-05: the projection SQL agrees with evolve in every arrival order', (
       relationships: await q(`SELECT active, event_id AS "eventId" FROM ${schema}.relationships`),
       templates: await q(
         `SELECT version_rank AS "versionRank", agreement_link AS link FROM ${schema}.templates`,
+      ),
+      enhanced: await q(
+        `SELECT attestation_id AS "attestationId", status, event_id AS "eventId" FROM ${schema}.enhanced_attestations`,
       ),
     };
   }
@@ -125,6 +142,16 @@ describe('S-05: the projection SQL agrees with evolve in every arrival order', (
     await expectSameInEveryOrder([first, withdrawal, replayOf(first), replayOf(withdrawal)]);
     await expectSameInEveryOrder([first, withdrawal, again, replayOf(first), replayOf(withdrawal)]);
     await expectSameInEveryOrder([first, givenWithdrawn(first, '2026-01-01T09:59:59.990Z'), replayOf(first)]);
+  });
+
+  it('G-15, E-05: an enhanced attestation accepted, expired late, finalized; a newer one of the pair; replays', async () => {
+    const started = givenEnhancedStarted(partner, customer, '2026-01-01T10:00:00.000Z');
+    const accepted = givenEnhancedOutcome(started, 'Accepted', '2026-01-02T10:00:00.000Z');
+    const expired = givenEnhancedOutcome(started, 'Expired', '2026-01-08T10:00:00.000Z');
+    const finalized = givenEnhancedFinalized(started, '2026-01-03T10:00:00.000Z');
+    const newer = givenEnhancedStarted(partner, customer, '2026-02-01T10:00:00.000Z');
+    await expectSameInEveryOrder([started, accepted, expired, finalized, replayOf(accepted)]);
+    await expectSameInEveryOrder([started, accepted, newer, replayOf(started)]);
   });
 
   it('S-05, A-08: two attestations at the same instant, and a copy', async () => {
@@ -195,7 +222,7 @@ describe('S-05: the projection SQL agrees with evolve in every arrival order', (
       `INSERT INTO ${legacy}.customers (customer_tenant_id, cloud, country) VALUES ($1, 'Public', 'US')`,
       [currentCustomer],
     );
-    for (const sql of factOrderingUp(legacy)) await pg.query(sql);
+    for (const sql of [...factOrderingUp(legacy), ...enhancedAttestationsUp(legacy)]) await pg.query(sql);
 
     const original = (c: string) => givenAttested(p, c, '2026-01-01T10:00:00.000Z');
     const withdrawnNow = givenWithdrawn(original(currentCustomer), '2026-03-01T10:00:00.000Z');

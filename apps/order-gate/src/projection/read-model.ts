@@ -1,4 +1,9 @@
-import { AcceptanceSource, AgreementType } from '@app/contracts';
+import {
+  AcceptanceSource,
+  AgreementType,
+  AttestationSource,
+  EnhancedAttestationStatus,
+} from '@app/contracts';
 
 /*
  * The gate's read model: what the projection holds for one order, as `decide` reads it. It lives with the
@@ -14,6 +19,20 @@ export interface AcceptanceFact {
   eventId: string;
   /** A partner attestation the partner withdrew (A-12), and when. */
   withdrawnAt?: string | null;
+  /** A partner attestation: when this system recorded it (the event's occurredAt), what T-08 judges it by. */
+  recordedAt?: string | null;
+  /** A partner attestation: `Enhanced` when finalized from an enhanced attestation (E-04); else legacy (T-08). */
+  attestationSource?: AttestationSource | null;
+  /** The enhanced attestation a partner attestation was finalized from (E-04, G-15). */
+  enhancedAttestationId?: string | null;
+}
+
+/** The pair's latest enhanced attestation (E-05, G-15) as the projection holds it. */
+export interface EnhancedAttestationView {
+  attestationId: string;
+  status: EnhancedAttestationStatus;
+  acceptanceUrl: string;
+  expiresAt: string;
 }
 
 /** One published template version. */
@@ -44,4 +63,6 @@ export interface GateView {
   acceptances: readonly AcceptanceFact[];
   /** The template catalog. */
   templates: readonly TemplateInfo[];
+  /** The transacting partner's latest enhanced attestation for the customer, if any (G-15). */
+  enhancedAttestation?: EnhancedAttestationView | null;
 }

@@ -16,7 +16,7 @@ import { ORDER_GATE_SCHEMA } from '../config';
 import { applyWrites } from '../projection/apply-writes';
 import { writesOf } from '../projection/evolve';
 import { FACT_TOPICS } from '../projection/facts.consumer';
-import { factOrderingUp, PROJECTION_CONTENT, projectionTablesUp } from '../projection/projection-schema';
+import { allProjectionTablesUp, PROJECTION_CONTENT } from '../projection/projection-schema';
 
 export async function rebuildInto(
   dataSource: DataSource,
@@ -25,8 +25,7 @@ export async function rebuildInto(
   groupPrefix = 'acceptance-gate',
 ): Promise<number> {
   await dataSource.query(`CREATE SCHEMA "${schema}"`);
-  for (const sql of [...projectionTablesUp(schema, true), ...factOrderingUp(schema)])
-    await dataSource.query(sql);
+  for (const sql of allProjectionTablesUp(schema)) await dataSource.query(sql);
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map<string, bigint>();
