@@ -270,7 +270,7 @@ async function inject(kind: FaultKind, instances: ServiceInstance[]): Promise<Fa
       return {
         kind: 'fault',
         fault: kind,
-        target: 'postgresql-15-chaos',
+        target: `postgresql ${privatePostgres.url('')}`,
         startAt,
         endAt,
         recoveredAt: iso(),
