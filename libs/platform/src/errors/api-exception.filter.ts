@@ -69,6 +69,51 @@ function isDataException(exception: unknown): boolean {
   return sqlStateOf(exception)?.startsWith('22') ?? false;
 }
 
+/* SQLSTATEs of a database that is not there for a moment: class 08 (connection exception), 53300 (too many
+ * connections), 57P01..57P03 (an administrator's shutdown, a crash shutdown, cannot connect now). */
+const DATABASE_AWAY_STATES = /^(08...|53300|57P0[123])$/;
+/* What pg and its pool throw when the connection is gone or cannot be had, before any SQLSTATE. */
+const DATABASE_AWAY_MESSAGES =
+  /Connection terminated|terminating connection|timeout exceeded when trying to connect|Client has encountered a connection error|ECONNREFUSED|ECONNRESET|the database system is (starting up|shutting down|in recovery mode)/;
+
+/**
+ * The database went away under the request (a restart, a failover, a dropped connection): the request may be sent
+ * again, so the caller gets 503 ServiceUnavailable with Retry-After, not a 500. A failure the service could not be
+ * sure to have rolled back is not among these: those surface as their own 503s (PublicationPending).
+ */
+export function isDatabaseAway(exception: unknown): boolean {
+  const state = sqlStateOf(exception);
+  if (state) return DATABASE_AWAY_STATES.test(state);
+  // Duck-typed: a socket's errors are made by Node itself, outside the realm of a test runner's `Error`.
+  if (typeof exception !== 'object' || exception === null) return false;
+  const { code, message, driverError } = exception as {
+    code?: unknown;
+    message?: unknown;
+    driverError?: unknown;
+  };
+  const causeMessage = (driverError as { message?: unknown } | undefined)?.message;
+  return (
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    (typeof message === 'string' && DATABASE_AWAY_MESSAGES.test(message)) ||
+    (typeof causeMessage === 'string' && DATABASE_AWAY_MESSAGES.test(causeMessage))
+  );
+}
+
+/** Seconds a caller waits before sending a request again after the database went away. */
+export const DATABASE_AWAY_RETRY_AFTER_SECONDS = 2;
+
+function databaseAway(): ApiError {
+  return new ApiError(
+    HttpStatus.SERVICE_UNAVAILABLE,
+    ErrorCodes.ServiceUnavailable,
+    'ServiceUnavailable',
+    `The service lost its database for a moment. Send the request again in ${DATABASE_AWAY_RETRY_AFTER_SECONDS} seconds (Retry-After), with the same MS-RequestId.`,
+    {},
+    true,
+  );
+}
+
 function unacceptableValue(): ApiError {
   return new ApiError(
     HttpStatus.BAD_REQUEST,
@@ -82,6 +127,7 @@ function unacceptableValue(): ApiError {
 export function toApiError(exception: unknown): ApiError {
   if (exception instanceof ApiError) return exception;
   if (isDataException(exception)) return unacceptableValue();
+  if (isDatabaseAway(exception)) return databaseAway();
   if (!(exception instanceof HttpException)) {
     return (
       fromBodyParserError(exception) ??
@@ -142,6 +188,15 @@ export class ApiExceptionFilter implements ExceptionFilter {
         correlationId,
         sqlState: sqlStateOf(exception),
       });
+    } else if (isDatabaseAway(exception)) {
+      this.logger.warn(
+        `Database unavailable during ${request.method} ${routePattern(request)}: answered 503`,
+        {
+          correlationId,
+          sqlState: sqlStateOf(exception),
+        },
+      );
+      response.setHeader('Retry-After', String(DATABASE_AWAY_RETRY_AFTER_SECONDS));
     } else if (status >= 500 && !(exception instanceof ApiError)) {
       this.logger.error(`Unhandled error on ${request.method} ${routePattern(request)}`, {
         correlationId,
