@@ -1,4 +1,5 @@
-import { Admin, Kafka, Partitioners, Producer } from 'kafkajs';
+import { Admin, Kafka, Producer } from 'kafkajs';
+import { NotingPartitioner } from './key-partition';
 import { createKafka } from './kafka';
 import { MessagingOptions } from './messaging-options';
 
@@ -20,7 +21,8 @@ export class KafkaClients {
     // replica has the message (on the 3-broker cluster, at least min.insync.replicas=2 of them).
     this.producer = this.kafka.producer({
       maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      // The default partitioner, noting partition counts for the relay's check of what was acknowledged.
+      createPartitioner: NotingPartitioner,
     });
     this.admin = this.kafka.admin();
   }

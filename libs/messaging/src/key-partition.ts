@@ -19,6 +19,22 @@ function layoutOf(count: number): PartitionMetadata[] {
   return layout;
 }
 
+const seenCounts = new Map<string, number>();
+
+/**
+ * The producers' partitioner (KafkaClients): the default one, which also notes each topic's partition count as the
+ * producer's metadata gives it, so a sender can tell which partitions a batch went to (`unacknowledged`).
+ */
+export const NotingPartitioner = (): ReturnType<typeof Partitioners.DefaultPartitioner> => (args) => {
+  seenCounts.set(args.topic, args.partitionMetadata.length);
+  return partitioner(args);
+};
+
+/** The partition count of `topic` as the last send through `NotingPartitioner` saw it. */
+export function partitionCountSeen(topic: string): number | undefined {
+  return seenCounts.get(topic);
+}
+
 /**
  * The partition of `topic` (of `count` partitions) where a producer places a message with this key:
  * every fact about one customer (or one partner) is there, so a catch-up may wait for it alone.

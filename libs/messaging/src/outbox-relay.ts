@@ -2,6 +2,8 @@ import { randomUUID } from 'crypto';
 import { Logger } from '@nestjs/common';
 import { Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
+import { unacknowledged } from './acknowledged-partitions';
+import { partitionCountSeen, partitionOfKey } from './key-partition';
 import { OutboxLease, OutboxRow } from './outbox';
 import { publishRound, Sendable } from './outbox-round';
 import { PublicationWaiters } from './publication-waiters';
@@ -178,13 +180,24 @@ export class OutboxRelay {
       if (list) list.push(row);
       else byTopic.set(row.topic, [row]);
     }
-    await this.producer.sendBatch({
+    const answer = await this.producer.sendBatch({
       acks: -1,
       topicMessages: [...byTopic].map(([topic, topicRows]) => ({
         topic,
         messages: topicRows.map((r) => ({ key: r.key, value: r.payload, headers: r.headers })),
       })),
     });
+    // A batch the client calls sent may miss a partition (acknowledged-partitions.ts): then it is not sent, the
+    // rows stay, and the next round sends them all again (consumers drop the ones they already have by eventId).
+    const missed = unacknowledged(rows, answer);
+    if (missed.length > 0)
+      throw new Error(
+        `the brokers acknowledged no write for ${missed.length} of ${rows.length} message(s) (partitions ${[
+          ...new Set(
+            missed.map((r) => `${r.topic}:${partitionOfKey(r.topic, partitionCountSeen(r.topic)!, r.key!)}`),
+          ),
+        ].join(', ')}): sent again`,
+      );
   }
 
   /** Publishes whatever is pending now; used by tests and at shutdown. */
