@@ -101,6 +101,8 @@ describe('the acceptance page in a browser (E-02, E-03, E-05)', () => {
     const { link, partnerId, attestationId, token } = await started();
     const page = await newPage();
     await page.goto(link);
+    const secondTab = await page.context().newPage();
+    await secondTab.goto(link);
     const [response] = await fillAndAccept(page);
     expect(response?.status()).toBe(200);
     await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe(
@@ -118,11 +120,16 @@ describe('the acceptance page in a browser (E-02, E-03, E-05)', () => {
     expect(record.shown_text_hash).toBe(shownTextHash(view!));
     expect(record.user_agent).toContain('Chrome');
 
-    await page.goBack();
-    const [again] = await fillAndAccept(page);
+    const [again] = await fillAndAccept(secondTab);
     expect(again?.status()).toBe(200);
-    await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe(
+    await expect(secondTab.getByRole('heading', { level: 1 }).innerText()).resolves.toBe(
       'This agreement has already been accepted',
+    );
+    const reopened = await page.goto(link);
+    expect(reopened?.status()).toBe(200);
+    await expect(page.locator('form').count()).resolves.toBe(0);
+    await expect(page.locator('main').innerText()).resolves.toContain(
+      `${SIGNATORY.firstName} ${SIGNATORY.lastName}`,
     );
     expect(await evidenceOf(attestationId)).toHaveLength(1);
   });
