@@ -1,12 +1,13 @@
 /** The acceptance page's stylesheet (served at /acceptance/assets/page.css): phone first, no web fonts. */
 export const PAGE_CSS = `*,*::before,*::after{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%;text-size-adjust:100%}
-body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI","Hiragino Sans","Noto Sans CJK JP","Noto Sans CJK SC","Microsoft YaHei",sans-serif;color:#1b1b1b;background:#f3f3f3;overflow-wrap:anywhere}
+body{margin:0;font:16px/1.5 system-ui,-apple-system,"Segoe UI","Hiragino Sans","Noto Sans CJK JP","IPAGothic","Noto Sans CJK SC","Microsoft YaHei","WenQuanYi Micro Hei",sans-serif;color:#1b1b1b;background:#f3f3f3;overflow-wrap:anywhere}
 header{background:#0f4c81;color:#fff;padding:.75rem 1rem}
 header p{margin:0;font-weight:600}
 main{max-width:44rem;margin:0 auto;padding:1rem}
 h1{font-size:1.5rem;line-height:1.25;margin:.5rem 0 1rem}
 h2{font-size:1.15rem;margin:1.5rem 0 .5rem}
+.card>h2:first-child{margin-top:0}
 .card{background:#fff;border:1px solid #d0d0d0;border-radius:6px;padding:1rem;margin:0 0 1rem}
 dl{display:grid;grid-template-columns:minmax(0,1fr);gap:.25rem;margin:0}
 dt{font-weight:600;color:#404040}
