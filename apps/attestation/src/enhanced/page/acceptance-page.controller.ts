@@ -82,12 +82,16 @@ export class AcceptancePageController {
   }
 
   @Get(':token')
-  async show(@Param('token') token: string, @Res() response: Response): Promise<void> {
+  async show(
+    @Param('token') token: string,
+    @Req() request: Request,
+    @Res() response: Response,
+  ): Promise<void> {
     const view = await this.attestations.viewByToken(token);
     if (!view) return sendHtml(response, HttpStatus.NOT_FOUND, renderUnknown());
     switch (view.status) {
       case 'Pending':
-        return this.sendForm(response, token, view, HttpStatus.OK);
+        return this.sendForm(request, response, token, view, HttpStatus.OK);
       case 'Accepted':
       case 'Finalized':
         return sendHtml(response, HttpStatus.OK, renderAccepted(view, true));
@@ -139,11 +143,20 @@ export class AcceptancePageController {
       case 'Unknown':
         return sendHtml(response, HttpStatus.NOT_FOUND, renderUnknown());
       case 'Invalid':
-        return this.sendForm(response, token, view, HttpStatus.UNPROCESSABLE_ENTITY, typed, outcome.problems);
+        return this.sendForm(
+          request,
+          response,
+          token,
+          view,
+          HttpStatus.UNPROCESSABLE_ENTITY,
+          typed,
+          outcome.problems,
+        );
     }
   }
 
   private sendForm(
+    request: Request,
     response: Response,
     token: string,
     view: Parameters<typeof renderAcceptancePage>[0],
@@ -151,7 +164,7 @@ export class AcceptancePageController {
     values?: TypedValues,
     problems?: Parameters<typeof renderAcceptancePage>[1]['problems'],
   ): void {
-    const { nonce, field } = this.csrf.issue(token);
+    const { nonce, field } = this.csrf.issue(token, cookieValue(request.headers.cookie, CSRF_COOKIE));
     response.cookie(CSRF_COOKIE, nonce, {
       httpOnly: true,
       sameSite: 'strict',

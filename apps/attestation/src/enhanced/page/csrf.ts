@@ -22,9 +22,13 @@ export class AcceptanceCsrf {
     return new AcceptanceCsrf(env.ACCEPTANCE_PAGE_CSRF_KEY);
   }
 
-  /** A fresh nonce (the cookie's value) and the form field bound to `linkToken`. */
-  issue(linkToken: string): { nonce: string; field: string } {
-    const nonce = randomBytes(16).toString('base64url');
+  /**
+   * The nonce (the cookie's value) and the form field bound to `linkToken`. The browser's current nonce is
+   * kept when it has one, so a form opened in another tab earlier still posts; otherwise a fresh one.
+   */
+  issue(linkToken: string, currentNonce?: string): { nonce: string; field: string } {
+    const nonce =
+      currentNonce && NONCE.test(currentNonce) ? currentNonce : randomBytes(16).toString('base64url');
     return { nonce, field: `${nonce}.${this.sign(linkToken, nonce)}` };
   }
 
