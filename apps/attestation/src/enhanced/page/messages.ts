@@ -187,11 +187,15 @@ const zh: PageMessages = {
 const MESSAGES: Record<PageLanguage, PageMessages> = { en, ja, zh };
 
 /** `ja-JP` → ja, `zh-CN`/`zh-Hans` → zh, anything else → en (the fallback). */
+/** Chinese written in Traditional characters (Taiwan, Hong Kong, Macao): the page has no text for it. */
+const TRADITIONAL_CHINESE = /^zh[-_](hant|tw|hk|mo)\b/;
+
+/** The page's language for an attestation's: Japanese, Simplified Chinese, or English otherwise. */
 export function pageLanguageOf(language: string | undefined): PageLanguage {
-  const primary = String(language ?? '')
-    .toLowerCase()
-    .split(/[-_]/)[0];
-  return primary === 'ja' || primary === 'zh' ? primary : 'en';
+  const tag = String(language ?? '').toLowerCase();
+  const primary = tag.split(/[-_]/)[0];
+  if (primary === 'zh') return TRADITIONAL_CHINESE.test(tag) ? 'en' : 'zh';
+  return primary === 'ja' ? 'ja' : 'en';
 }
 
 export function messagesFor(language: string | undefined): PageMessages {
