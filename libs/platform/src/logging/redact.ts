@@ -17,8 +17,11 @@ const EMAIL_IN_TEXT = /[^\s@"'`<>()[\]{},;:\\]+@[^\s@"'`<>()[\]{},;:\\]+\.[A-Za-
 
 export const REDACTED = '[REDACTED]';
 
-/** An enhanced attestation's acceptance link carries its secret in the path: `/acceptance/<token>`. */
-const ACCEPTANCE_LINK_SECRET = /(\/acceptance\/)(?!assets\/)[^/?#\s"'`<>]+/g;
+/**
+ * An enhanced attestation's acceptance link carries its secret in the path: `/acceptance/<token>`. The
+ * stylesheet (`/acceptance/assets/…`) and the route pattern (`/acceptance/:token`) are not secrets.
+ */
+const ACCEPTANCE_LINK_SECRET = /(\/acceptance\/)(?!assets\/|:)[^/?#\s"'`<>]+/g;
 
 /** Text with email addresses and acceptance-link secrets masked. */
 function redactText(value: string): string {
