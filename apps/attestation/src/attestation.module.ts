@@ -20,6 +20,7 @@ import { EnhancedAttestationsService } from './enhanced/enhanced-attestations.se
 import { EnhancedExpirySweep } from './enhanced/expiry-sweep';
 import { FinalizeEnhancedAttestationHandler } from './enhanced/finalize-enhanced-attestation.handler';
 import { StartEnhancedAttestationHandler } from './enhanced/start-enhanced-attestation.handler';
+import { AcceptancePageController, ACCEPTANCE_PAGE_PROVIDERS } from './enhanced/page/acceptance-page.controller';
 import { CustomerAgreementRecordsController } from './records/customer-agreement-records.controller';
 import { AttestationFactsReader } from './relationships/attestation-facts';
 import { AttestationPartnerDirectory } from './relationships/attestation-partner-directory';
@@ -64,6 +65,7 @@ export class AttestationModule {
         TemplatesController,
         CustomerAgreementRecordsController,
         EnhancedAttestationsController,
+        AcceptancePageController,
       ],
       providers: [
         { provide: ATTESTATION_SETTINGS, useValue: resolved },
@@ -78,6 +80,7 @@ export class AttestationModule {
         FinalizeEnhancedAttestationHandler,
         CancelEnhancedAttestationHandler,
         EnhancedExpirySweep,
+        ...ACCEPTANCE_PAGE_PROVIDERS,
         { provide: PartnerDirectory, useClass: AttestationPartnerDirectory },
       ],
     };

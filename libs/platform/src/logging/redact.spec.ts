@@ -44,4 +44,23 @@ describe('redact', () => {
     }
     expect(redact(new Dto('a@b.example', 't-1'))).toEqual({ email: REDACTED, templateId: 't-1' });
   });
+
+  it("masks an acceptance link's secret in any logged URL or text, not the stylesheet's path or the route pattern", () => {
+    const token = 'AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-AbCdE';
+    expect(
+      redact({
+        acceptanceUrl: `https://attest.example/acceptance/${token}`,
+        message: `POST /acceptance/${token}?x=1 422`,
+        nested: [`GET /acceptance/${token}`],
+        css: '/acceptance/assets/page.css',
+        route: 'GET /acceptance/:token 200',
+      }),
+    ).toEqual({
+      acceptanceUrl: `https://attest.example/acceptance/${REDACTED}`,
+      message: `POST /acceptance/${REDACTED}?x=1 422`,
+      nested: [`GET /acceptance/${REDACTED}`],
+      css: '/acceptance/assets/page.css',
+      route: 'GET /acceptance/:token 200',
+    });
+  });
 });

@@ -17,6 +17,20 @@ const EMAIL_IN_TEXT = /[^\s@"'`<>()[\]{},;:\\]+@[^\s@"'`<>()[\]{},;:\\]+\.[A-Za-
 
 export const REDACTED = '[REDACTED]';
 
+/**
+ * An enhanced attestation's acceptance link carries its secret in the path: `/acceptance/<token>`. The
+ * stylesheet (`/acceptance/assets/…`) and the route pattern (`/acceptance/:token`) are not secrets.
+ */
+const ACCEPTANCE_LINK_SECRET = /(\/acceptance\/)(?!assets\/|:)[^/?#\s"'`<>]+/g;
+
+/** Text with email addresses and acceptance-link secrets masked. */
+function redactText(value: string): string {
+  const masked = value.includes('/acceptance/')
+    ? value.replace(ACCEPTANCE_LINK_SECRET, `$1${REDACTED}`)
+    : value;
+  return masked.includes('@') ? masked.replace(EMAIL_IN_TEXT, REDACTED) : masked;
+}
+
 const redactedKeys = new Set(REDACTED_KEYS.map((key) => key.toLowerCase()));
 
 function isPersonalKey(key: string): boolean {
@@ -25,7 +39,7 @@ function isPersonalKey(key: string): boolean {
 
 /**
  * A copy of `value` with every property named in `REDACTED_KEYS` (or like them) masked, however
- * deep, and email addresses inside strings masked. Plain objects and arrays are copied; other
+ * deep, and email addresses and acceptance-link secrets (`/acceptance/<token>`) inside strings masked. Plain objects and arrays are copied; other
  * values (dates, errors, buffers) are kept as they are.
  */
 export function redact<T>(value: T): T {
@@ -33,7 +47,7 @@ export function redact<T>(value: T): T {
 }
 
 function redactValue(value: unknown, seen: WeakMap<object, unknown>): unknown {
-  if (typeof value === 'string') return value.includes('@') ? value.replace(EMAIL_IN_TEXT, REDACTED) : value;
+  if (typeof value === 'string') return redactText(value);
   if (value === null || typeof value !== 'object') return value;
   const copied = seen.get(value);
   if (copied !== undefined) return copied;
