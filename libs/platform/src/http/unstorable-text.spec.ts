@@ -137,8 +137,12 @@ describe('S-07: text PostgreSQL cannot store is refused at the edge', () => {
       expect(toApiError(wrapped).getStatus()).toBe(400);
     });
 
-    it.each(['23505', '40001', '57014', '08006', '42P01'])('%s stays a 5xx', (code) => {
+    it.each(['23505', '40001', '57014', '42P01'])('%s stays a 5xx', (code) => {
       expect(toApiError(pgError(code)).getStatus()).toBe(500);
+    });
+
+    it.each(['08006', '57P01', '53300'])('%s (the database went away) is a retryable 503', (code) => {
+      expect(toApiError(pgError(code)).getStatus()).toBe(503);
     });
 
     it('does not take a system error code for an SQLSTATE', () => {
