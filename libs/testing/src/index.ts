@@ -5,3 +5,4 @@ export * from './kafka';
 export * from './service';
 export * from './audit-signing-key';
 export * from './given-running-service';
+export * from './given-running-instances';
