@@ -20,7 +20,10 @@ import { EnhancedAttestationsService } from './enhanced/enhanced-attestations.se
 import { EnhancedExpirySweep } from './enhanced/expiry-sweep';
 import { FinalizeEnhancedAttestationHandler } from './enhanced/finalize-enhanced-attestation.handler';
 import { StartEnhancedAttestationHandler } from './enhanced/start-enhanced-attestation.handler';
-import { AcceptancePageController, ACCEPTANCE_PAGE_PROVIDERS } from './enhanced/page/acceptance-page.controller';
+import {
+  AcceptancePageController,
+  ACCEPTANCE_PAGE_PROVIDERS,
+} from './enhanced/page/acceptance-page.controller';
 import { CustomerAgreementRecordsController } from './records/customer-agreement-records.controller';
 import { AttestationFactsReader } from './relationships/attestation-facts';
 import { AttestationPartnerDirectory } from './relationships/attestation-partner-directory';
