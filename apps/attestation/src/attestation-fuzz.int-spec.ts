@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import type { QueryResult } from 'pg';
 import { Topics, validateEvent } from '@app/contracts';
 import { runSql, sql, table } from '@app/messaging';
-import { bearer } from '@app/testing';
+import { bearer, hostileValue as junk, mostlyValid, usuallyAbsent } from '@app/testing';
 import { AttestAgreementDto } from './attest/attest-agreement.dto';
 import { CLOCK_SKEW_MS } from './attest/attestation-rules';
 import {
@@ -20,42 +20,10 @@ import { ATTESTATION_SCHEMA } from './config';
 
 const RUNS = 2000;
 
-/** Values a hostile or careless client may put anywhere. */
-const junk = fc.oneof(
-  fc.constantFrom(
-    null,
-    true,
-    0,
-    -1,
-    1e308,
-    '',
-    ' ',
-    '\u0000',
-    'a\u0000b',
-    '\ud800',
-    '\u202e',
-    '<script>',
-    "'; DROP TABLE x; --",
-    '%00',
-  ),
-  fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.string({ maxLength: 300 }),
-  fc.integer(),
-  fc.double(),
-  fc.array(fc.string(), { maxLength: 3 }),
-  fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }),
-);
-const maybe = <T>(valid: fc.Arbitrary<T>) =>
-  fc.oneof({ arbitrary: valid, weight: 20 }, { arbitrary: junk, weight: 1 });
+const maybe = <T>(valid: fc.Arbitrary<T>) => mostlyValid(valid, 20);
 const printable = (maxLength: number, minLength = 0) =>
   fc.string({ minLength, maxLength }).filter((s) => /^[\x20-\x7e]*$/.test(s));
-/** A field that is usually absent: present, it is valid or junk. */
-const optional = <T>(valid: fc.Arbitrary<T>) =>
-  fc.oneof(
-    { weight: 4, arbitrary: fc.constant(undefined) },
-    { weight: 2, arbitrary: valid },
-    { weight: 1, arbitrary: junk },
-  );
+const optional = usuallyAbsent;
 
 const dates = fc.oneof(
   {

@@ -6,3 +6,4 @@ export * from './service';
 export * from './audit-signing-key';
 export * from './given-running-service';
 export * from './given-running-instances';
+export * from './hostile-input';

@@ -1,7 +1,7 @@
 import { isISO31661Alpha2 } from 'class-validator';
 import { randomUUID } from 'crypto';
 import fc from 'fast-check';
-import { bearer } from '@app/testing';
+import { bearer, hostileValue as junk, mostlyValid, usuallyAbsent } from '@app/testing';
 import {
   CLOUD_AGREEMENT_TEMPLATE,
   givenCustomerCreated,
@@ -21,38 +21,8 @@ import {
 
 const RUNS = 1000;
 
-/** Values a hostile or careless client may put anywhere. */
-const junk = fc.oneof(
-  fc.constantFrom(
-    null,
-    true,
-    0,
-    -1,
-    1e308,
-    '',
-    ' ',
-    '\u0000',
-    'a\u0000b',
-    '\ud800',
-    '\u202e',
-    '<script>',
-    "'; DROP TABLE x; --",
-  ),
-  fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.string({ maxLength: 300 }),
-  fc.integer(),
-  fc.double(),
-  fc.array(fc.string(), { maxLength: 3 }),
-  fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }),
-);
-const maybe = <T>(valid: fc.Arbitrary<T>) =>
-  fc.oneof({ arbitrary: valid, weight: 12 }, { arbitrary: junk, weight: 1 });
-const optional = <T>(valid: fc.Arbitrary<T>) =>
-  fc.oneof(
-    { weight: 4, arbitrary: fc.constant(undefined) },
-    { weight: 2, arbitrary: valid },
-    { weight: 1, arbitrary: junk },
-  );
+const maybe = <T>(valid: fc.Arbitrary<T>) => mostlyValid(valid, 12);
+const optional = usuallyAbsent;
 const roles = fc.oneof(
   { weight: 4, arbitrary: fc.constant(['AdminAgent']) },
   { weight: 1, arbitrary: fc.subarray(['AdminAgent', 'SalesAgent', 'HelpdeskAgent', 'Auditor', 'Customer']) },
