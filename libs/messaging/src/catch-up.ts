@@ -1,6 +1,6 @@
 import { Admin } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { endOffsets } from './end-offsets';
+import { endOffsets, topicEnds, TopicEnds } from './end-offsets';
 import { runSql, sql, Sql, table } from './sql';
 
 /** Whether what is known applied (next offset per `topic:partition`) reaches every target. */
@@ -53,6 +53,11 @@ export class CatchUp {
   /** The topics' end offsets now, for the partitions that hold something (the targets of a catch-up). */
   endOffsets(topics: readonly string[]): Promise<Map<string, bigint>> {
     return endOffsets(this.admin, topics);
+  }
+
+  /** The same targets, with each topic's partition count (for `endOffsetsOfKeys`). */
+  topicEnds(topics: readonly string[]): Promise<TopicEnds> {
+    return topicEnds(this.admin, topics);
   }
 
   /**

@@ -35,11 +35,35 @@ describe('partitionOfKey', () => {
       ...Array.from({ length: 6 }, (_, p): [string, bigint] => [`${topic}:${p}`, BigInt(100 + p)]),
       ['agreements.templates:0', 7n],
     ]);
-    const targets = endOffsetsOfKeys(ends, topic, [partner, customer]);
+    const targets = endOffsetsOfKeys({ targets: ends, partitionCounts: new Map([[topic, 6]]) }, topic, [
+      partner,
+      customer,
+    ]);
     const expected = new Set([partitionOfKey(topic, 6, partner), partitionOfKey(topic, 6, customer)]);
     expect([...targets.keys()].sort()).toEqual(
       [...[...expected].map((p) => `${topic}:${p}`), 'agreements.templates:0'].sort(),
     );
     for (const [key, offset] of targets) expect(offset).toBe(ends.get(key));
+  });
+
+  it("A-17, S-03: places the key by the topic's real partition count when other partitions are still empty", () => {
+    // On a young topic most partitions hold nothing and are left out of the targets: counting the targets
+    // would place the key in the wrong partition, and a catch-up would answer at once for a fact not yet read.
+    const count = 6;
+    for (let i = 0; i < 50; i++) {
+      const partner = randomUUID();
+      const partition = partitionOfKey(topic, count, partner);
+      const ends = new Map<string, bigint>([[`${topic}:${partition}`, 1n]]);
+      const targets = endOffsetsOfKeys({ targets: ends, partitionCounts: new Map([[topic, count]]) }, topic, [
+        partner,
+      ]);
+      expect([...targets]).toEqual([[`${topic}:${partition}`, 1n]]);
+    }
+  });
+
+  it('refuses to guess when the partition count of the topic was not asked for', () => {
+    expect(() => endOffsetsOfKeys({ targets: new Map(), partitionCounts: new Map() }, topic, ['a'])).toThrow(
+      /partition count/,
+    );
   });
 });

@@ -1,4 +1,5 @@
 import { PartitionMetadata, Partitioners } from 'kafkajs';
+import type { TopicEnds } from './end-offsets';
 
 /** The partitioner every service's producer uses (KafkaClients): Kafka's murmur2 of the key, as Java's clients. */
 const partitioner = Partitioners.DefaultPartitioner();
@@ -44,18 +45,20 @@ export function partitionOfKey(topic: string, count: number, key: string): numbe
 }
 
 /**
- * Of end offsets (`topic:partition` → offset, as `CatchUp.endOffsets` gives them: every partition of
- * each topic asked for), only `topic`'s partitions that these keys map to; other topics' stay. Facts
- * about a customer are keyed by its tenant id and facts about a partner alone by the partner's
- * (docs/contract.md), so a catch-up for one request need wait for those partitions only (A-17, S-03).
+ * Of end offsets (as `CatchUp.topicEnds` gives them), only `topic`'s partitions that these keys map to;
+ * other topics' stay. Facts about a customer are keyed by its tenant id and facts about a partner alone by
+ * the partner's (docs/contract.md), so a catch-up for one request need wait for those partitions only
+ * (A-17, S-03). The key's partition is computed from the topic's real partition count: the targets leave
+ * out empty partitions, so counting them would place the key wrongly on a topic that is not yet full.
  */
 export function endOffsetsOfKeys(
-  ends: ReadonlyMap<string, bigint>,
+  ends: TopicEnds,
   topic: string,
   keys: readonly string[],
 ): Map<string, bigint> {
   const ofTopic = (partition: string) => partition.startsWith(`${topic}:`);
-  const count = [...ends.keys()].filter(ofTopic).length;
+  const count = ends.partitionCounts.get(topic);
+  if (!count) throw new Error(`the partition count of ${topic} is not among the end offsets asked for`);
   const wanted = new Set(keys.map((key) => `${topic}:${partitionOfKey(topic, count, key)}`));
-  return new Map([...ends].filter(([partition]) => !ofTopic(partition) || wanted.has(partition)));
+  return new Map([...ends.targets].filter(([partition]) => !ofTopic(partition) || wanted.has(partition)));
 }

@@ -23,7 +23,7 @@ export abstract class RelationshipsPartnerDirectory extends CatchingUpPartnerDir
   /** A registration is keyed by the partner's id (docs/contract.md): only its partition is waited for. */
   protected async catchUp(partnerId: string): Promise<boolean> {
     const topic = Topics.PartnersRelationships;
-    const ends = await this.catchUpCheck.endOffsets([topic]);
+    const ends = await this.catchUpCheck.topicEnds([topic]);
     const targets = endOffsetsOfKeys(ends, topic, [partnerId]);
     const result = await this.catchUpCheck.waitFor(this.consumer, targets, this.timeoutMs);
     if (!result.caughtUp) {

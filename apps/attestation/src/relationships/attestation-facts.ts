@@ -57,7 +57,7 @@ export class AttestationFactsReader {
    */
   async catchUp(partnerId: string, customerTenantId: string, timeoutMs: number): Promise<boolean> {
     const topic = Topics.PartnersRelationships;
-    const ends = await this.catchUpCheck.endOffsets([topic]);
+    const ends = await this.catchUpCheck.topicEnds([topic]);
     const targets = endOffsetsOfKeys(ends, topic, [partnerId, customerTenantId]);
     const result = await this.catchUpCheck.waitFor(RELATIONSHIPS_CONSUMER, targets, timeoutMs);
     if (!result.caughtUp)
