@@ -8,9 +8,11 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 source scripts/node-runtime.sh
-# One process runs every suite in turn (--runInBand) and its heap grows through the run (about 7 MB/s in the worst
-# order seen: past V8's default ~3.6 GB, and past 6 GB in a run that also had a failing spec). 12 GB of this
-# machine's 24 bounds a whole run; what keeps growing is the next session's to find (session note).
-export NODE_OPTIONS="${NODE_OPTIONS:-} --max-old-space-size=12288"
+# One worker runs the suites one after another. Every suite loads the services afresh, and libraries keep
+# what their decorators declare in process-wide stores (TypeORM's and class-validator's metadata), so a single
+# process's heap grows through the run (about 7 MB/s; past V8's default ~3.6 GB in a clean run). The worker is
+# replaced whenever it holds more than 2 GB after a suite (--workerIdleMemoryLimit), which bounds the run
+# instead of feeding it ever more heap.
+export NODE_OPTIONS="${NODE_OPTIONS:-} --max-old-space-size=4096"
 # --forceExit: a service left half-started by a failed test must not hang CI until its time limit.
-exec npx jest --runInBand --forceExit "$@"
+exec npx jest --maxWorkers=1 --workerIdleMemoryLimit=2G --forceExit "$@"
