@@ -8,9 +8,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 source scripts/node-runtime.sh
-# One worker runs the suites one after another. Every suite loads the services afresh, and libraries keep
-# what their decorators declare in process-wide stores (TypeORM's and class-validator's metadata), so a single
-# process's heap grows through the run (about 7 MB/s; past V8's default ~3.6 GB in a clean run). The worker is
+# One worker runs the suites one after another. Every suite loads the services afresh in its own context, and
+# whatever a suite leaves referenced from the shared process (a listener, a handle) keeps that context alive, so a
+# single process's heap grows through the run (about 7 MB/s; past V8's default ~3.6 GB in a clean run). The worker is
 # replaced whenever it holds more than 2 GB after a suite (--workerIdleMemoryLimit), which bounds the run
 # instead of feeding it ever more heap.
 export NODE_OPTIONS="${NODE_OPTIONS:-} --max-old-space-size=4096"
