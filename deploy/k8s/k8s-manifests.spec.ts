@@ -686,6 +686,36 @@ describe.each(OVERLAYS)('deploy/k8s/overlays/%s', (overlay) => {
   });
 });
 
+describe('deploy/k8s/monitoring', () => {
+  it('its PodMonitor scrapes /metrics on the http port of every app pod, and of nothing else of ours', () => {
+    const [monitor] = renderKustomization(join(REPO, 'deploy/k8s/monitoring')) as (Manifest & {
+      spec: any;
+    })[];
+    expect(monitor.kind).toBe('PodMonitor');
+    expect(monitor.spec.podMetricsEndpoints).toEqual([
+      expect.objectContaining({ port: 'http', path: '/metrics' }),
+    ]);
+    const selects = (labels: Record<string, string>) =>
+      Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => labels[k] === v) &&
+      monitor.spec.selector.matchExpressions.every(
+        (e: { key: string; operator: string; values: string[] }) =>
+          e.operator === 'In' && e.values.includes(labels[e.key]),
+      );
+    for (const overlay of OVERLAYS) {
+      for (const deployment of all<Deployment>(rendered[overlay], 'Deployment')) {
+        expect({
+          app: deployment.metadata.name,
+          selected: selects(deployment.spec.template.metadata.labels),
+        }).toEqual({
+          app: deployment.metadata.name,
+          selected: true,
+        });
+        expect(mainContainer(deployment).ports?.map((p) => p.name)).toContain('http');
+      }
+    }
+  });
+});
+
 describe('deploy/k8s: Kafka topics and users', () => {
   const objects = rendered.production;
 

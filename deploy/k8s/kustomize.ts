@@ -190,19 +190,22 @@ function splitImage(image: string): [string, string | undefined] {
     : [image, undefined];
 }
 
-/** `kubectl kustomize <dir>`'s objects, or undefined where kubectl is not installed. */
+/**
+ * `kubectl kustomize <dir>`'s objects, or undefined where kubectl is not installed or bundles a Kustomize older than
+ * v5 (Debian's kubernetes-client 1.20 has Kustomize 2.0, which does not know `patches`).
+ */
 export function renderWithKubectl(dir: string): Manifest[] | undefined {
-  let output: string;
+  const kubectl = (args: string[]) =>
+    execFileSync('kubectl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  let version: { kustomizeVersion?: string };
   try {
-    output = execFileSync('kubectl', ['kustomize', dir], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    version = JSON.parse(kubectl(['version', '--client', '-o', 'json'])) as { kustomizeVersion?: string };
+  } catch {
+    return undefined; // no kubectl (ENOENT), or one too old for `-o json`
   }
-  return parseAllDocuments(output).map((doc) => doc.toJS() as Manifest);
+  const major = /^v(\d+)\./.exec(version.kustomizeVersion ?? '')?.[1];
+  if (major === undefined || Number(major) < 5) return undefined;
+  return parseAllDocuments(kubectl(['kustomize', dir])).map((doc) => doc.toJS() as Manifest);
 }
 
 /** A stable order to compare two renderings: kind, namespace, name. */
