@@ -1,5 +1,6 @@
 // Issue #18: the local OIDC provider itself (scripts/oidc/provider.mjs): its generated users and keys under
 // .cache (kept across restarts, readable by the owner only), and its login page in a headless browser.
+import { createHash, randomBytes } from 'crypto';
 import { mkdtempSync, rmSync, statSync } from 'fs';
 import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
@@ -72,6 +73,10 @@ describe('Issue #18: the local OIDC provider keeps its users and keys in its cac
   });
 });
 
+/** The PKCE pair of the browser's sign-in (S256). */
+const PKCE_VERIFIER = randomBytes(32).toString('base64url');
+const PKCE_CHALLENGE = createHash('sha256').update(PKCE_VERIFIER).digest('base64url');
+
 describe('Issue #18: signing in through the login page in a headless browser', () => {
   let browser: Browser;
   let provider: LocalOidcProvider;
@@ -105,13 +110,13 @@ describe('Issue #18: signing in through the login page in a headless browser', (
       redirect_uri: provider.redirectUri,
       scope: 'openid profile',
       state: 'browser-state',
-      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge: PKCE_CHALLENGE,
       code_challenge_method: 'S256',
     }).toString();
     return url.href;
   }
 
-  it('shows a labelled, accessible login form; a wrong password is announced; the right one returns a code', async () => {
+  it('shows a labelled, accessible login form; a wrong password is announced; the right one returns a code; sign-out returns to the console', async () => {
     const page = await browser.newPage();
     try {
       await page.goto(authorizeUrl());
@@ -133,6 +138,36 @@ describe('Issue #18: signing in through the login page in a headless browser', (
       expect(callbacks[0].get('state')).toBe('browser-state');
       expect(callbacks[0].get('code')).toEqual(expect.any(String));
       expect(callbacks[0].get('error')).toBeNull();
+
+      // RP-initiated logout, as the console does it: confirm, then back at the console's post-logout URI.
+      const tokens = (await (
+        await fetch(`${provider.issuer}/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: new URLSearchParams({
+            grant_type: 'authorization_code',
+            code: callbacks[0].get('code')!,
+            redirect_uri: provider.redirectUri,
+            code_verifier: PKCE_VERIFIER,
+            client_id: provider.clientId,
+            client_secret: provider.clientSecret,
+          }),
+        })
+      ).json()) as { id_token: string };
+      expect(tokens.id_token).toEqual(expect.any(String));
+      const logout = new URL(`${provider.issuer}/session/end`);
+      logout.search = new URLSearchParams({
+        id_token_hint: tokens.id_token,
+        post_logout_redirect_uri: provider.postLogoutRedirectUri,
+      }).toString();
+      await page.goto(logout.href);
+      expect(await seriousAxeViolations(page)).toEqual([]);
+      await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+      await page.waitForURL(provider.postLogoutRedirectUri);
+
+      // Signed out: the next sign-in asks for the password again.
+      await page.goto(authorizeUrl());
+      await page.getByLabel('Password').waitFor();
     } finally {
       await page.close();
     }
