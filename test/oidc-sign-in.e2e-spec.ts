@@ -2,7 +2,10 @@
 // authorization code + PKCE, and the services accept its access tokens beside the local HS256 secret.
 // The provider runs as a child process (oidc-provider is ESM-only); the services run in this process on the
 // real broker and database.
+import { execFile } from 'child_process';
 import { randomUUID } from 'crypto';
+import { join } from 'path';
+import { promisify } from 'util';
 import { createRemoteJWKSet, decodeProtectedHeader, generateKeyPair, jwtVerify, SignJWT } from 'jose';
 import {
   createTestDatabase,
@@ -15,6 +18,7 @@ import {
   uniqueGroupPrefix,
 } from '@app/testing';
 import {
+  LOCAL_OIDC_PROVIDER_PROGRAM,
   LocalOidcProvider,
   signInWithPassword,
   startLocalOidcProvider,
@@ -181,6 +185,29 @@ describe('Issue #18: signing in at the local OIDC provider, and the services tru
       return response.body as { userId: string };
     });
     expect(attested.userId).toBe(provider.users.salesAgentA.oid);
+  });
+
+  it("signs in with openid-client 6, the console's library (scripts/oidc/sign-in.mjs), and the token works", async () => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [join(LOCAL_OIDC_PROVIDER_PROGRAM, '..', 'sign-in.mjs'), 'partner-b-admin', '--json'],
+      { env: { ...process.env, OIDC_ISSUER: provider.issuer, OIDC_CACHE_DIR: provider.cacheDir } },
+    );
+    const signedIn = JSON.parse(stdout) as { access_token: string; claims: Record<string, unknown> };
+    const user = provider.users.partnerAdminB;
+    expect(signedIn.claims).toMatchObject({
+      iss: provider.issuer,
+      aud: 'console',
+      tid: user.tid,
+      oid: user.oid,
+    });
+    await eventually(async () => {
+      const response = await audit
+        .http()
+        .get(`/v1/audit/events?partnerId=${user.tid}`)
+        .set('Authorization', `Bearer ${signedIn.access_token}`);
+      expect(response.status).toBe(200);
+    });
   });
 
   it("S-03: partner B's token cannot read partner A's data", async () => {
