@@ -192,6 +192,15 @@ for i in $(seq 1 "$instances"); do
   done
 done
 
+# The local sign-in's partners A and B act at once (S-03: only registered partners do); idempotent.
+if [ "$local_oidc" = true ]; then
+  if registered="$(RESELLER_RELATIONSHIP_PORT="$(port_of reseller-relationship 1)" node scripts/oidc/register-partners.mjs 2>&1)"; then
+    say "local sign-in partners registered (${registered//$'\n'/; })"
+  else
+    say "could not register the local sign-in partners: $registered"
+  fi
+fi
+
 echo
 echo "The acceptance gate is up:"
 # console (issue #18): its URL goes here, first (the console helper's line).

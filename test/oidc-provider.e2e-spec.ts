@@ -1,7 +1,7 @@
 // Issue #18: the local OIDC provider itself (scripts/oidc/provider.mjs): its generated users and keys under
 // .cache (kept across restarts, readable by the owner only), and its login page in a headless browser.
 import { createHash, randomBytes } from 'crypto';
-import { mkdtempSync, rmSync, statSync } from 'fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'fs';
 import { createServer, type Server } from 'http';
 import type { AddressInfo } from 'net';
 import { tmpdir } from 'os';
@@ -32,8 +32,9 @@ describe('Issue #18: the local OIDC provider keeps its users and keys in its cac
         ['SalesAgent'],
         ['AdminAgent'],
         ['Auditor'],
+        ['PlatformAdmin'],
       ]);
-      expect(new Set(users.map((u) => u.password)).size).toBe(4);
+      expect(new Set(users.map((u) => u.password)).size).toBe(users.length);
       expect(first.users.partnerAdminA.tid).toBe(first.users.salesAgentA.tid);
       expect(first.users.partnerAdminB.tid).not.toBe(first.users.partnerAdminA.tid);
       issued = (await signInWithPassword(first, first.users.partnerAdminB)).accessToken;
@@ -55,11 +56,40 @@ describe('Issue #18: the local OIDC provider keeps its users and keys in its cac
     }
   });
 
+  it('adds a user seeded later to an older users file, keeping the users and secret it holds', async () => {
+    const oldDir = mkdtempSync(join(tmpdir(), 'oidc-older-'));
+    try {
+      const first = await startLocalOidcProvider({ cacheDir: oldDir });
+      await first.stop();
+      const file = join(oldDir, 'local-users.json');
+      const older = JSON.parse(readFileSync(file, 'utf8'));
+      delete older.users.operatorAdmin;
+      writeFileSync(file, JSON.stringify(older), { mode: 0o600 });
+      const second = await startLocalOidcProvider({
+        cacheDir: oldDir,
+        operatorTenantId: first.tenants.operator,
+      });
+      await second.stop();
+      expect(second.users.operatorAdmin).toMatchObject({
+        tid: first.tenants.operator,
+        roles: ['PlatformAdmin'],
+      });
+      expect({ ...second.users, operatorAdmin: undefined }).toEqual({
+        ...older.users,
+        operatorAdmin: undefined,
+      });
+      expect(second.clientSecret).toBe(first.clientSecret);
+    } finally {
+      rmSync(oldDir, { recursive: true, force: true });
+    }
+  });
+
   it("gives the auditor the operator tenant it is started with (the services' OPERATOR_TENANT_IDS)", async () => {
     const operatorTenantId = '0a0b0c0d-0e0f-4a1b-8c2d-3e4f5a6b7c8d';
     const provider = await startLocalOidcProvider({ cacheDir, operatorTenantId });
     try {
       expect(provider.users.auditor.tid).toBe(operatorTenantId);
+      expect(provider.users.operatorAdmin.tid).toBe(operatorTenantId);
       expect(provider.tenants.operator).toBe(operatorTenantId);
       const { idToken } = await signInWithPassword(provider, provider.users.auditor);
       const { payload } = await jwtVerify(idToken, createRemoteJWKSet(new URL(provider.jwksUrl)), {

@@ -11,9 +11,9 @@ import {
   createTestDatabase,
   eventually,
   OPERATOR_TENANT_ID,
-  operatorBearer,
   RunningService,
   startService,
+  TEST_JWT_SECRET,
   TestDatabase,
   uniqueGroupPrefix,
 } from '@app/testing';
@@ -67,14 +67,23 @@ describe('Issue #18: signing in at the local OIDC provider, and the services tru
       startService('audit', (c) => AuditModule.forRoot(c), common),
       startService('attestation', (c) => AttestationModule.forRoot(c), common),
     ]);
-    // The operator registers both partners with an HS256 token of `npm run token`'s kind (S-03).
-    for (const [name, id] of Object.entries({ A: provider.tenants.partnerA, B: provider.tenants.partnerB })) {
-      await relationships
-        .http()
-        .post('/v1/partners')
-        .set('Authorization', await operatorBearer(['PlatformAdmin']))
-        .send({ id, name: `Partner ${name}`, partnerType: 'DirectBill', cloud: 'Public' })
-        .expect(201);
+    // The operator registers both partners as npm start does: an HS256 PlatformAdmin token (S-03). Twice: idempotent.
+    for (let run = 0; run < 2; run++) {
+      const { stdout } = await promisify(execFile)(
+        process.execPath,
+        [join(LOCAL_OIDC_PROVIDER_PROGRAM, '..', 'register-partners.mjs')],
+        {
+          env: {
+            ...process.env,
+            JWT_SECRET: TEST_JWT_SECRET,
+            OPERATOR_TENANT_IDS: OPERATOR_TENANT_ID,
+            RESELLER_RELATIONSHIP_PORT: new URL(relationships.url).port,
+            OIDC_CACHE_DIR: provider.cacheDir,
+          },
+        },
+      );
+      expect(stdout).toContain(`partner A ${provider.tenants.partnerA} registered`);
+      expect(stdout).toContain(`partner B ${provider.tenants.partnerB} registered`);
     }
   }, 120000);
 
