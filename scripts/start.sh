@@ -192,6 +192,10 @@ for i in $(seq 1 "$instances"); do
   done
 done
 
+# console (issue #18): the console helper starts apps/console here, after the services. With the local
+# provider ($local_oidc = true) its issuer is $oidc_issuer, client `console`, secret `clientSecret` of
+# .cache/oidc/local-users.json, redirect ${CONSOLE_PUBLIC_URL:-http://127.0.0.1:3000}/auth/callback.
+
 # The local sign-in's partners A and B act at once (S-03: only registered partners do); idempotent.
 if [ "$local_oidc" = true ]; then
   if registered="$(RESELLER_RELATIONSHIP_PORT="$(port_of reseller-relationship 1)" node scripts/oidc/register-partners.mjs 2>&1)"; then
