@@ -59,7 +59,7 @@ function freePort(): Promise<number> {
   });
 }
 
-const MODULES: Array<[ServiceName, (c: ServiceConfig, env: Record<string, string>) => DynamicModule]> = [
+const MODULES: Array<[ServiceName, (c: ServiceConfig, env: NodeJS.ProcessEnv) => DynamicModule]> = [
   ['reseller-relationship', (c, env) => ResellerRelationshipModule.forRoot(c, env)],
   ['attestation', (c, env) => AttestationModule.forRoot(c, {}, env)],
   ['order-gate', (c, env) => OrderGateModule.forRoot(c, {}, env)],
@@ -99,8 +99,12 @@ export function givenConsoleStack(label: string): () => ConsoleStack {
     };
     db = await createTestDatabase(`console_${label.replace(/-/g, '_')}`);
     const groupPrefix = uniqueGroupPrefix(`console-${label}`);
+    const invitationSecret = randomBytes(32).toString('hex');
     for (const [name, module] of MODULES) {
-      running[name] = await startService(name, (c) => module(c, { ...trust }), {
+      // Read when the module is built (startService provides the audit's signing key first). Without
+      // JWT_SECRET the invitations are signed with their own secret.
+      const moduleEnv = () => ({ ...process.env, ...trust, INVITATION_SIGNING_SECRET: invitationSecret });
+      running[name] = await startService(name, (c) => module(c, moduleEnv()), {
         databaseUrl: db.url,
         groupPrefix,
         env: trust,

@@ -17,7 +17,7 @@ export class AuthController {
     const session = this.kit.sessions.read(request);
     if (session && isPartnerUser(session.user)) return response.redirect(303, '/partner/customers');
     if (session && isAuditor(session.user)) return response.redirect(303, '/audit/log');
-    this.kit.send(response, session, 200, 'home', { title: 'Acceptance gate console' });
+    this.kit.send(response, session, 200, 'home', { title: 'Welcome' });
   }
 
   @Get('auth/login')

@@ -39,6 +39,23 @@ interface Enhanced {
   createdAt?: string;
 }
 
+/**
+ * A tenant id the partner has nothing to do with: no relationship, acceptance, enhanced attestation or event.
+ * The services answer such reads with the partner's own (empty) view; the console says it is not theirs.
+ */
+function isStranger(model: {
+  status: AcceptanceStatus;
+  enhanced: unknown[];
+  timeline: unknown[];
+}): boolean {
+  return (
+    !model.status.relationshipActive &&
+    model.status.acceptances.length === 0 &&
+    model.enhanced.length === 0 &&
+    model.timeline.length === 0
+  );
+}
+
 /** The partner's pages: customers, one customer and its actions, invitations. Every read is the partner's own. */
 @Controller('partner')
 export class PartnerController {
@@ -188,6 +205,13 @@ export class PartnerController {
     }
     try {
       const model = await this.customerModel(session, customerTenantId.toLowerCase(), extra);
+      if (isStranger(model)) {
+        this.kit.send(response, session, 404, 'problem', {
+          title: 'Not one of your customers',
+          message: 'You have no relationship with this customer tenant, and no facts about it.',
+        });
+        return;
+      }
       this.kit.send(response, session, status, 'customer', {
         ...model,
         notice: extra.notice ?? this.kit.takeNotice(request, response),
