@@ -75,6 +75,41 @@ if [ -z "${OPERATOR_TENANT_IDS:-}" ]; then
   say "operator tenant $OPERATOR_TENANT_IDS (.cache/local-operator-tenant-id): npm run token -- --roles PlatformAdmin"
 fi
 
+# The local OpenID Connect provider (docs/console-sign-in.md): the console signs people in there and
+# the services trust its key set beside the local HS256 secret (npm run token keeps working). Its users,
+# their passwords and the console's client secret are generated once into .cache/oidc/local-users.json.
+# LOCAL_OIDC=0 leaves it out; so does an identity provider of your own (JWT_PUBLIC_KEY or JWT_JWKS_URL).
+oidc_port="${OIDC_PROVIDER_PORT:-3010}"
+oidc_issuer="${OIDC_ISSUER:-http://127.0.0.1:$oidc_port}"
+local_oidc=false
+if [ "${LOCAL_OIDC:-1}" != 0 ] && [ -z "${JWT_PUBLIC_KEY:-}" ] && [ -z "${JWT_JWKS_URL:-}" ]; then
+  local_oidc=true
+  JWT_AUDIENCE="${JWT_AUDIENCE:-api://acceptance-gate}"
+  export JWT_AUDIENCE
+  oidc_pid_file="$run_dir/oidc-provider.pid"
+  oidc_log_file="$run_dir/oidc-provider.log"
+  if [ -f "$oidc_pid_file" ] && kill -0 "$(cat "$oidc_pid_file")" 2>/dev/null; then
+    say "oidc-provider already running (pid $(cat "$oidc_pid_file"))"
+  else
+    (export OIDC_PROVIDER_PORT="$oidc_port" OIDC_ISSUER="$oidc_issuer" && exec nohup node scripts/oidc/provider.mjs) >"$oidc_log_file" 2>&1 &
+    echo $! >"$oidc_pid_file"
+    say "oidc-provider starting (pid $!, port $oidc_port, log ${oidc_log_file#"$root/"})"
+  fi
+  oidc_deadline=$((SECONDS + 30))
+  until curl -fsS -o /dev/null "$oidc_issuer/.well-known/openid-configuration" 2>/dev/null; do
+    if ! kill -0 "$(cat "$oidc_pid_file")" 2>/dev/null || [ "$SECONDS" -ge "$oidc_deadline" ]; then
+      say "oidc-provider is not serving $oidc_issuer; the end of its log:"
+      tail -n 30 "$oidc_log_file" >&2
+      exit 1
+    fi
+    sleep 0.3
+  done
+  JWT_JWKS_URL="$oidc_issuer/jwks"
+  JWT_ISSUER="$oidc_issuer"
+  export JWT_JWKS_URL JWT_ISSUER
+  say "the services trust the local OIDC provider $oidc_issuer (audience $JWT_AUDIENCE) beside the HS256 secret"
+fi
+
 say "building"
 npm run --silent build
 say "migrating"
@@ -157,8 +192,25 @@ for i in $(seq 1 "$instances"); do
   done
 done
 
+# console (issue #18): the console helper starts apps/console here, after the services. With the local
+# provider ($local_oidc = true) its issuer is $oidc_issuer, client `console`, secret `clientSecret` of
+# .cache/oidc/local-users.json, redirect ${CONSOLE_PUBLIC_URL:-http://127.0.0.1:3000}/auth/callback.
+
+# The local sign-in's partners A and B act at once (S-03: only registered partners do); idempotent.
+if [ "$local_oidc" = true ]; then
+  if registered="$(RESELLER_RELATIONSHIP_PORT="$(port_of reseller-relationship 1)" node scripts/oidc/register-partners.mjs 2>&1)"; then
+    say "local sign-in partners registered (${registered//$'\n'/; })"
+  else
+    say "could not register the local sign-in partners: $registered"
+  fi
+fi
+
 echo
 echo "The acceptance gate is up:"
+# console (issue #18): its URL goes here, first (the console helper's line).
+if [ "$local_oidc" = true ]; then
+  printf '  %-24s %s   (users: .cache/oidc/local-users.json)\n' "sign-in (OIDC)" "$oidc_issuer"
+fi
 for svc in attestation reseller-relationship order-gate audit; do
   for i in $(seq 1 "$instances"); do
     name="$svc"

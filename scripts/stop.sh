@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Stops what `npm start` started: every instance of the four services it finds in .cache/run
-# (gracefully, all at once), then the local Kafka broker (KAFKA_CLUSTER=1: the local 3-broker cluster).
+# (gracefully, all at once), the local OIDC provider, then the local Kafka broker (KAFKA_CLUSTER=1: the local 3-broker cluster).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 run_dir="$root/.cache/run"
@@ -30,6 +30,9 @@ for svc in attestation reseller-relationship order-gate audit; do
   rm -f "$run_dir/$svc-1.pid"
 done
 [ ${#stopping[@]} -eq 0 ] || wait "${stopping[@]}"
+
+# The local OpenID Connect provider, once the services that fetch its keys are gone.
+[ -f "$run_dir/oidc-provider.pid" ] && stop_one oidc-provider "$run_dir/oidc-provider.pid"
 
 if [ -z "${KAFKA_BROKERS:-}" ]; then
   case "${KAFKA_CLUSTER:-}" in

@@ -66,65 +66,46 @@ function operatorTenantId() {
   return readFileSync(file, 'utf8').trim();
 }
 
+/** The seeded users: key in local-users.json -> user name, display name, tenant (key of `tenants`), roles. */
+const SEEDED_USERS = {
+  partnerAdminA: ['partner-a-admin', 'Ada Admin (partner A)', 'partnerA', ['AdminAgent']],
+  salesAgentA: ['partner-a-sales', 'Sam Sales (partner A)', 'partnerA', ['SalesAgent']],
+  partnerAdminB: ['partner-b-admin', 'Bea Admin (partner B)', 'partnerB', ['AdminAgent']],
+  auditor: ['operator-auditor', 'Otto Auditor (operator)', 'operator', ['Auditor']],
+  operatorAdmin: ['operator-admin', 'Opal Admin (operator)', 'operator', ['PlatformAdmin']],
+};
+
 /**
  * The seeded users, their passwords and the console's client secret: generated once into
- * <cache>/local-users.json (mode 600). The auditor's tenant follows the current operator tenant.
+ * <cache>/local-users.json (mode 600); a user seeded later is added to an older file. The operator's
+ * users follow the current operator tenant.
  */
 function loadUsers() {
   const operator = operatorTenantId();
-  let state;
-  if (existsSync(USERS_FILE)) {
-    state = readJson(USERS_FILE);
-  } else {
-    const partnerA = randomUUID();
-    const partnerB = randomUUID();
-    state = {
-      note: 'Local sign-in users of scripts/oidc/provider.mjs (generated; never commit). See docs/console-sign-in.md.',
-      clientId: CLIENT_ID,
-      clientSecret: randomBytes(24).toString('base64url'),
-      tenants: { partnerA, partnerB, operator },
-      users: {
-        partnerAdminA: {
-          username: 'partner-a-admin',
-          password: password(),
-          name: 'Ada Admin (partner A)',
-          tid: partnerA,
-          oid: randomUUID(),
-          roles: ['AdminAgent'],
-        },
-        salesAgentA: {
-          username: 'partner-a-sales',
-          password: password(),
-          name: 'Sam Sales (partner A)',
-          tid: partnerA,
-          oid: randomUUID(),
-          roles: ['SalesAgent'],
-        },
-        partnerAdminB: {
-          username: 'partner-b-admin',
-          password: password(),
-          name: 'Bea Admin (partner B)',
-          tid: partnerB,
-          oid: randomUUID(),
-          roles: ['AdminAgent'],
-        },
-        auditor: {
-          username: 'operator-auditor',
-          password: password(),
-          name: 'Otto Auditor (operator)',
-          tid: operator,
-          oid: randomUUID(),
-          roles: ['Auditor'],
-        },
-      },
-    };
-    writePrivate(USERS_FILE, state);
-    say(`generated users and the console's client secret in ${USERS_FILE}`);
+  const state = existsSync(USERS_FILE)
+    ? readJson(USERS_FILE)
+    : {
+        note: 'Local sign-in users of scripts/oidc/provider.mjs (generated; never commit). See docs/console-sign-in.md.',
+        clientId: CLIENT_ID,
+        clientSecret: randomBytes(24).toString('base64url'),
+        tenants: { partnerA: randomUUID(), partnerB: randomUUID(), operator },
+        users: {},
+      };
+  let changed = !existsSync(USERS_FILE) || state.tenants.operator !== operator;
+  state.tenants.operator = operator;
+  for (const [key, [username, name, tenant, roles]] of Object.entries(SEEDED_USERS)) {
+    const tid = state.tenants[tenant];
+    if (!state.users[key]) {
+      state.users[key] = { username, password: password(), name, tid, oid: randomUUID(), roles };
+      changed = true;
+    } else if (state.users[key].tid !== tid) {
+      state.users[key].tid = tid;
+      changed = true;
+    }
   }
-  if (state.tenants.operator !== operator || state.users.auditor.tid !== operator) {
-    state.tenants.operator = operator;
-    state.users.auditor.tid = operator;
+  if (changed) {
     writePrivate(USERS_FILE, state);
+    say(`users and the console's client secret are in ${USERS_FILE}`);
   }
   return state;
 }

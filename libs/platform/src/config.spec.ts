@@ -208,6 +208,39 @@ describe('S-03: who may act, in the configuration', () => {
     expect(error.message).toContain('HS256 is for local runs only');
   });
 
+  it.each(['http://127.0.0.1:3010/jwks', 'http://localhost:3010/jwks', 'https://127.0.0.1:3010/jwks'])(
+    "S-03: accepts the HS256 secret beside the local OIDC provider's key set at %s (npm start)",
+    (url) => {
+      const jwt = loadConfig(
+        {
+          JWT_SECRET: SECRET,
+          JWT_JWKS_URL: url,
+          JWT_ISSUER: 'http://127.0.0.1:3010',
+          JWT_AUDIENCE: 'api://acceptance-gate',
+        },
+        { service: 'audit' },
+      ).jwt;
+      expect(jwt).toMatchObject({ secret: SECRET, jwksUrl: url, issuer: 'http://127.0.0.1:3010' });
+    },
+  );
+
+  it('S-03: refuses the HS256 secret beside a local key set when a public key is configured too', () => {
+    const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const error = errorFor({
+      JWT_SECRET: SECRET,
+      JWT_PUBLIC_KEY: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      JWT_JWKS_URL: 'http://127.0.0.1:3010/jwks',
+      JWT_ISSUER: 'http://127.0.0.1:3010',
+      JWT_AUDIENCE: 'api://acceptance-gate',
+    });
+    expect(error.problems.map((p) => p.variable)).toEqual(['JWT_SECRET']);
+  });
+
+  it('S-03: a local key set still needs JWT_ISSUER and JWT_AUDIENCE beside the secret', () => {
+    const error = errorFor({ JWT_SECRET: SECRET, JWT_JWKS_URL: 'http://127.0.0.1:3010/jwks' });
+    expect(error.problems.map((p) => p.variable)).toEqual(['JWT_ISSUER', 'JWT_AUDIENCE']);
+  });
+
   it.each([
     'http://login.example.com/keys',
     'http://10.0.0.5/keys',

@@ -202,11 +202,15 @@ function readJwtConfig(env: Env, problem: (variable: string, expected: string) =
   }
   // S-03: with public keys, tokens come from a real identity provider, which serves many
   // applications and tenants: only its issuer and our audience make a token one meant for us.
+  // A local run (npm start) trusts its own OIDC provider's key set beside the HS256 secret that
+  // `npm run token` signs with: only a key set served on this machine, never beside a public key.
   if (publicKey !== undefined || jwksUrl !== undefined) {
-    if (secret !== undefined) {
+    const localKeySetBesideSecret =
+      publicKey === undefined && jwksUrl !== undefined && isLocalJwksUrl(jwksUrl);
+    if (secret !== undefined && !localKeySetBesideSecret) {
       problem(
         'JWT_SECRET',
-        'must not be set together with JWT_PUBLIC_KEY or JWT_JWKS_URL (HS256 is for local runs only)',
+        'must not be set together with JWT_PUBLIC_KEY, or with a JWT_JWKS_URL off a loopback host (HS256 is for local runs only)',
       );
     }
     if (issuer === undefined) problem('JWT_ISSUER', 'must be set when JWT_PUBLIC_KEY or JWT_JWKS_URL is set');
@@ -271,6 +275,15 @@ function isAllowedJwksUrl(text: string): boolean {
   }
   if (url.protocol === 'https:') return true;
   return url.protocol === 'http:' && isLoopbackHost(url.hostname);
+}
+
+/** A JWKS URL on a loopback host: the local OIDC provider of `npm start`, which may sit beside JWT_SECRET. */
+export function isLocalJwksUrl(text: string): boolean {
+  try {
+    return isLoopbackHost(new URL(text).hostname);
+  } catch {
+    return false;
+  }
 }
 
 function isLoopbackHost(hostname: string): boolean {

@@ -8,7 +8,8 @@ import { join, resolve } from 'path';
 export const LOCAL_OIDC_PROVIDER_PROGRAM = resolve(__dirname, '../../../scripts/oidc/provider.mjs');
 
 /** The seeded users' keys in the provider's local-users.json. */
-export type LocalOidcUserKey = 'partnerAdminA' | 'salesAgentA' | 'partnerAdminB' | 'auditor';
+export type LocalOidcUserKey =
+  'partnerAdminA' | 'salesAgentA' | 'partnerAdminB' | 'auditor' | 'operatorAdmin';
 
 export interface LocalOidcUser {
   username: string;

@@ -13,7 +13,7 @@ import {
 } from 'jose';
 import type { Request } from 'express';
 import { createSecretKey } from 'node:crypto';
-import { SERVICE_CONFIG, type ServiceConfig } from '../config';
+import { isLocalJwksUrl, SERVICE_CONFIG, type ServiceConfig } from '../config';
 import { ApiError } from '../errors/api-error';
 import { ErrorCodes } from '../errors/error-codes';
 import { CUSTOMER_ROLE, isOperatorRole, type Principal } from './principal';
@@ -37,6 +37,8 @@ function isAsymmetric(alg: string | undefined): alg is AsymmetricAlgorithm {
  * `JWT_PUBLIC_KEY` or the keys at `JWT_JWKS_URL`. The algorithm is the token's, but only within the
  * configured families, so `none`, HS384 or an HS256 token signed with the public key are refused.
  * With both a public key and a JWKS URL, a token naming a `kid` is checked against the key set.
+ * A local run may have a secret beside a key set on a loopback host (its own OIDC provider): HS256
+ * tokens are then checked with the secret, RS256/ES256 ones with the key set, issuer and audience.
  */
 @Injectable()
 export class JwtVerifier {
@@ -44,17 +46,23 @@ export class JwtVerifier {
   private readonly publicKeys = new Map<AsymmetricAlgorithm, Promise<KeyLike | undefined>>();
   private readonly remoteKeySet?: JWTVerifyGetKey;
   private readonly claimChecks: Pick<JWTVerifyOptions, 'issuer' | 'audience'>;
+  /** Issuer and audience for HS256 tokens: none beside a local key set (they name that provider's). */
+  private readonly secretClaimChecks: Pick<JWTVerifyOptions, 'issuer' | 'audience'>;
   private readonly operatorTenants: ReadonlySet<string>;
   private readonly verified = new WeakMap<Request, Promise<Principal | undefined>>();
 
   constructor(@Inject(SERVICE_CONFIG) private readonly config: ServiceConfig) {
     const { secret, publicKey, jwksUrl, issuer, audience } = config.jwt;
-    // S-03: HS256 only where no public key is configured (the configuration refuses both at once;
-    // this keeps a forged HS256 token out even if it did not).
-    if (secret && !publicKey && !jwksUrl) this.secretKey = createSecretKey(Buffer.from(secret, 'utf8'));
+    // S-03: HS256 only where no public key and no key set off this machine is configured (the
+    // configuration refuses both at once; this keeps a forged HS256 token out even if it did not).
+    const localKeySet = jwksUrl !== undefined && isLocalJwksUrl(jwksUrl);
+    if (secret && !publicKey && (!jwksUrl || localKeySet)) {
+      this.secretKey = createSecretKey(Buffer.from(secret, 'utf8'));
+    }
     this.operatorTenants = new Set(config.operatorTenantIds);
     if (jwksUrl) this.remoteKeySet = createRemoteJWKSet(new URL(jwksUrl));
     this.claimChecks = { issuer, audience };
+    this.secretClaimChecks = jwksUrl ? {} : this.claimChecks;
   }
 
   /**
@@ -75,17 +83,17 @@ export class JwtVerifier {
   async verify(token: string): Promise<Principal> {
     const header = this.decodeHeader(token);
     const alg = header.alg;
-    const options: JWTVerifyOptions = {
-      ...this.claimChecks,
+    const common: JWTVerifyOptions = {
       algorithms: [alg ?? 'none'],
       requiredClaims: ['exp'],
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
     };
+    const options: JWTVerifyOptions = { ...common, ...this.claimChecks };
     let payload: JWTPayload;
     let fromRemoteKeySet = false;
     try {
       if (alg === 'HS256' && this.secretKey) {
-        ({ payload } = await jwtVerify(token, this.secretKey, options));
+        ({ payload } = await jwtVerify(token, this.secretKey, { ...common, ...this.secretClaimChecks }));
       } else if (isAsymmetric(alg) && this.remoteKeySet && (header.kid || !this.config.jwt.publicKey)) {
         fromRemoteKeySet = true;
         ({ payload } = await jwtVerify(token, this.remoteKeySet, options));
