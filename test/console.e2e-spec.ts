@@ -119,12 +119,13 @@ describe('the console in a browser', () => {
     await page.goto(`${stack().consoleUrl}/partner/customers`);
     await expect(page.locator('#decisions').count()).resolves.toBe(1);
     expect(await seriousAxeViolations(page)).toEqual([]);
-    await screenshot(page, 'console-customers');
+    await screenshot(page, 'console-customers-at-risk');
   });
 
   it('a partner admin attests a customer with the legacy form: the at-risk customer turns green', async () => {
     const page = await signIn('partnerAdminA');
     await page.goto(`${stack().consoleUrl}/partner/customers/${customers.a1}`);
+    await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Contoso');
     await expect(page.locator('#next-order').innerText()).resolves.toContain('Blocked');
     await page.getByText('Attest the Customer Agreement (legacy form)').click();
     await page.getByLabel('Contact first name').fill('Pat');
@@ -302,6 +303,24 @@ describe('the console in a browser', () => {
     expect(JSON.stringify(packet.decisions)).toContain(orderId);
     expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshot(page, 'console-evidence');
+  });
+
+  it('after that order, the partner’s chart of decisions by reason shows it, drawn by chart.js beside its table', async () => {
+    const page = await signIn('partnerAdminA');
+    await eventually(
+      async () => {
+        await page.goto(`${stack().consoleUrl}/partner/customers`);
+        await expect(page.locator('#decisions thead').innerText()).resolves.toContain('AcceptanceConfirmed');
+      },
+      { timeoutMs: 30_000, intervalMs: 500 },
+    );
+    const today = new Date().toISOString().slice(0, 10);
+    await expect(page.locator('#decisions tbody tr').last().innerText()).resolves.toMatch(new RegExp(`^${today}\\s+1`));
+    await expect(page.locator('#decisions-chart-box').isVisible()).resolves.toBe(true);
+    await expect(page.evaluate('typeof window.Chart')).resolves.toBe('function');
+    await expect(page.evaluate("!!window.Chart.getChart('decisions-chart')")).resolves.toBe(true);
+    expect(await seriousAxeViolations(page)).toEqual([]);
+    await screenshot(page, 'console-customers');
   });
 
   it('an auditor asking for an order that does not exist reads the audit service’s words', async () => {

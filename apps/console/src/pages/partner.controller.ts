@@ -170,8 +170,9 @@ export class PartnerController {
         .get<Page<Template>>('attestation', '/v1/agreements', { agreementType: MCA })
         .then((p) => [...p.items].sort((a, b) => b.versionRank - a.versionRank)),
     ]);
+    const companyName = events.find((e) => e.eventType === 'CustomerTenantCreated')?.envelope?.data?.companyName;
     return {
-      title: 'Customer',
+      title: typeof companyName === 'string' ? companyName : 'Customer',
       section: 'customers',
       customerTenantId,
       status,

@@ -7,6 +7,13 @@ import type { ConsoleConfig } from '../config';
 
 export type ServiceName = keyof ConsoleConfig['services'];
 
+const LABELS: Record<ServiceName, string> = {
+  attestation: 'attestation',
+  resellerRelationship: 'reseller-relationship',
+  orderGate: 'order-gate',
+  audit: 'audit',
+};
+
 export interface ServiceErrorBody {
   code?: number;
   errorName?: string;
@@ -28,8 +35,9 @@ export class ServiceError extends Error {
   get description(): string {
     if (this.body.description) return this.body.description;
     if (this.status === 401) return 'Your sign-in has expired: sign in again.';
-    if (this.status >= 500) return `The ${this.service} service is not answering right now: try again shortly.`;
-    return `The ${this.service} service refused the request (${this.status}).`;
+    const service = LABELS[this.service];
+    if (this.status >= 500) return `The ${service} service is not answering right now: try again shortly.`;
+    return `The ${service} service refused the request (${this.status}).`;
   }
 }
 
