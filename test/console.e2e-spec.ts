@@ -87,15 +87,19 @@ describe('the console in a browser', () => {
   }
 
   /** The CSRF field of the page's forms (the sign-out form is on every page). */
-  const csrfOf = (page: Page) => page.locator('input[name="csrf"]').first().getAttribute('value').then(String);
+  const csrfOf = (page: Page) =>
+    page.locator('input[name="csrf"]').first().getAttribute('value').then(String);
 
-  const rowOf = (page: Page, customerTenantId: string) => page.locator(`tr[data-customer="${customerTenantId}"]`);
+  const rowOf = (page: Page, customerTenantId: string) =>
+    page.locator(`tr[data-customer="${customerTenantId}"]`);
 
   it('a partner admin signs in and sees every customer with what the gate would decide, at-risk ones first, with filters, a CSV and a chart', async () => {
     const page = await signIn('partnerAdminA');
     expect(new URL(page.url()).pathname).toBe('/partner/customers');
     await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Customers');
-    await expect(page.locator('header').innerText()).resolves.toContain(stack().provider.users.partnerAdminA.name);
+    await expect(page.locator('header').innerText()).resolves.toContain(
+      stack().provider.users.partnerAdminA.name,
+    );
     for (const id of [customers.a1, customers.a2]) {
       await expect(rowOf(page, id).getAttribute('class')).resolves.toBe('at-risk');
       await expect(rowOf(page, id).innerText()).resolves.toContain('AcceptanceMissing');
@@ -131,7 +135,10 @@ describe('the console in a browser', () => {
     await page.getByLabel('Contact first name').fill('Pat');
     await page.getByLabel('Contact last name').fill('Example');
     await page.getByLabel('Contact email').fill('pat@example.com');
-    await Promise.all([page.waitForURL(/\/partner\/customers\//), page.getByRole('button', { name: 'Attest' }).click()]);
+    await Promise.all([
+      page.waitForURL(/\/partner\/customers\//),
+      page.getByRole('button', { name: 'Attest' }).click(),
+    ]);
     await expect(page.getByRole('status').innerText()).resolves.toBe('The attestation is recorded.');
 
     await eventually(
@@ -141,7 +148,9 @@ describe('the console in a browser', () => {
       },
       { timeoutMs: 30_000, intervalMs: 500 },
     );
-    await expect(rowOf(page, customers.a1).innerText()).resolves.toContain('MicrosoftCustomerAgreement: attested');
+    await expect(rowOf(page, customers.a1).innerText()).resolves.toContain(
+      'MicrosoftCustomerAgreement: attested',
+    );
     await expect(rowOf(page, customers.a2).getAttribute('class')).resolves.toBe('at-risk');
 
     await page.goto(`${stack().consoleUrl}/partner/customers/${customers.a1}`);
@@ -216,28 +225,43 @@ describe('the console in a browser', () => {
     const page = await signIn('partnerAdminA');
     const other = await page.goto(`${stack().consoleUrl}/partner/customers/${customers.b1}`);
     expect(other?.status()).toBe(404);
-    await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe('Not one of your customers');
-    await expect(page.locator('#timeline, #next-order, #enhanced').count()).resolves.toBe(0);
-    const precheck = await page.context().request.post(
-      `${stack().consoleUrl}/partner/customers/${customers.b1}/precheck`,
-      { form: { csrf: await csrfOf(page), kind: 'NewPurchase', offerId: 'CFQ7TTC0LH18:0001', quantity: '1' } },
+    await expect(page.getByRole('heading', { level: 1 }).innerText()).resolves.toBe(
+      'Not one of your customers',
     );
+    await expect(page.locator('#timeline, #next-order, #enhanced').count()).resolves.toBe(0);
+    const precheck = await page
+      .context()
+      .request.post(`${stack().consoleUrl}/partner/customers/${customers.b1}/precheck`, {
+        form: { csrf: await csrfOf(page), kind: 'NewPurchase', offerId: 'CFQ7TTC0LH18:0001', quantity: '1' },
+      });
     expect(precheck.status()).toBe(404);
 
-    const audit = await page.goto(`${stack().consoleUrl}/audit/log?partnerId=${stack().provider.tenants.partnerB}`);
+    const audit = await page.goto(
+      `${stack().consoleUrl}/audit/log?partnerId=${stack().provider.tenants.partnerB}`,
+    );
     expect(audit?.status()).toBe(403);
     await expect(page.locator('#events').count()).resolves.toBe(0);
     const packet = await page.goto(`${stack().consoleUrl}/audit/evidence/${customers.b1}/packet.json`);
     expect(packet?.status()).toBe(403);
 
-    const csv = await page.context().request.get(`${stack().consoleUrl}/partner/customers.csv?q=${customers.b1}`);
+    const csv = await page
+      .context()
+      .request.get(`${stack().consoleUrl}/partner/customers.csv?q=${customers.b1}`);
     expect(csv.status()).toBe(200);
     expect(await csv.text()).not.toContain(customers.b1);
 
-    const forged = await page.context().request.post(
-      `${stack().consoleUrl}/partner/customers/${customers.a2}/attest`,
-      { form: { csrf: 'forged', templateId: randomUUID(), firstName: 'X', lastName: 'Y', email: 'x@example.com', dateAgreed: '2026-01-01' } },
-    );
+    const forged = await page
+      .context()
+      .request.post(`${stack().consoleUrl}/partner/customers/${customers.a2}/attest`, {
+        form: {
+          csrf: 'forged',
+          templateId: randomUUID(),
+          firstName: 'X',
+          lastName: 'Y',
+          email: 'x@example.com',
+          dateAgreed: '2026-01-01',
+        },
+      });
     expect(forged.status()).toBe(403);
   });
 
@@ -272,7 +296,10 @@ describe('the console in a browser', () => {
       },
       { timeoutMs: 60_000, intervalMs: 1000 },
     );
-    await page.getByText(/^Envelope of event/).first().click();
+    await page
+      .getByText(/^Envelope of event/)
+      .first()
+      .click();
     await expect(page.locator('#events pre').first().innerText()).resolves.toContain(orderId);
     await page.getByRole('button', { name: 'Verify the chain' }).click();
     await expect(page.locator('#chain').innerText()).resolves.toContain('Intact');
@@ -315,7 +342,9 @@ describe('the console in a browser', () => {
       { timeoutMs: 30_000, intervalMs: 500 },
     );
     const today = new Date().toISOString().slice(0, 10);
-    await expect(page.locator('#decisions tbody tr').last().innerText()).resolves.toMatch(new RegExp(`^${today}\\s+1`));
+    await expect(page.locator('#decisions tbody tr').last().innerText()).resolves.toMatch(
+      new RegExp(`^${today}\\s+1`),
+    );
     await expect(page.locator('#decisions-chart-box').isVisible()).resolves.toBe(true);
     await expect(page.evaluate('typeof window.Chart')).resolves.toBe('function');
     await expect(page.evaluate("!!window.Chart.getChart('decisions-chart')")).resolves.toBe(true);

@@ -69,10 +69,14 @@ const MODULES: Array<[ServiceName, (c: ServiceConfig, env: NodeJS.ProcessEnv) =>
 /** Builds the console with tsc into the repository's .cache (its views and assets are found from there). */
 function buildConsole(outDir: string): void {
   rmSync(outDir, { recursive: true, force: true });
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'apps/console/tsconfig.app.json', '--outDir', outDir], {
-    cwd: ROOT,
-    stdio: 'pipe',
-  });
+  execFileSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', 'apps/console/tsconfig.app.json', '--outDir', outDir],
+    {
+      cwd: ROOT,
+      stdio: 'pipe',
+    },
+  );
 }
 
 /**
@@ -90,7 +94,10 @@ export function givenConsoleStack(label: string): () => ConsoleStack {
   beforeAll(async () => {
     const port = await freePort();
     const consoleUrl = `http://127.0.0.1:${port}`;
-    provider = await startLocalOidcProvider({ consolePublicUrl: consoleUrl, operatorTenantId: OPERATOR_TENANT_ID });
+    provider = await startLocalOidcProvider({
+      consolePublicUrl: consoleUrl,
+      operatorTenantId: OPERATOR_TENANT_ID,
+    });
     const trust = {
       JWT_SECRET: '',
       JWT_JWKS_URL: provider.jwksUrl,

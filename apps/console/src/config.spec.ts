@@ -1,7 +1,11 @@
 import { ConsoleConfigError, loadConsoleConfig } from './config';
 
 const SECRET = 'a-session-secret-of-at-least-32-characters';
-const REQUIRED = { OIDC_ISSUER_URL: 'http://127.0.0.1:3010', OIDC_CLIENT_ID: 'console', CONSOLE_SESSION_SECRET: SECRET };
+const REQUIRED = {
+  OIDC_ISSUER_URL: 'http://127.0.0.1:3010',
+  OIDC_CLIENT_ID: 'console',
+  CONSOLE_SESSION_SECRET: SECRET,
+};
 
 function problemsOf(env: Record<string, string>): string[] {
   try {

@@ -76,7 +76,8 @@ export function loadConsoleConfig(env: Env = process.env): ConsoleConfig {
   const publicUrl = url('CONSOLE_PUBLIC_URL', 'http://127.0.0.1:3000');
   const issuerUrl = url('OIDC_ISSUER_URL');
   const clientId = valueOf(env, 'OIDC_CLIENT_ID');
-  if (clientId === undefined) problem('OIDC_CLIENT_ID', 'must be set (the console’s client id at the issuer)');
+  if (clientId === undefined)
+    problem('OIDC_CLIENT_ID', 'must be set (the console’s client id at the issuer)');
   const clientSecret = valueOf(env, 'OIDC_CLIENT_SECRET');
 
   const sessionSecret = valueOf(env, 'CONSOLE_SESSION_SECRET') ?? '';

@@ -21,10 +21,7 @@ export class AuthController {
   }
 
   @Get('auth/login')
-  async login(
-    @Query('returnTo') returnTo: unknown,
-    @Res() response: Response,
-  ): Promise<void> {
+  async login(@Query('returnTo') returnTo: unknown, @Res() response: Response): Promise<void> {
     try {
       const { url, flight } = await this.oidc.begin(safeReturnPath(returnTo));
       this.kit.sessions.beginSignIn(response, flight);

@@ -2,14 +2,7 @@ import { Controller, Get, Param, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { segment, ServiceError } from '../services/service-client';
 import { PageKit } from './page-kit';
-import {
-  auditQuery,
-  EVENT_TYPES,
-  filterQueryString,
-  LogEvent,
-  readLogFilters,
-  timelineOf,
-} from './views';
+import { auditQuery, EVENT_TYPES, filterQueryString, LogEvent, readLogFilters, timelineOf } from './views';
 
 const PAGE_SIZE = '50';
 
@@ -114,11 +107,7 @@ export class AuditorController {
   }
 
   @Get('orders')
-  orderSearch(
-    @Query('orderId') orderId: unknown,
-    @Req() request: Request,
-    @Res() response: Response,
-  ): void {
+  orderSearch(@Query('orderId') orderId: unknown, @Req() request: Request, @Res() response: Response): void {
     const session = this.kit.require(request, response, 'auditor');
     if (!session) return;
     const id = text(orderId);
@@ -188,7 +177,10 @@ export class AuditorController {
         .client(session)
         .download('audit', `/v1/audit/customers/${segment(id)}/evidence`, {}, 'application/json');
       response.setHeader('Cache-Control', 'no-store');
-      response.setHeader('Content-Disposition', `attachment; filename="evidence-${id.replace(/[^0-9a-f-]/g, '')}.json"`);
+      response.setHeader(
+        'Content-Disposition',
+        `attachment; filename="evidence-${id.replace(/[^0-9a-f-]/g, '')}.json"`,
+      );
       response.status(200).type('application/json').send(file.body);
     } catch (error) {
       if (!(error instanceof ServiceError)) throw error;

@@ -109,7 +109,8 @@ export class PageKit {
     if (!body || !csrfMatches(session, field(body, 'csrf'))) {
       this.send(response, session, 403, 'problem', {
         title: 'Your form could not be checked',
-        message: 'The form was not one this console gave you, or it is too old. Open the page again and resend it.',
+        message:
+          'The form was not one this console gave you, or it is too old. Open the page again and resend it.',
       });
       return undefined;
     }

@@ -43,11 +43,7 @@ interface Enhanced {
  * A tenant id the partner has nothing to do with: no relationship, acceptance, enhanced attestation or event.
  * The services answer such reads with the partner's own (empty) view; the console says it is not theirs.
  */
-function isStranger(model: {
-  status: AcceptanceStatus;
-  enhanced: unknown[];
-  timeline: unknown[];
-}): boolean {
+function isStranger(model: { status: AcceptanceStatus; enhanced: unknown[]; timeline: unknown[] }): boolean {
   return (
     !model.status.relationshipActive &&
     model.status.acceptances.length === 0 &&
@@ -144,7 +140,11 @@ export class PartnerController {
   }
 
   /** The customer page's model; `extra` carries an action's result. */
-  private async customerModel(session: Session, customerTenantId: string, extra: Record<string, unknown> = {}) {
+  private async customerModel(
+    session: Session,
+    customerTenantId: string,
+    extra: Record<string, unknown> = {},
+  ) {
     const client = this.kit.client(session);
     const id = segment(customerTenantId);
     const [status, enhanced, events, direct, templates] = await Promise.all([
@@ -170,7 +170,8 @@ export class PartnerController {
         .get<Page<Template>>('attestation', '/v1/agreements', { agreementType: MCA })
         .then((p) => [...p.items].sort((a, b) => b.versionRank - a.versionRank)),
     ]);
-    const companyName = events.find((e) => e.eventType === 'CustomerTenantCreated')?.envelope?.data?.companyName;
+    const companyName = events.find((e) => e.eventType === 'CustomerTenantCreated')?.envelope?.data
+      ?.companyName;
     return {
       title: typeof companyName === 'string' ? companyName : 'Customer',
       section: 'customers',
@@ -244,9 +245,11 @@ export class PartnerController {
     request: Request,
     response: Response,
     customerTenantId: string,
-    action: (client: ServiceClient, body: unknown, session: Session) => Promise<
-      { notice: string } | { show: Record<string, unknown> }
-    >,
+    action: (
+      client: ServiceClient,
+      body: unknown,
+      session: Session,
+    ) => Promise<{ notice: string } | { show: Record<string, unknown> }>,
   ): Promise<void> {
     const session = this.kit.require(request, response, 'partner');
     if (!session) return;
@@ -299,15 +302,19 @@ export class PartnerController {
     @Res() response: Response,
   ): Promise<void> {
     return this.act(request, response, customerTenantId, async (client, body) => {
-      const started = await client.post<{ acceptanceUrl: string }>('attestation', '/v1/attestations/enhanced', {
-        customerTenantId: customerTenantId.toLowerCase(),
-        country: field(body, 'country'),
-        language: field(body, 'language'),
-        companyName: field(body, 'companyName'),
-        signatoryFirstName: field(body, 'signatoryFirstName'),
-        signatoryLastName: field(body, 'signatoryLastName'),
-        signatoryEmail: field(body, 'signatoryEmail'),
-      });
+      const started = await client.post<{ acceptanceUrl: string }>(
+        'attestation',
+        '/v1/attestations/enhanced',
+        {
+          customerTenantId: customerTenantId.toLowerCase(),
+          country: field(body, 'country'),
+          language: field(body, 'language'),
+          companyName: field(body, 'companyName'),
+          signatoryFirstName: field(body, 'signatoryFirstName'),
+          signatoryLastName: field(body, 'signatoryLastName'),
+          signatoryEmail: field(body, 'signatoryEmail'),
+        },
+      );
       return {
         show: {
           startedLink: started.body.acceptanceUrl,
@@ -369,7 +376,10 @@ export class PartnerController {
     try {
       const created = await this.kit
         .client(session)
-        .get<{ url: string; expiresAt: string }>('resellerRelationship', '/v1/customers/relationshiprequests');
+        .get<{ url: string; expiresAt: string }>(
+          'resellerRelationship',
+          '/v1/customers/relationshiprequests',
+        );
       await this.sendInvitations(request, response, session, 200, {
         created,
         notice: 'The invitation is created: send the link to your customer.',

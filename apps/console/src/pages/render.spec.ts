@@ -2,13 +2,19 @@ import { join, resolve } from 'path';
 import { consoleRoot, formatTime, Renderer } from './render';
 
 const renderer = new Renderer();
-const USER = { user: { name: 'Ada <Admin>', tenantId: 't', userId: 'u', roles: ['AdminAgent'] }, csrf: 'c', partner: true };
+const USER = {
+  user: { name: 'Ada <Admin>', tenantId: 't', userId: 'u', roles: ['AdminAgent'] },
+  csrf: 'c',
+  partner: true,
+};
 
 describe('the pages’ templates', () => {
   it('are found from the sources and from a build elsewhere in the repository', () => {
     const repository = resolve(consoleRoot(__dirname), '..', '..');
     expect(consoleRoot(join(repository, '.cache', 'console-build', 'pages'))).toBe(consoleRoot(__dirname));
-    expect(consoleRoot(join(repository, 'dist', 'apps', 'console', 'src', 'pages'))).toBe(consoleRoot(__dirname));
+    expect(consoleRoot(join(repository, 'dist', 'apps', 'console', 'src', 'pages'))).toBe(
+      consoleRoot(__dirname),
+    );
   });
 
   it('escape everything a service or a user gave', () => {

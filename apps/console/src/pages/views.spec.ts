@@ -52,7 +52,9 @@ describe('the customers page', () => {
       nextNewPurchase: { outcome: 'Blocked', reason: 'AcceptanceMissing', message: 'Attest it.' },
     }),
   ];
-  const atRisk = [{ customerTenantId: B, reason: 'AcceptanceMissing', whatToDo: 'Attest it, then order again.' }];
+  const atRisk = [
+    { customerTenantId: B, reason: 'AcceptanceMissing', whatToDo: 'Attest it, then order again.' },
+  ];
 
   it('lists at-risk customers first, with the at-risk report’s reason and what to do', () => {
     const rows = customerRows(statuses, atRisk, readCustomerFilters({}));
@@ -67,15 +69,30 @@ describe('the customers page', () => {
   });
 
   it('filters by outcome and by a part of the id; unknown filter values count as none', () => {
-    expect(customerRows(statuses, atRisk, readCustomerFilters({ status: 'ok' })).map((r) => r.customerTenantId)).toEqual([A]);
-    expect(customerRows(statuses, atRisk, readCustomerFilters({ status: 'at-risk' })).map((r) => r.customerTenantId)).toEqual([B]);
-    expect(customerRows(statuses, atRisk, readCustomerFilters({ q: '2222' })).map((r) => r.customerTenantId)).toEqual([B]);
+    expect(
+      customerRows(statuses, atRisk, readCustomerFilters({ status: 'ok' })).map((r) => r.customerTenantId),
+    ).toEqual([A]);
+    expect(
+      customerRows(statuses, atRisk, readCustomerFilters({ status: 'at-risk' })).map(
+        (r) => r.customerTenantId,
+      ),
+    ).toEqual([B]);
+    expect(
+      customerRows(statuses, atRisk, readCustomerFilters({ q: '2222' })).map((r) => r.customerTenantId),
+    ).toEqual([B]);
     expect(readCustomerFilters({ status: '<script>', q: ['x'] })).toEqual({ status: '', q: '' });
   });
 
   it('makes a CSV whose cells a spreadsheet cannot read as formulas', () => {
     const csv = customersCsv([
-      { customerTenantId: A, relationshipActive: true, acceptances: [], atRisk: true, reason: '=HYPERLINK("x")', whatToDo: 'a, b' },
+      {
+        customerTenantId: A,
+        relationshipActive: true,
+        acceptances: [],
+        atRisk: true,
+        reason: '=HYPERLINK("x")',
+        whatToDo: 'a, b',
+      },
     ]);
     const [header, line] = csv.split('\r\n');
     expect(header).toBe('customerTenantId,relationship,acceptances,nextOrder,reason,whatToDo');
@@ -128,8 +145,21 @@ describe('timelines and the log’s filters', () => {
   });
 
   it('reads the log’s filters as typed and asks the audit API for UTC instants', () => {
-    const filters = readLogFilters({ orderId: ' o-1 ', from: '2026-11-27T10:00', to: '', cursor: 'x', partnerId: ['a'] });
-    expect(filters).toEqual({ partnerId: '', customerTenantId: '', orderId: 'o-1', eventType: '', from: '2026-11-27T10:00', to: '' });
+    const filters = readLogFilters({
+      orderId: ' o-1 ',
+      from: '2026-11-27T10:00',
+      to: '',
+      cursor: 'x',
+      partnerId: ['a'],
+    });
+    expect(filters).toEqual({
+      partnerId: '',
+      customerTenantId: '',
+      orderId: 'o-1',
+      eventType: '',
+      from: '2026-11-27T10:00',
+      to: '',
+    });
     expect(auditQuery(filters)).toEqual({
       partnerId: undefined,
       customerTenantId: undefined,

@@ -107,7 +107,9 @@ export function customerRows(
         (filters.status === '' || (filters.status === 'at-risk') === row.atRisk) &&
         (filters.q === '' || row.customerTenantId.includes(filters.q.toLowerCase())),
     )
-    .sort((a, b) => Number(b.atRisk) - Number(a.atRisk) || a.customerTenantId.localeCompare(b.customerTenantId));
+    .sort(
+      (a, b) => Number(b.atRisk) - Number(a.atRisk) || a.customerTenantId.localeCompare(b.customerTenantId),
+    );
 }
 
 export function customersCsv(rows: readonly CustomerRow[]): string {
@@ -162,7 +164,8 @@ export interface TimelineEntry {
   summary: string;
 }
 
-const text = (value: unknown) => (typeof value === 'string' || typeof value === 'number' ? String(value) : '');
+const text = (value: unknown) =>
+  typeof value === 'string' || typeof value === 'number' ? String(value) : '';
 
 /** One line about an event, from its data: what a person scanning a timeline needs, never contact data. */
 export function summaryOf(event: LogEvent): string {
@@ -222,13 +225,17 @@ const LOG_FILTER_NAMES: (keyof LogFilters)[] = [
 
 export function readLogFilters(query: Record<string, unknown>): LogFilters {
   const value = (name: string) => (typeof query[name] === 'string' ? (query[name] as string).trim() : '');
-  return Object.fromEntries(LOG_FILTER_NAMES.map((name) => [name, value(name).slice(0, 200)])) as unknown as LogFilters;
+  return Object.fromEntries(
+    LOG_FILTER_NAMES.map((name) => [name, value(name).slice(0, 200)]),
+  ) as unknown as LogFilters;
 }
 
 /** A datetime-local value (no zone) as the UTC instant the audit API takes. */
 export function utcInstant(local: string): string | undefined {
   if (!local) return undefined;
-  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(local) ? `${local}${local.length === 16 ? ':00' : ''}Z` : local;
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(local)
+    ? `${local}${local.length === 16 ? ':00' : ''}Z`
+    : local;
 }
 
 /** The audit API's query for the filters (empty ones left out). */

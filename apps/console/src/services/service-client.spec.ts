@@ -12,7 +12,9 @@ describe('the services’ client', () => {
       seen.push(req);
       if (req.url?.startsWith('/v1/refused')) {
         res.writeHead(403, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ code: 610003, errorName: 'Forbidden', description: 'Only an AdminAgent may.' }));
+        res.end(
+          JSON.stringify({ code: 610003, errorName: 'Forbidden', description: 'Only an AdminAgent may.' }),
+        );
       } else if (req.url?.startsWith('/v1/broken')) {
         res.writeHead(500).end('<html>oops</html>');
       } else {
@@ -25,16 +27,24 @@ describe('the services’ client', () => {
   afterAll(() => new Promise((done) => server.close(done)));
 
   const client = () =>
-    new ServiceClient({ attestation: url, resellerRelationship: url, orderGate: url, audit: url }, 'the-token');
+    new ServiceClient(
+      { attestation: url, resellerRelationship: url, orderGate: url, audit: url },
+      'the-token',
+    );
 
   it('calls on behalf of the user with their bearer token, leaving empty filters out', async () => {
-    const body = await client().get<{ url: string }>('audit', '/v1/audit/events', { orderId: 'o 1', partnerId: '' });
+    const body = await client().get<{ url: string }>('audit', '/v1/audit/events', {
+      orderId: 'o 1',
+      partnerId: '',
+    });
     expect(body.url).toBe('/v1/audit/events?orderId=o+1');
     expect(seen.at(-1)?.headers.authorization).toBe('Bearer the-token');
   });
 
   it('keeps a service’s refusal in its own words', async () => {
-    const error = await client().get('attestation', '/v1/refused').catch((e: unknown) => e);
+    const error = await client()
+      .get('attestation', '/v1/refused')
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ServiceError);
     expect((error as ServiceError).status).toBe(403);
     expect((error as ServiceError).description).toBe('Only an AdminAgent may.');
@@ -42,7 +52,9 @@ describe('the services’ client', () => {
   });
 
   it('says plainly when a service fails or does not answer', async () => {
-    const broken = (await client().get('orderGate', '/v1/broken').catch((e: unknown) => e)) as ServiceError;
+    const broken = (await client()
+      .get('orderGate', '/v1/broken')
+      .catch((e: unknown) => e)) as ServiceError;
     expect(broken.description).toBe('The order-gate service is not answering right now: try again shortly.');
     const away = new ServiceClient(
       { attestation: 'http://127.0.0.1:1', resellerRelationship: url, orderGate: url, audit: url },
