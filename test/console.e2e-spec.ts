@@ -86,6 +86,17 @@ describe('the console in a browser', () => {
     return p;
   }
 
+  /** A new purchase of partner A for its customer, as the commerce platform requests it. */
+  const orderFor = (customerTenantId: string, id: string): OrderRequestedV1 => ({
+    orderId: id,
+    partnerId: stack().provider.tenants.partnerA,
+    customerTenantId,
+    kind: 'NewPurchase',
+    channel: 'Api',
+    requestedAt: new Date().toISOString(),
+    lineItems: [{ offerId: 'CFQ7TTC0LH18:0001', quantity: 5 }],
+  });
+
   /** The CSRF field of the page's forms (the sign-out form is on every page). */
   const csrfOf = (page: Page) =>
     page.locator('input[name="csrf"]').first().getAttribute('value').then(String);
@@ -222,6 +233,10 @@ describe('the console in a browser', () => {
   });
 
   it('a partner sees only its own data, whatever it types in the address bar', async () => {
+    const partnerB = await signIn('partnerAdminB');
+    await expect(rowOf(partnerB, customers.b1).count()).resolves.toBe(1);
+    await expect(partnerB.locator('#customers tbody tr').count()).resolves.toBe(1);
+
     const page = await signIn('partnerAdminA');
     const other = await page.goto(`${stack().consoleUrl}/partner/customers/${customers.b1}`);
     expect(other?.status()).toBe(404);
@@ -266,15 +281,7 @@ describe('the console in a browser', () => {
   });
 
   it('an auditor finds why an order was decided, verifies the chain, and downloads the customer’s evidence packet', async () => {
-    const order: OrderRequestedV1 = {
-      orderId,
-      partnerId: stack().provider.tenants.partnerA,
-      customerTenantId: customers.a1,
-      kind: 'NewPurchase',
-      channel: 'Api',
-      requestedAt: new Date().toISOString(),
-      lineItems: [{ offerId: 'CFQ7TTC0LH18:0001', quantity: 5 }],
-    };
+    const order = orderFor(customers.a1, orderId);
     await producer.send({
       topic: Topics.OrdersRequested,
       messages: [
@@ -352,11 +359,49 @@ describe('the console in a browser', () => {
     await screenshot(page, 'console-customers');
   });
 
-  it('an auditor asking for an order that does not exist reads the audit service’s words', async () => {
+  it('an auditor pages through the whole log by keyset, reads the audit service’s words for an unknown order, and has no partner pages', async () => {
+    // Enough events for more than one page of 50, whatever else the log holds: 30 orders and their decisions.
+    await producer.send({
+      topic: Topics.OrdersRequested,
+      messages: Array.from({ length: 30 }, () => ({
+        key: customers.a2,
+        value: JSON.stringify(
+          buildEnvelope('OrderRequested', orderFor(customers.a2, `console-paging-${randomUUID()}`), {
+            producer: 'commerce-platform',
+          }),
+        ),
+      })),
+    });
     const page = await signIn('auditor');
+    await eventually(
+      async () => {
+        await page.goto(`${stack().consoleUrl}/audit/log`);
+        await expect(page.getByRole('link', { name: 'Next page' }).count()).resolves.toBe(1);
+      },
+      { timeoutMs: 60_000, intervalMs: 1000 },
+    );
+    const sequences = async () =>
+      Promise.all(
+        (await page.locator('#events tbody tr').all()).map(async (row) =>
+          Number(await row.getAttribute('data-sequence')),
+        ),
+      );
+    const first = await sequences();
+    expect(first.length).toBe(50);
+    await page.getByRole('link', { name: 'Next page' }).click();
+    const second = await sequences();
+    expect(second.length).toBeGreaterThan(0);
+    expect(Math.min(...second)).toBeGreaterThan(Math.max(...first));
+    await page.getByRole('link', { name: 'First page' }).click();
+    await expect(sequences()).resolves.toEqual(first);
+
     const res = await page.goto(`${stack().consoleUrl}/audit/orders/no-such-order-${randomUUID()}`);
     expect(res?.status()).toBe(404);
     await expect(page.getByRole('alert').innerText()).resolves.toMatch(/order/i);
+
+    const partnerPage = await page.goto(`${stack().consoleUrl}/partner/customers`);
+    expect(partnerPage?.status()).toBe(403);
+    await expect(page.locator('#customers').count()).resolves.toBe(0);
   });
 
   it('on a phone the pages fit the screen and have no serious accessibility violations', async () => {
