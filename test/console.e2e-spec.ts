@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import { randomUUID } from 'crypto';
 import { readFileSync } from 'fs';
 import { Browser, BrowserContext, Page } from 'playwright-core';
@@ -413,6 +414,21 @@ describe('the console in a browser', () => {
     expect(await scrollsSideways(page)).toBe(false);
     expect(await seriousAxeViolations(page)).toEqual([]);
     await screenshot(page, 'console-customer-phone');
+  });
+
+  it('answers its health checks, and refuses to start with a bad environment, naming each variable', async () => {
+    await request(stack().consoleUrl).get('/health/live').expect(200);
+    const ready = await request(stack().consoleUrl).get('/health/ready').expect(200);
+    expect(ready.body).toEqual({ status: 'ok', checks: { issuer: 'ok' } });
+    const refused = spawnSync(process.execPath, [stack().consoleProgram], {
+      env: { PATH: process.env.PATH, CONSOLE_PORT: 'http', CONSOLE_SESSION_SECRET: 'short-secret' },
+      encoding: 'utf8',
+    });
+    expect(refused.status).toBe(78);
+    for (const variable of ['CONSOLE_PORT', 'OIDC_ISSUER_URL', 'OIDC_CLIENT_ID', 'CONSOLE_SESSION_SECRET']) {
+      expect(refused.stderr).toContain(variable);
+    }
+    expect(refused.stderr).not.toContain('short-secret');
   });
 
   it('serves its pages with a CSP that allows only its own scripts, and signs out', async () => {

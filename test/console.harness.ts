@@ -46,6 +46,8 @@ export interface ConsoleStack {
   /** An operator PlatformAdmin token signed with the provider's key (no seeded user holds that role). */
   platformAdminToken(): Promise<string>;
   consoleLog(): string;
+  /** The console's built main.js (for starting it with another environment). */
+  consoleProgram: string;
 }
 
 function freePort(): Promise<number> {
@@ -180,6 +182,7 @@ export function givenConsoleStack(label: string): () => ConsoleStack {
         return tokens.get(user)!;
       },
       consoleLog: () => log,
+      consoleProgram: join(outDir, 'main.js'),
     };
 
     const admin = await platformAdminToken();
