@@ -292,6 +292,30 @@ describe('Issue #18: signing in at the local OIDC provider, and the services tru
     expect(response.status).toBe(200);
   });
 
+  it('renews the access token with a refresh token (offline_access); the services accept the new one', async () => {
+    const { refreshToken } = await signInWithPassword(provider, provider.users.partnerAdminA, {
+      scope: 'openid profile offline_access',
+    });
+    expect(refreshToken).toEqual(expect.any(String));
+    const response = await fetch(`${provider.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: refreshToken!,
+        client_id: provider.clientId,
+        client_secret: provider.clientSecret,
+      }),
+    });
+    expect(response.status).toBe(200);
+    const renewed = (await response.json()) as { access_token: string };
+    await relationships
+      .http()
+      .get(`/v1/customers/${customerOfA ?? randomUUID()}/directSignedMicrosoftCustomerAgreementStatus`)
+      .set('Authorization', `Bearer ${renewed.access_token}`)
+      .expect(200);
+  });
+
   it("S-03: an ID token is not an access token: the services refuse it (its audience is the console's)", async () => {
     const { idToken } = await signInWithPassword(provider, provider.users.partnerAdminA);
     const response = await relationships

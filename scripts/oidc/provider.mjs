@@ -21,7 +21,7 @@
 import { createServer } from 'node:http';
 import { generateKeyPairSync, randomBytes, randomUUID, timingSafeEqual, createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Provider, { errors } from 'oidc-provider';
 
@@ -37,6 +37,8 @@ const CLIENT_ID = 'console';
 const TOKEN_TTL_S = 3600;
 const USERS_FILE = join(CACHE_DIR, 'local-users.json');
 const KEYS_FILE = join(CACHE_DIR, 'provider-keys.json');
+/** Where the login page says the passwords are: relative to the repository when inside it. */
+const USERS_FILE_SHOWN = USERS_FILE.startsWith(`${ROOT}/`) ? relative(ROOT, USERS_FILE) : USERS_FILE;
 
 function say(message) {
   process.stderr.write(`oidc-provider: ${message}\n`);
@@ -171,13 +173,13 @@ function loginPage(uid, { error, username } = {}) {
   return page(
     'Sign in',
     `<p>Local sign-in for the acceptance gate console. The users and their passwords are in
-<code>.cache/oidc/local-users.json</code> (see docs/console-sign-in.md).</p>
+<code>${esc(USERS_FILE_SHOWN)}</code> (see docs/console-sign-in.md).</p>
 ${error ? `<p class="error" role="alert" id="login-error">${esc(error)}</p>` : ''}
-<form method="post" action="/interaction/${esc(uid)}/login" autocomplete="off">
+<form method="post" action="/interaction/${esc(uid)}/login">
 <label for="username">User name</label>
-<input id="username" name="username" required autofocus value="${esc(username ?? '')}"${error ? ' aria-describedby="login-error"' : ''}>
+<input id="username" name="username" autocomplete="username" required autofocus value="${esc(username ?? '')}"${error ? ' aria-describedby="login-error"' : ''}>
 <label for="password">Password</label>
-<input id="password" name="password" type="password" required>
+<input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button>
 </form>
 <form method="post" action="/interaction/${esc(uid)}/abort"><button type="submit" class="secondary">Cancel</button></form>`,

@@ -169,6 +169,7 @@ export interface SignInResult {
 }
 
 export interface SignInOptions {
+  /** Default `openid profile api`; with `offline_access` the sign-in asks prompt=consent and gets a refresh token. */
   scope?: string;
   /** Answer with this password instead of the user's (a wrong one makes signInWithPassword reject). */
   password?: string;
@@ -216,6 +217,8 @@ export async function signInWithPassword(
     nonce: randomBytes(16).toString('base64url'),
     code_challenge: createHash('sha256').update(verifier).digest('base64url'),
     code_challenge_method: 'S256',
+    // OIDC Core: offline_access (a refresh token) only with prompt=consent; the provider grants it without a page.
+    ...(/\boffline_access\b/.test(opts.scope ?? '') ? { prompt: 'consent' } : {}),
   }).toString();
 
   const go = async (url: string, init: RequestInit = {}): Promise<Response> => {
