@@ -38,7 +38,7 @@ export class AuditorController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const session = this.kit.require(request, response, 'auditor');
+    const session = this.kit.signedIn(request, response, 'auditor');
     if (!session) return;
     const client = this.kit.client(session);
     const filters = readLogFilters(query);
@@ -86,7 +86,7 @@ export class AuditorController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const session = this.kit.require(request, response, 'auditor');
+    const session = this.kit.signedIn(request, response, 'auditor');
     if (!session) return;
     const format = query.format === 'csv' ? 'csv' : 'ndjson';
     try {
@@ -108,7 +108,7 @@ export class AuditorController {
 
   @Get('orders')
   orderSearch(@Query('orderId') orderId: unknown, @Req() request: Request, @Res() response: Response): void {
-    const session = this.kit.require(request, response, 'auditor');
+    const session = this.kit.signedIn(request, response, 'auditor');
     if (!session) return;
     const id = text(orderId);
     if (id) return response.redirect(303, `/audit/orders/${segment(id)}`);
@@ -121,7 +121,7 @@ export class AuditorController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const session = this.kit.require(request, response, 'auditor');
+    const session = this.kit.signedIn(request, response, 'auditor');
     if (!session) return;
     const model = { title: 'Why an order was decided', section: 'orders', orderId };
     try {
@@ -146,7 +146,7 @@ export class AuditorController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const session = this.kit.require(request, response, 'auditor');
+    const session = this.kit.signedIn(request, response, 'auditor');
     if (!session) return;
     const id = text(customerTenantId).toLowerCase();
     const model = { title: 'Evidence packet', section: 'evidence', customerTenantId: id };
@@ -169,7 +169,7 @@ export class AuditorController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const session = this.kit.require(request, response, 'auditor');
+    const session = this.kit.signedIn(request, response, 'auditor');
     if (!session) return;
     const id = customerTenantId.toLowerCase();
     try {

@@ -38,7 +38,7 @@ export class PageKit {
    * The session of a user allowed on a page for `audience`; otherwise the answer is sent (to sign-in, or a
    * 403 page saying whose page it is) and undefined returned.
    */
-  require(request: Request, response: Response, audience: Audience): Session | undefined {
+  signedIn(request: Request, response: Response, audience: Audience): Session | undefined {
     const session = this.sessions.read(request);
     if (!session) {
       response.redirect(303, `/auth/login?returnTo=${encodeURIComponent(request.originalUrl)}`);

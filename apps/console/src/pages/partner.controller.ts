@@ -101,7 +101,7 @@ export class PartnerController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const session = this.kit.require(request, response, 'partner');
+    const session = this.kit.signedIn(request, response, 'partner');
     if (!session) return;
     const model = { title: 'Customers', section: 'customers', chart: true };
     try {
@@ -127,7 +127,7 @@ export class PartnerController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const session = this.kit.require(request, response, 'partner');
+    const session = this.kit.signedIn(request, response, 'partner');
     if (!session) return;
     try {
       const { rows } = await this.customers(this.kit.client(session), session, query);
@@ -233,7 +233,7 @@ export class PartnerController {
     @Req() request: Request,
     @Res() response: Response,
   ): Promise<void> {
-    const session = this.kit.require(request, response, 'partner');
+    const session = this.kit.signedIn(request, response, 'partner');
     if (session) await this.sendCustomer(request, response, session, customerTenantId);
   }
 
@@ -251,7 +251,7 @@ export class PartnerController {
       session: Session,
     ) => Promise<{ notice: string } | { show: Record<string, unknown> }>,
   ): Promise<void> {
-    const session = this.kit.require(request, response, 'partner');
+    const session = this.kit.signedIn(request, response, 'partner');
     if (!session) return;
     const body = await this.kit.form(request, response, session);
     if (body === undefined) return;
@@ -364,13 +364,13 @@ export class PartnerController {
 
   @Get('invitations')
   async invitations(@Req() request: Request, @Res() response: Response): Promise<void> {
-    const session = this.kit.require(request, response, 'partner');
+    const session = this.kit.signedIn(request, response, 'partner');
     if (session) await this.sendInvitations(request, response, session, 200, {});
   }
 
   @Post('invitations')
   async createInvitation(@Req() request: Request, @Res() response: Response): Promise<void> {
-    const session = this.kit.require(request, response, 'partner');
+    const session = this.kit.signedIn(request, response, 'partner');
     if (!session) return;
     if ((await this.kit.form(request, response, session)) === undefined) return;
     try {
