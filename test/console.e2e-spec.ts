@@ -416,6 +416,16 @@ describe('the console in a browser', () => {
     await screenshot(page, 'console-customer-phone');
   });
 
+  it('a signed-in operator admin, whose role has no page here, is told so and gets neither side’s pages', async () => {
+    const page = await signIn('operatorAdmin');
+    expect(new URL(page.url()).pathname).toBe('/');
+    await expect(page.locator('main').innerText()).resolves.toContain('none of your roles (PlatformAdmin)');
+    for (const path of ['/partner/customers', '/audit/log']) {
+      const res = await page.goto(`${stack().consoleUrl}${path}`);
+      expect(res?.status()).toBe(403);
+    }
+  });
+
   it('answers its health checks, and refuses to start with a bad environment, naming each variable', async () => {
     await request(stack().consoleUrl).get('/health/live').expect(200);
     const ready = await request(stack().consoleUrl).get('/health/ready').expect(200);

@@ -6,11 +6,10 @@
  * wraps module.createRequire and process.getBuiltinModule), so the console runs as Node runs it in production.
  */
 import { execFileSync, spawn, type ChildProcess } from 'child_process';
-import { randomBytes, randomUUID } from 'crypto';
-import { readFileSync, rmSync } from 'fs';
+import { randomBytes } from 'crypto';
+import { rmSync } from 'fs';
 import { createServer } from 'net';
 import { join, resolve } from 'path';
-import { importJWK, SignJWT, type JWK } from 'jose';
 import request from 'supertest';
 import type { DynamicModule } from '@nestjs/common';
 import type { ServiceConfig, ServiceName } from '@app/platform';
@@ -43,8 +42,6 @@ export interface ConsoleStack {
   consoleUrl: string;
   /** A bearer token of the seeded user, signed in at the provider as the console does. */
   tokenOf(user: LocalOidcUserKey): Promise<string>;
-  /** An operator PlatformAdmin token signed with the provider's key (no seeded user holds that role). */
-  platformAdminToken(): Promise<string>;
   consoleLog(): string;
   /** The console's built main.js (for starting it with another environment). */
   consoleProgram: string;
@@ -150,28 +147,12 @@ export function givenConsoleStack(label: string): () => ConsoleStack {
       { timeoutMs: 30_000, intervalMs: 200 },
     );
 
-    const { jwks } = JSON.parse(readFileSync(join(provider.cacheDir, 'provider-keys.json'), 'utf8')) as {
-      jwks: { keys: Array<JWK & { kid: string }> };
-    };
-    const signingKey = jwks.keys[0];
-    const key = await importJWK(signingKey, 'RS256');
     const issued = provider;
-    const platformAdminToken = () =>
-      new SignJWT({ tid: OPERATOR_TENANT_ID, oid: randomUUID(), roles: ['PlatformAdmin'] })
-        .setProtectedHeader({ alg: 'RS256', kid: signingKey.kid, typ: 'at+jwt' })
-        .setIssuer(issued.issuer)
-        .setAudience(issued.audience)
-        .setSubject(randomUUID())
-        .setIssuedAt()
-        .setExpirationTime('10m')
-        .sign(key)
-        .then((token) => `Bearer ${token}`);
     const tokens = new Map<LocalOidcUserKey, Promise<string>>();
     stack = {
       provider,
       services,
       consoleUrl,
-      platformAdminToken,
       tokenOf: (user) => {
         if (!tokens.has(user)) {
           tokens.set(
@@ -185,7 +166,8 @@ export function givenConsoleStack(label: string): () => ConsoleStack {
       consoleProgram: join(outDir, 'main.js'),
     };
 
-    const admin = await platformAdminToken();
+    // The operator's PlatformAdmin registers the partners of the seeded users (S-03).
+    const admin = await stack.tokenOf('operatorAdmin');
     for (const [name, id] of [
       ['Partner A', provider.tenants.partnerA],
       ['Partner B', provider.tenants.partnerB],
