@@ -61,7 +61,7 @@ export default tseslint.config(
       '@typescript-eslint/no-explicit-any': 'off',
     },
   },
-  ...['attestation', 'order-gate', 'reseller-relationship', 'audit'].flatMap(appBoundary),
+  ...['attestation', 'order-gate', 'reseller-relationship', 'audit', 'console'].flatMap(appBoundary),
   ...gateLayers,
   {
     files: ['libs/**/*.ts'],

@@ -192,9 +192,50 @@ for i in $(seq 1 "$instances"); do
   done
 done
 
-# console (issue #18): the console helper starts apps/console here, after the services. With the local
-# provider ($local_oidc = true) its issuer is $oidc_issuer, client `console`, secret `clientSecret` of
-# .cache/oidc/local-users.json, redirect ${CONSOLE_PUBLIC_URL:-http://127.0.0.1:3000}/auth/callback.
+# console (issue #18): the web console (apps/console) on CONSOLE_PORT (3000), after the services it calls. It signs
+# people in at the local provider (client `console`, its secret from the provider's users file), or at an issuer
+# of your own: OIDC_ISSUER_URL, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET. With neither it is left out.
+console_port="${CONSOLE_PORT:-3000}"
+console_url="${CONSOLE_PUBLIC_URL:-http://127.0.0.1:$console_port}"
+console_started=false
+if [ "$local_oidc" = true ] || [ -n "${OIDC_ISSUER_URL:-}" ]; then
+  console_issuer="${OIDC_ISSUER_URL:-$oidc_issuer}"
+  console_client="${OIDC_CLIENT_ID:-console}"
+  console_secret="${OIDC_CLIENT_SECRET:-}"
+  if [ -z "${OIDC_ISSUER_URL:-}" ]; then
+    console_secret="$(node -p "require('${OIDC_CACHE_DIR:-$root/.cache/oidc}/local-users.json').clientSecret")"
+  fi
+  session_secret="${CONSOLE_SESSION_SECRET:-}"
+  if [ -z "$session_secret" ]; then
+    session_file="$root/.cache/console-session-secret"
+    [ -s "$session_file" ] || (umask 077 && node -e "process.stdout.write(require('crypto').randomBytes(32).toString('hex'))" >"$session_file")
+    session_secret="$(cat "$session_file")"
+  fi
+  console_pid_file="$run_dir/console.pid"
+  console_log_file="$run_dir/console.log"
+  if [ -f "$console_pid_file" ] && kill -0 "$(cat "$console_pid_file")" 2>/dev/null; then
+    say "console already running (pid $(cat "$console_pid_file"))"
+  else
+    (export CONSOLE_PORT="$console_port" CONSOLE_PUBLIC_URL="$console_url" OIDC_ISSUER_URL="$console_issuer" \
+      OIDC_CLIENT_ID="$console_client" OIDC_CLIENT_SECRET="$console_secret" CONSOLE_SESSION_SECRET="$session_secret" \
+      ATTESTATION_URL="http://127.0.0.1:$(port_of attestation 1)" \
+      RESELLER_RELATIONSHIP_URL="http://127.0.0.1:$(port_of reseller-relationship 1)" \
+      ORDER_GATE_URL="http://127.0.0.1:$(port_of order-gate 1)" AUDIT_URL="http://127.0.0.1:$(port_of audit 1)" &&
+      exec nohup node dist/apps/console/src/main.js) >"$console_log_file" 2>&1 &
+    echo $! >"$console_pid_file"
+    say "console starting (pid $!, port $console_port, log ${console_log_file#"$root/"})"
+  fi
+  console_deadline=$((SECONDS + 30))
+  until curl -fsS -o /dev/null "http://127.0.0.1:$console_port/health/ready" 2>/dev/null; do
+    if ! kill -0 "$(cat "$console_pid_file")" 2>/dev/null || [ "$SECONDS" -ge "$console_deadline" ]; then
+      say "the console is not ready on port $console_port; the end of its log:"
+      tail -n 30 "$console_log_file" >&2
+      exit 1
+    fi
+    sleep 0.5
+  done
+  console_started=true
+fi
 
 # The local sign-in's partners A and B act at once (S-03: only registered partners do); idempotent.
 if [ "$local_oidc" = true ]; then
@@ -207,7 +248,9 @@ fi
 
 echo
 echo "The acceptance gate is up:"
-# console (issue #18): its URL goes here, first (the console helper's line).
+if [ "$console_started" = true ]; then
+  printf '  %-24s %s   (sign in with a user of .cache/oidc/local-users.json)\n' "console" "$console_url"
+fi
 if [ "$local_oidc" = true ]; then
   printf '  %-24s %s   (users: .cache/oidc/local-users.json)\n' "sign-in (OIDC)" "$oidc_issuer"
 fi

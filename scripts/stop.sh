@@ -17,6 +17,9 @@ stop_one() { # name pid_file
   rm -f "$pid_file"
 }
 
+# The console first: it only calls the services.
+[ -f "$run_dir/console.pid" ] && stop_one console "$run_dir/console.pid"
+
 stopping=()
 for svc in attestation reseller-relationship order-gate audit; do
   # <svc>.pid is instance 1 (<svc>-1.pid links to it); <svc>-2.pid, ... the others (INSTANCES=N).

@@ -1,0 +1,2 @@
+/** The injection token of the checked ConsoleConfig. */
+export const CONSOLE_CONFIG = 'CONSOLE_CONFIG';
