@@ -1,0 +1,88 @@
+/**
+ * Runs each slice of messages in the context of what it handles, so that the log lines written meanwhile carry
+ * the message's correlation id and trace, and the events it causes carry its trace on (outbox `traceparent`).
+ * A slice of one message runs in a span continuing the message's `traceparent`; a chunk runs in a span linked
+ * to every message's, each message having its own span whose context the events it causes are written under
+ * (see `traceHeaders`). With tracing off the spans are not recorded and cost next to nothing.
+ */
+import { context, Link, SpanKind, trace, type Span } from '@opentelemetry/api';
+import { EVENT_HEADERS } from '@app/contracts';
+import {
+  contextFromHeaders,
+  doneHandling,
+  headerText,
+  noteHandling,
+  serviceTracer,
+  withLogFields,
+} from '@app/platform';
+import { InboundMessage } from './consumer-spec';
+import { DeliveryRunner } from './runner-parts';
+
+export class TracedRunner implements DeliveryRunner {
+  readonly sliceSize: number;
+  private readonly tracer;
+
+  constructor(
+    private readonly inner: DeliveryRunner,
+    private readonly consumer: { service: string; groupId: string },
+  ) {
+    this.sliceSize = inner.sliceSize;
+    this.tracer = serviceTracer(consumer.service);
+  }
+
+  async apply(messages: InboundMessage[], heartbeat: () => Promise<void>): Promise<void> {
+    const spans = messages.map((m) => this.messageSpan(m));
+    try {
+      const only = messages.length === 1 ? spans[0] : undefined;
+      if (only) return await context.with(only.context, () => this.inner.apply(messages, heartbeat));
+      const chunk = this.tracer.startSpan(`${messages[0].topic} process`, {
+        kind: SpanKind.CONSUMER,
+        links: spans.map((s): Link => ({ context: s.span.spanContext() })),
+        attributes: this.attributes(messages[0], { 'messaging.batch.message_count': messages.length }),
+      });
+      try {
+        return await context.with(trace.setSpan(context.active(), chunk), () =>
+          this.inner.apply(messages, heartbeat),
+        );
+      } finally {
+        chunk.end();
+      }
+    } finally {
+      for (const s of spans) {
+        s.span.end();
+        if (s.eventId) doneHandling(s.eventId);
+      }
+    }
+  }
+
+  private messageSpan(message: InboundMessage) {
+    const parent = contextFromHeaders(message.headers);
+    const eventId = headerText(message.headers, EVENT_HEADERS.id);
+    const span: Span = this.tracer.startSpan(
+      `${message.topic} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: this.attributes(message, {
+          'messaging.kafka.offset': Number(message.offset),
+          ...(eventId ? { 'messaging.message.id': eventId } : {}),
+        }),
+      },
+      parent,
+    );
+    const correlationId = headerText(message.headers, EVENT_HEADERS.correlationId);
+    const ctx = withLogFields({ correlationId }, trace.setSpan(parent, span));
+    if (eventId) noteHandling(eventId, ctx);
+    return { span, context: ctx, eventId };
+  }
+
+  private attributes(message: InboundMessage, more: Record<string, string | number>) {
+    return {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'process',
+      'messaging.destination.name': message.topic,
+      'messaging.destination.partition.id': String(message.partition),
+      'messaging.consumer.group.name': this.consumer.groupId,
+      ...more,
+    };
+  }
+}
