@@ -5,15 +5,14 @@
  * to every message's, each message having its own span whose context the events it causes are written under
  * (see `traceHeaders`). With tracing off the spans are not recorded and cost next to nothing.
  */
-import { context, Link, SpanKind, trace, type Span } from '@opentelemetry/api';
+import { context, type Context, Link, SpanKind, trace, type Span } from '@opentelemetry/api';
 import { EVENT_HEADERS } from '@app/contracts';
 import {
   contextFromHeaders,
-  doneHandling,
   headerText,
-  noteHandling,
   serviceTracer,
   withLogFields,
+  withMessagesBeingHandled,
 } from '@app/platform';
 import { InboundMessage } from './consumer-spec';
 import { DeliveryRunner } from './runner-parts';
@@ -21,6 +20,8 @@ import { DeliveryRunner } from './runner-parts';
 export class TracedRunner implements DeliveryRunner {
   readonly sliceSize: number;
   private readonly tracer;
+  /** The messages of this consumer being handled now (every partition's), by event id. */
+  private readonly handling = new Map<string, Context>();
 
   constructor(
     private readonly inner: DeliveryRunner,
@@ -41,16 +42,15 @@ export class TracedRunner implements DeliveryRunner {
         attributes: this.attributes(messages[0], { 'messaging.batch.message_count': messages.length }),
       });
       try {
-        return await context.with(trace.setSpan(context.active(), chunk), () =>
-          this.inner.apply(messages, heartbeat),
-        );
+        const chunkContext = withMessagesBeingHandled(this.handling, trace.setSpan(context.active(), chunk));
+        return await context.with(chunkContext, () => this.inner.apply(messages, heartbeat));
       } finally {
         chunk.end();
       }
     } finally {
       for (const s of spans) {
         s.span.end();
-        if (s.eventId) doneHandling(s.eventId);
+        if (s.eventId) this.handling.delete(s.eventId);
       }
     }
   }
@@ -70,8 +70,11 @@ export class TracedRunner implements DeliveryRunner {
       parent,
     );
     const correlationId = headerText(message.headers, EVENT_HEADERS.correlationId);
-    const ctx = withLogFields({ correlationId }, trace.setSpan(parent, span));
-    if (eventId) noteHandling(eventId, ctx);
+    const ctx = withMessagesBeingHandled(
+      this.handling,
+      withLogFields({ correlationId }, trace.setSpan(parent, span)),
+    );
+    if (eventId) this.handling.set(eventId, ctx);
     return { span, context: ctx, eventId };
   }
 

@@ -18,11 +18,16 @@ import { installContextManager, withLogFields } from './trace-context';
  * from their events (the access log, a refused body) carry it too. The span is named by the route pattern
  * once it is known, never by the raw URL.
  */
+const UNTRACED_PATHS = /^\/(health|metrics)(\/|$)/;
+
 export function requestTracing(service: string) {
   installContextManager();
   const tracer = serviceTracer(service);
   return (request: Request, response: Response, next: NextFunction): void => {
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
+    const correlated = withLogFields({ correlationId: resolveCorrelationId(request) }, parent);
+    // Probes and scrapes are logged with their correlation id but make no spans: they would drown the traces.
+    if (UNTRACED_PATHS.test(request.path)) return context.with(correlated, next);
     const span = tracer.startSpan(
       `${request.method}`,
       {

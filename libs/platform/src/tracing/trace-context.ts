@@ -81,19 +81,15 @@ export function headerText(
   return (Array.isArray(value) ? value[0] : value)?.toString();
 }
 
+const HANDLING = createContextKey('acceptance-gate.messages-being-handled');
+
 /**
- * The trace contexts of the messages being handled now, by event id: a consumer that handles a chunk of
- * messages in one effect writes the events each one causes under that message's own trace (see
- * `traceHeaders`). Event ids are unique, so one map serves every consumer of the process.
+ * The context with the trace contexts of the messages a consumer is handling now, by event id: a consumer that
+ * handles a chunk of messages in one effect writes the events each one causes under that message's own trace
+ * (see `traceHeaders`). One map per consumer, shared by its partitions' chunks.
  */
-const handling = new Map<string, Context>();
-
-export function noteHandling(eventId: string, ctx: Context): void {
-  handling.set(eventId, ctx);
-}
-
-export function doneHandling(eventId: string): void {
-  handling.delete(eventId);
+export function withMessagesBeingHandled(messages: ReadonlyMap<string, Context>, parent: Context): Context {
+  return parent.setValue(HANDLING, messages);
 }
 
 /**
@@ -103,7 +99,9 @@ export function doneHandling(eventId: string): void {
  */
 export function traceHeaders(causationId?: string | null): Record<string, string> {
   const headers: Record<string, string> = {};
-  const cause = causationId ? handling.get(causationId) : undefined;
-  propagation.inject(cause ?? context.active(), headers);
+  const active = context.active();
+  const handling = active.getValue(HANDLING) as ReadonlyMap<string, Context> | undefined;
+  const cause = causationId ? handling?.get(causationId) : undefined;
+  propagation.inject(cause ?? active, headers);
   return headers;
 }
