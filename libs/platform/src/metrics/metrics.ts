@@ -44,14 +44,14 @@ export class ScrapedGauges {
 
   gauge<L extends string>(name: string, help: string, labelNames: readonly L[]): Gauge<L> {
     return singleMetric(name, () => {
-      const gauges = this;
+      const refresh = () => this.refresh();
       const gauge = new Gauge<L>({
         name,
         help,
         labelNames,
         registers: [metricsRegistry],
         async collect() {
-          await gauges.refresh();
+          await refresh();
         },
       });
       this.gauges.push(gauge as unknown as Gauge);
