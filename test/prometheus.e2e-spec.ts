@@ -222,11 +222,13 @@ describe('a real Prometheus scraping the running services (real broker, real dat
           templateId: MCA_TEMPLATE,
           type: 'MicrosoftCustomerAgreement',
         });
-    const refused = await attest(new Date(Date.now() + 86_400_000));
-    expect(refused.body).toMatchObject({ code: 600002 });
-    await eventually(async () => expect((await attest(new Date(Date.now() - 60000))).status).toBe(201), {
-      timeoutMs: 30000,
-    });
+    // Once the service has read the partner and its customer (S-03, A-17): one refused, then one recorded.
+    await eventually(
+      async () =>
+        expect((await attest(new Date(Date.now() + 86_400_000))).body).toMatchObject({ code: 600002 }),
+      { timeoutMs: 30000 },
+    );
+    expect((await attest(new Date(Date.now() - 60000))).status).toBe(201);
 
     const order = buildEnvelope(
       'OrderRequested',
