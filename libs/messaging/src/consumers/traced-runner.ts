@@ -3,7 +3,7 @@
  * the message's correlation id and trace, and the events it causes carry its trace on (outbox `traceparent`).
  * A slice of one message runs in a span continuing the message's `traceparent`; a chunk runs in a span linked
  * to every message's, each message having its own span whose context the events it causes are written under
- * (see `traceHeaders`). With tracing off the spans are not recorded and cost next to nothing.
+ * (see `traceHeaders`). With tracing off there are no spans: a slice of one message gets its log fields only.
  */
 import { context, type Context, Link, SpanKind, trace, type Span } from '@opentelemetry/api';
 import { EVENT_HEADERS } from '@app/contracts';
@@ -11,6 +11,7 @@ import {
   contextFromHeaders,
   headerText,
   serviceTracer,
+  tracingEnabled,
   withLogFields,
   withMessagesBeingHandled,
 } from '@app/platform';
@@ -32,6 +33,7 @@ export class TracedRunner implements DeliveryRunner {
   }
 
   async apply(messages: InboundMessage[], heartbeat: () => Promise<void>): Promise<void> {
+    if (!tracingEnabled()) return this.applyUntraced(messages, heartbeat);
     const spans = messages.map((m) => this.messageSpan(m));
     try {
       const only = messages.length === 1 ? spans[0] : undefined;
@@ -53,6 +55,13 @@ export class TracedRunner implements DeliveryRunner {
         if (s.eventId) this.handling.delete(s.eventId);
       }
     }
+  }
+
+  /** Tracing off: only the log fields, for a slice of one message (a chunk's lines carry none). */
+  private applyUntraced(messages: InboundMessage[], heartbeat: () => Promise<void>): Promise<void> {
+    if (messages.length !== 1) return this.inner.apply(messages, heartbeat);
+    const correlationId = headerText(messages[0].headers, EVENT_HEADERS.correlationId);
+    return context.with(withLogFields({ correlationId }), () => this.inner.apply(messages, heartbeat));
   }
 
   private messageSpan(message: InboundMessage) {

@@ -8,7 +8,7 @@ import {
 import type { NextFunction, Request, Response } from 'express';
 import { resolveCorrelationId } from '../http/request-context';
 import { routePattern } from '../logging/access-log.middleware';
-import { serviceTracer } from './tracing';
+import { serviceTracer, tracingEnabled } from './tracing';
 import { installContextManager, withLogFields } from './trace-context';
 
 /**
@@ -26,8 +26,8 @@ export function requestTracing(service: string) {
   return (request: Request, response: Response, next: NextFunction): void => {
     const parent = propagation.extract(ROOT_CONTEXT, request.headers);
     const correlated = withLogFields({ correlationId: resolveCorrelationId(request) }, parent);
-    // Probes and scrapes are logged with their correlation id but make no spans: they would drown the traces.
-    if (UNTRACED_PATHS.test(request.path)) return context.with(correlated, next);
+    // Tracing off, or a probe or scrape (they would drown the traces): the correlation id only, no span.
+    if (!tracingEnabled() || UNTRACED_PATHS.test(request.path)) return context.with(correlated, next);
     const span = tracer.startSpan(
       `${request.method}`,
       {
