@@ -1,8 +1,7 @@
 import { Inject, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { runSql, SERVICE_SCHEMA, sql, table } from '@app/messaging';
-import { metricsRegistry, scrapedGauges, singleMetric } from '@app/platform';
+import { processGauge, scrapedGauges } from '@app/platform';
 
 const chainHead = scrapedGauges.gauge(
   'audit_chain_head_sequence',
@@ -10,24 +9,14 @@ const chainHead = scrapedGauges.gauge(
   ['service'],
 );
 
-const lastVerifyOk = singleMetric(
+const lastVerifyOk = processGauge(
   'audit_chain_verify_ok',
-  () =>
-    new Gauge({
-      name: 'audit_chain_verify_ok',
-      help: 'Result of the last chain verification this instance ran (GET /v1/audit/verify, U-02): 1 intact, 0 broken.',
-      registers: [metricsRegistry],
-    }),
+  'Result of the last chain verification this instance ran (GET /v1/audit/verify, U-02): 1 intact, 0 broken.',
 );
 
-const lastVerifyAt = singleMetric(
+const lastVerifyAt = processGauge(
   'audit_chain_last_verify_timestamp_seconds',
-  () =>
-    new Gauge({
-      name: 'audit_chain_last_verify_timestamp_seconds',
-      help: 'When this instance last finished a chain verification (Unix time).',
-      registers: [metricsRegistry],
-    }),
+  'When this instance last finished a chain verification (Unix time).',
 );
 
 /** Records a finished verification; returns it unchanged. */

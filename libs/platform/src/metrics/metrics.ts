@@ -13,6 +13,11 @@ export function singleMetric<T extends Metric>(name: string, create: () => T): T
   return (metricsRegistry.getSingleMetric(name) as T | undefined) ?? create();
 }
 
+/** A gauge of this process, registered once (see `singleMetric`), for a service that needs no more of prom-client. */
+export function processGauge(name: string, help: string): Gauge {
+  return singleMetric(name, () => new Gauge({ name, help, registers: [metricsRegistry] }));
+}
+
 export const httpRequestDuration = singleMetric(
   'http_request_duration_seconds',
   () =>
