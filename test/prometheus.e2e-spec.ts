@@ -303,6 +303,10 @@ describe('a real Prometheus scraping the running services (real broker, real dat
     expect(read.size).toBeGreaterThan(10);
     expect([...read].filter((name) => !served.data.includes(name))).toEqual([]);
 
+    // Every panel's query is valid PromQL (Grafana's own variables given a value).
+    for (const expr of expressionsOfDashboard())
+      await query(expr.replace(/\$__rate_interval/g, '1m').replace(/\$__range/g, '5m'));
+
     // Prometheus loaded the rules and evaluates them without error.
     await eventually(
       async () => {
