@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { EnhancedAttestationMetrics } from './attest/attestation-metrics';
 import { outboxLeaseMigration, ServiceInfrastructureModule } from '@app/messaging';
 import { PartnerDirectory, ServiceConfig } from '@app/platform';
 import { AttestAgreementHandler } from './attest/attest-agreement.handler';
@@ -84,6 +85,7 @@ export class AttestationModule {
         CancelEnhancedAttestationHandler,
         EnhancedExpirySweep,
         ...ACCEPTANCE_PAGE_PROVIDERS,
+        EnhancedAttestationMetrics,
         { provide: PartnerDirectory, useClass: AttestationPartnerDirectory },
       ],
     };

@@ -5,6 +5,7 @@ import { loadAuditConfig } from './audit-config';
 import { AUDIT_CONFIG, AuditCheckpoints } from './checkpoints/audit-checkpoints';
 import { CheckpointsController } from './checkpoints/checkpoints.controller';
 import { AllTopicsConsumer } from './log/all-topics.consumer';
+import { AuditChainMetrics } from './log/audit-metrics';
 import { AuditLogController } from './log/audit-log.controller';
 import { AuditPartnerDirectory } from './log/audit-partner-directory';
 import { AuditReads } from './log/audit-reads';
@@ -57,6 +58,7 @@ export class AuditModule {
         AllTopicsConsumer,
         AuditReads,
         AuditCheckpoints,
+        AuditChainMetrics,
         { provide: PartnerDirectory, useClass: AuditPartnerDirectory },
       ],
     };

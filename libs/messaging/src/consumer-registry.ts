@@ -49,6 +49,7 @@ export class ConsumerRegistry implements ConsumerGroups {
       producer: this.clients.producer,
       schema: this.options.schema,
       groupId: this.groupIdFor(spec.name),
+      service: this.options.service,
       newGroupStart: this.options.newGroupStart ?? 'earliest',
       maxAttempts: this.options.maxAttempts,
       sessionTimeoutMs: this.options.sessionTimeoutMs,
@@ -77,6 +78,11 @@ export class ConsumerRegistry implements ConsumerGroups {
 
   onProcessed(listener: ProcessedListener): void {
     this.processedListeners.push(listener);
+  }
+
+  /** Every consumer registered, for what reports on all of them (lag). */
+  all(): readonly ConsumerRunner[] {
+    return this.runners;
   }
 
   get count(): number {

@@ -7,6 +7,7 @@ export * from './errors';
 export * from './key-partition';
 export * from './kafka';
 export * from './kafka-clients';
+export * from './messaging-metrics';
 export * from './messaging-options';
 export * from './messaging.module';
 export * from './messaging.service';

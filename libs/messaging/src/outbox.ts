@@ -1,5 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { EVENT_HEADERS, EventEnvelope } from '@app/contracts';
+import { traceHeaders } from '@app/platform';
 import { raw, runSql, sql, Sql, table } from './sql';
 
 export interface OutboxMessage {
@@ -47,6 +48,8 @@ export function toOutboxRows(messages: readonly OutboxMessage[]): OutboxRow[] {
       [EVENT_HEADERS.version]: String(m.envelope.eventVersion),
       [EVENT_HEADERS.id]: m.envelope.eventId,
       [EVENT_HEADERS.correlationId]: m.envelope.correlationId,
+      // The row keeps the trace of what wrote it (W3C `traceparent`, when tracing is on): the relay sends it on.
+      ...traceHeaders(m.envelope.causationId),
     },
   }));
 }

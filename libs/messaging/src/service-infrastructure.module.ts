@@ -5,6 +5,7 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import { ConfigError, metricsRegistry, ReadinessRegistry, ServiceConfig } from '@app/platform';
 import { serviceDataSourceOptions } from './database';
 import { ConsumerRegistry } from './consumer-registry';
+import { deadLetterReasonOf, MessagingMetrics, messagesDeadLettered } from './messaging-metrics';
 import { MessagingModule } from './messaging.module';
 import { MessagingLifecycle } from './messaging.service';
 import { runMigrationsLocked } from './migrations';
@@ -74,12 +75,10 @@ class InfrastructureReadiness implements OnModuleInit {
       await this.dataSource.query('SELECT 1');
     });
     this.readiness.register('kafka', async () => this.messaging.isReady());
-    const deadLetters = counter(
-      'messages_dead_lettered_total',
-      'Messages sent to a .dlq topic, by source topic',
-    );
     const processed = counter('messages_consumed_total', 'Messages consumed, by topic');
-    this.consumers.onDeadLetter((topic) => deadLetters.inc({ topic }));
+    this.consumers.onDeadLetter((topic, reason) =>
+      messagesDeadLettered.inc({ topic, reason: deadLetterReasonOf(reason) }),
+    );
     this.consumers.onProcessed((topic, count) => processed.inc({ topic }, count));
   }
 }
@@ -161,7 +160,7 @@ export class ServiceInfrastructureModule {
           sessionTimeoutMs: sessionTimeoutFrom(),
         }),
       ],
-      providers: [InfrastructureReadiness, ...readPoolProviders(config, options)],
+      providers: [InfrastructureReadiness, MessagingMetrics, ...readPoolProviders(config, options)],
       exports: options.readPool ? [ReadPool] : [],
     };
   }

@@ -8,6 +8,8 @@ import { refuseUnstorableBodies } from './http/unstorable-text';
 import { AccessLogMiddleware } from './logging/access-log.middleware';
 import { createJsonLogger } from './logging/json-logger';
 import { PlatformModule } from './platform.module';
+import { requestTracing } from './tracing/request-tracing';
+import { startTracing } from './tracing/tracing';
 
 export const BODY_SIZE_LIMIT = '256kb';
 
@@ -58,6 +60,7 @@ export function configureServiceApp(
   docs?: ServiceDocs,
 ): void {
   app.disable('x-powered-by');
+  app.use(requestTracing(config.service));
   const accessLog = new AccessLogMiddleware();
   app.use(accessLog.use.bind(accessLog));
   app.useBodyParser('json', { limit: BODY_SIZE_LIMIT });
@@ -106,6 +109,8 @@ export async function bootstrapService(opts: BootstrapOptions): Promise<INestApp
   let module: DynamicModule | Type;
   try {
     config = loadConfig(process.env, { service: opts.service });
+    // Before the modules load the clients it instruments (pg).
+    startTracing(config.service);
     // A service's own settings (read by its module) are checked here too.
     module = opts.module(config);
   } catch (error) {

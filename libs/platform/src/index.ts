@@ -25,3 +25,6 @@ export * from './metrics/metrics.controller';
 export * from './platform.module';
 export * from './http/plain-text';
 export * from './csv/csv-cell';
+export * from './tracing/tracing';
+export * from './tracing/trace-context';
+export * from './tracing/request-tracing';

@@ -1,4 +1,11 @@
-import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import {
+  DynamicModule,
+  Injectable,
+  MiddlewareConsumer,
+  Module,
+  NestModule,
+  OnApplicationShutdown,
+} from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { JwtAuthGuard } from './auth/jwt-auth.guard';
@@ -13,6 +20,15 @@ import { CorrelationMiddleware } from './http/correlation.middleware';
 import { AccessLogMiddleware } from './logging/access-log.middleware';
 import { MetricsController } from './metrics/metrics.controller';
 import { metricsRegistry } from './metrics/metrics';
+import { flushTracing } from './tracing/tracing';
+
+/** The last spans of a stopping service are sent before it exits. */
+@Injectable()
+class TracingShutdown implements OnApplicationShutdown {
+  onApplicationShutdown(): Promise<void> {
+    return flushTracing();
+  }
+}
 
 /**
  * What every HTTP service shares: per-caller rate limits and authentication on every route, Partner Center–shaped errors,
@@ -38,6 +54,7 @@ export class PlatformModule implements NestModule {
         { provide: SERVICE_CONFIG, useValue: config },
         ReadinessRegistry,
         JwtVerifier,
+        TracingShutdown,
         // In this order: the rate limit counts calls that authentication then refuses.
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_GUARD, useClass: JwtAuthGuard },

@@ -35,6 +35,7 @@ import {
   WithdrawalResponseDto,
 } from './attest-agreement.dto';
 import { AttestAgreementHandler } from './attest-agreement.handler';
+import { countAttestation, countRefusedAttestation } from './attestation-metrics';
 import { ATTESTATION_COLUMNS, AttestationRow, toAttestationRecord } from './attestation-record';
 import { WithdrawAttestationHandler } from '../withdraw/withdraw-attestation.handler';
 
@@ -152,10 +153,12 @@ export class AttestationsController {
         ? this.finalize.execute({ ...command, body: body as FinalizeEnhancedAttestationDto })
         : this.attest.execute({ ...command, body: body as AttestAgreementDto })
     ).catch((err: unknown) => {
+      countRefusedAttestation(err);
       const retryAfter = err instanceof ApiError ? err.parameters.retryAfterSeconds : undefined;
       if (retryAfter !== undefined) res.setHeader('Retry-After', retryAfter);
       throw err;
     });
+    countAttestation(answer.status);
     sendAnswer(res, answer);
   }
 

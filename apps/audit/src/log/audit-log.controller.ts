@@ -10,6 +10,7 @@ import { Checkpoint, checkpointVerifies } from '../checkpoints/checkpoint';
 import { AuditErrors } from './audit-errors';
 import { CSV_HEADER } from './audit-export';
 import { AuditQueryParams, Reader, toAuditFilter, toPageRequest } from './audit-query';
+import { observeVerification } from './audit-metrics';
 import { AuditReads } from './audit-reads';
 
 /** Strings as they arrive; `audit-query.ts` checks them and answers with the audit's own codes. */
@@ -144,7 +145,7 @@ export class AuditLogController {
   })
   verify(@Query() query: AuditVerifyQuery, @Res({ passthrough: true }) res: Response) {
     const kept = this.keptCheckpoint(query);
-    return answeringBusy(res, () => this.reads.verify(readerGone(res), kept));
+    return answeringBusy(res, () => this.reads.verify(readerGone(res), kept).then(observeVerification));
   }
 
   private keptCheckpoint(q: AuditVerifyQuery): Checkpoint | undefined {

@@ -30,7 +30,12 @@ import { FACT_TOPICS, FACTS_CONSUMER } from '../projection/facts.consumer';
 import { loadViews } from '../projection/gate-views';
 import { Decision, decide } from './decide';
 import { factPartitionsOf, PartitionCounts } from './fact-partitions';
-import { decisionsWithoutCompleteFacts, ordersHeldForFacts } from './gate-metrics';
+import {
+  countDecisions,
+  decisionsWithoutCompleteFacts,
+  observeFactsWait,
+  ordersHeldForFacts,
+} from './gate-metrics';
 import { invalidOrderDecision, readInvalidOrder } from './invalid-order';
 
 export const GATE_POLICY = Symbol('GATE_POLICY');
@@ -188,7 +193,8 @@ export class OrderDecider {
       pending.map((r) => r.data),
       targets,
     );
-    const deadline = Date.now() + this.settings.factsMaxWaitMs;
+    const waitStarted = Date.now();
+    const deadline = waitStarted + this.settings.factsMaxWaitMs;
     let waiting = pending;
     let held = 0;
     try {
@@ -208,11 +214,13 @@ export class OrderDecider {
               `${behind.length} order(s) decided without the facts read up to their arrival (waited ${this.settings.factsMaxWaitMs} ms; behind: ${[...caught.remaining].join(', ')})`,
             );
           }
+          observeFactsWait(Date.now() - waitStarted, waiting.length);
           const records = await this.judge(ready, true, manager);
           records.push(...(await this.judge(behind, false, manager)));
           return this.record(records, manager, this.relay.lease);
         }
         if (ready.length > 0) {
+          observeFactsWait(Date.now() - waitStarted, ready.length);
           await this.record(await this.judge(ready, true, manager), manager);
           this.relay.wake();
         }
@@ -360,6 +368,11 @@ export class OrderDecider {
          ON CONFLICT (order_id) DO NOTHING RETURNING decision_event_id)
        ${outboxInsert(this.schema, rows, fresh, lease)}
        ${OUTBOX_RETURNING}`,
+    );
+    const inserted = new Set(written.map((w) => w.id));
+    countDecisions(
+      records.filter((_, i) => inserted.has(envelopes[i].eventId)),
+      decidedAt,
     );
     return lease ? withLeases(rows, written) : [];
   }

@@ -15,6 +15,7 @@ import { Effects, effectsOf } from './effects';
 import { ChunkRunner } from './chunk-runner';
 import { placeNewGroupAtEnd } from './new-group-at-end';
 import { OneByOneRunner } from './one-by-one-runner';
+import { TracedRunner } from './traced-runner';
 import { PublishOnCommit } from './publish-on-commit';
 import { DeliveryRunner } from './runner-parts';
 
@@ -32,6 +33,8 @@ export interface ConsumerRunnerOptions {
   maxAttempts?: number;
   /** The group's session timeout; default 30 s. */
   sessionTimeoutMs?: number;
+  /** The service the consumer belongs to: it names the spans' tracer. */
+  service?: string;
   onDeadLetter?: (topic: string, reason: string) => void;
   onProcessed?: (topic: string, count: number) => void;
   /** Called after each committed effect, e.g. to wake the outbox relay for the events it wrote. */
@@ -70,7 +73,10 @@ export class ConsumerRunner {
       isStopped,
     };
     const oneByOne = new OneByOneRunner(parts);
-    this.runner = handlers.chunks ? new ChunkRunner(parts, handlers.chunks, oneByOne) : oneByOne;
+    this.runner = new TracedRunner(
+      handlers.chunks ? new ChunkRunner(parts, handlers.chunks, oneByOne) : oneByOne,
+      { service: options.service ?? 'unknown', groupId: options.groupId },
+    );
     this.group = new ConsumerGroup(
       options.kafka,
       {
@@ -91,6 +97,10 @@ export class ConsumerRunner {
 
   get groupId(): string {
     return this.options.groupId;
+  }
+
+  get topics(): readonly string[] {
+    return this.spec.topics;
   }
 
   isJoined(): boolean {

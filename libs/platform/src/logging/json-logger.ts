@@ -1,5 +1,6 @@
 import { ConsoleLogger, type LogLevel } from '@nestjs/common';
 import { LOG_LEVELS, type ServiceName } from '../config';
+import { currentLogFields } from '../tracing/trace-context';
 import { redact } from './redact';
 
 /** `level` and every more severe level. */
@@ -65,14 +66,20 @@ class ServiceJsonLogger extends ConsoleLogger {
     const own = Object.fromEntries(
       Object.entries(redact(fields)).filter(([key]) => !RESERVED_FIELDS.includes(key)),
     );
-    const line = this.stringifyJsonLogObject({ ...base, service: this.service, ...own });
+    const line = this.stringifyJsonLogObject({
+      ...base,
+      service: this.service,
+      ...currentLogFields(),
+      ...own,
+    });
     process[writeStreamType ?? 'stdout'].write(`${line}\n`);
   }
 }
 
 /**
  * The service's logger: one JSON line per call with `level`, `timestamp`, `service`, `context`,
- * `message`, and the fields of the plain objects passed after the message, personal data masked
+ * `message`, the correlation id and trace ids of the request or message being handled (see
+ * `currentLogFields`), and the fields of the plain objects passed after the message, personal data masked
  * (see `redact`). Log fields as `logger.log('what happened', { correlationId, … })`.
  */
 export function createJsonLogger(service: ServiceName | string, level: LogLevel = 'log'): ConsoleLogger {
