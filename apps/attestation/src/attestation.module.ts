@@ -14,6 +14,7 @@ import { foundationMigration } from './migrations/1763700000000-foundation';
 import { attestationCompleteMigration } from './migrations/1763900000000-attestation-complete';
 import { firstKnownCloudMigration } from './migrations/1764320000000-first-known-cloud';
 import { enhancedAttestationsMigration } from './migrations/1764500000000-enhanced-attestations';
+import { recordLegacyAttestationMigration } from './migrations/1764900000000-record-legacy-attestation';
 import { CancelEnhancedAttestationHandler } from './enhanced/cancel-enhanced-attestation.handler';
 import { EnhancedAttestationsController } from './enhanced/enhanced-attestations.controller';
 import { EnhancedAttestationsService } from './enhanced/enhanced-attestations.service';
@@ -39,6 +40,7 @@ export const ATTESTATION_MIGRATIONS = [
   outboxLeaseMigration(ATTESTATION_SCHEMA),
   firstKnownCloudMigration(ATTESTATION_SCHEMA),
   enhancedAttestationsMigration(ATTESTATION_SCHEMA),
+  recordLegacyAttestationMigration(ATTESTATION_SCHEMA),
 ];
 
 /**

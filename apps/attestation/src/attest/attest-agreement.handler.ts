@@ -1,12 +1,19 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'crypto';
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { AgreementAttestedV1, buildEnvelope, Topics } from '@app/contracts';
-import { runSql, sql, table, SERVICE_SCHEMA } from '@app/messaging';
+import { ident, OutboxRelay, runSql, sql, table, SERVICE_SCHEMA, toOutboxRows } from '@app/messaging';
 import { ATTESTATION_SETTINGS, AttestationSettings } from '../config';
-import { HttpAnswer, IdempotentRequests, requestFingerprint } from '../idempotency/idempotent-requests';
+import {
+  HttpAnswer,
+  IdempotentRequests,
+  requestFingerprint,
+  RequestKey,
+  StoredRequest,
+} from '../idempotency/idempotent-requests';
+import { CURRENT_CHANGED_SQLSTATE } from '../migrations/1764900000000-record-legacy-attestation';
 import { AttestationFactsReader } from '../relationships/attestation-facts';
-import { AttestAgreementDto } from './attest-agreement.dto';
+import { AttestAgreementDto, PrimaryContactDto } from './attest-agreement.dto';
 import { AttestationErrors, refusalError } from './attestation-errors';
 import { ATTESTATION_COLUMNS, AttestationRow, contactOf, toAttestationResponse } from './attestation-record';
 import { AttestationRequest, isExactRepeat, judgeAttestation, mayBeLag } from './attestation-rules';
@@ -28,8 +35,22 @@ export async function lockAttestationPair(
   agreementType: string,
 ): Promise<void> {
   await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
-    `attestation:${partnerId}:${customerTenantId}:${agreementType}`,
+    pairLockKey(partnerId, customerTenantId, agreementType),
   ]);
+}
+
+/** The advisory lock's key for one (partner, customer, agreement type): the same for every writer. */
+export function pairLockKey(partnerId: string, customerTenantId: string, agreementType: string): string {
+  return `attestation:${partnerId}:${customerTenantId}:${agreementType}`;
+}
+
+/** Reading and writing again after another request changed the pair in between (AT409); rare. */
+const MAX_ATTEMPTS = 5;
+
+function sqlStateOf(err: unknown): string | undefined {
+  const driverError = (err as { driverError?: { code?: unknown } } | null)?.driverError;
+  const code = driverError?.code ?? (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 /** The partner's current attestation of the type for the customer, in `schema`. */
@@ -61,6 +82,8 @@ export class AttestAgreementHandler {
   constructor(
     private readonly facts: AttestationFactsReader,
     private readonly requests: IdempotentRequests,
+    private readonly dataSource: DataSource,
+    private readonly relay: OutboxRelay,
     @Inject(ATTESTATION_SETTINGS) private readonly settings: AttestationSettings,
     @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
@@ -85,87 +108,121 @@ export class AttestAgreementHandler {
         attestedBy,
       ),
     };
-    const replayed = await this.requests.replay(key);
-    if (replayed) return replayed;
-
     const request: AttestationRequest = {
       type: body.type,
       dateAgreed,
       now,
       requireRelationship: this.settings.requireRelationship,
     };
-    let refusal = judgeAttestation(request, await this.facts.read(templateId, partnerId, customerTenantId));
-    if (mayBeLag(refusal)) {
-      const waitMs = this.settings.relationshipCatchUpMs;
-      const caughtUp = await this.facts.catchUp(partnerId, customerTenantId, waitMs);
-      refusal = judgeAttestation(request, await this.facts.read(templateId, partnerId, customerTenantId));
-      // A-17: a customer this service has not read yet is not refused; the caller is told to come back.
-      if (!caughtUp && mayBeLag(refusal))
-        throw AttestationErrors.relationshipFactsPending(Math.max(1, Math.ceil(waitMs / 1000)));
-    }
-    if (refusal) throw refusalError(refusal);
-
-    return this.requests.run(key, async (manager) => {
-      await lockAttestationPair(manager, partnerId, customerTenantId, body.type);
-      const current = await currentAttestation(manager, this.schema, partnerId, customerTenantId, body.type);
-      const repeated =
-        current &&
-        isExactRepeat(
-          {
-            templateId: current.template_id,
-            dateAgreed: current.date_agreed,
-            primaryContact: current.primary_contact,
-          },
-          { templateId, dateAgreed, primaryContact },
-        );
-      if (current && repeated) {
-        return { status: 200, body: JSON.stringify(toAttestationResponse(current)), events: [] };
-      }
-
-      const id = randomUUID();
-      const data: AgreementAttestedV1 = {
-        attestationId: id,
+    for (let attempt = 1; ; attempt++) {
+      const reading = await this.facts.readForAttestation(
+        templateId,
         partnerId,
         customerTenantId,
-        agreementType: body.type,
-        templateId,
-        dateAgreed: dateAgreed.toISOString(),
-        userId: cmd.userId,
-        ...(attestedBy !== null ? { attestedBy } : {}),
-        primaryContact,
-        channel: 'Api',
-        attestationSource: 'Legacy',
-      };
-      const envelope = buildEnvelope('AgreementAttested', data, {
-        producer: 'attestation',
-        correlationId: cmd.correlationId,
-      });
-      const attestations = table(this.schema, 'attestations');
-      if (current) {
-        await runSql(
-          manager,
-          sql`UPDATE ${attestations} SET superseded_at = now(), superseded_by = ${id} WHERE id = ${current.id}`,
-        );
-      }
-      await runSql(
-        manager,
-        sql`INSERT INTO ${attestations} (id, partner_id, customer_tenant_id, agreement_type, template_id,
-               date_agreed, user_id, attested_by, primary_contact, channel, event_id)
-            VALUES (${id}, ${partnerId}, ${customerTenantId}, ${body.type}, ${templateId},
-               ${data.dateAgreed}, ${cmd.userId}, ${attestedBy}, ${JSON.stringify(primaryContact)}::jsonb,
-               ${data.channel}, ${envelope.eventId})`,
+        body.type,
+        key.requestId,
       );
-      const events = [{ topic: Topics.AgreementsAcceptance, key: customerTenantId, envelope }];
-      const response = {
-        id,
-        userId: cmd.userId,
-        ...(attestedBy !== null ? { attestedBy } : {}),
-        primaryContact,
-        templateId,
-        dateAgreed: data.dateAgreed,
-        type: body.type,
-      };
-      return { status: 201, body: JSON.stringify(response), events };
+      if (reading.stored) return this.requests.answerStored(reading.stored, key);
+
+      let refusal = judgeAttestation(request, reading.facts);
+      if (mayBeLag(refusal)) {
+        const waitMs = this.settings.relationshipCatchUpMs;
+        const caughtUp = await this.facts.catchUp(partnerId, customerTenantId, waitMs);
+        refusal = judgeAttestation(request, await this.facts.read(templateId, partnerId, customerTenantId));
+        // A-17: a customer this service has not read yet is not refused; the caller is told to come back.
+        if (!caughtUp && mayBeLag(refusal))
+          throw AttestationErrors.relationshipFactsPending(Math.max(1, Math.ceil(waitMs / 1000)));
+      }
+      if (refusal) throw refusalError(refusal);
+
+      try {
+        return await this.record(cmd, key, reading.current, {
+          customerTenantId,
+          templateId,
+          primaryContact,
+          dateAgreed,
+          attestedBy,
+        });
+      } catch (err) {
+        // Another request changed the pair between the reading and the write: judge it again.
+        if (sqlStateOf(err) !== CURRENT_CHANGED_SQLSTATE || attempt >= MAX_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  /**
+   * One statement, one synchronous commit (record_legacy_attestation): claims the request id, locks the
+   * pair, checks that its current attestation is still `current`, then records the attestation and its
+   * event (or, for an exact repeat, nothing) and stores the answer. Answers once the event is published.
+   */
+  private async record(
+    cmd: AttestCommand,
+    key: RequestKey,
+    current: AttestationRow | undefined,
+    a: {
+      customerTenantId: string;
+      templateId: string;
+      primaryContact: PrimaryContactDto;
+      dateAgreed: Date;
+      attestedBy: string | null;
+    },
+  ): Promise<HttpAnswer> {
+    const { body, partnerId } = cmd;
+    const { customerTenantId, templateId, primaryContact, dateAgreed, attestedBy } = a;
+    const repeated =
+      current &&
+      isExactRepeat(
+        {
+          templateId: current.template_id,
+          dateAgreed: current.date_agreed,
+          primaryContact: current.primary_contact,
+        },
+        { templateId, dateAgreed, primaryContact },
+      );
+    const repeatBody = current && repeated ? JSON.stringify(toAttestationResponse(current)) : null;
+
+    const id = randomUUID();
+    const data: AgreementAttestedV1 = {
+      attestationId: id,
+      partnerId,
+      customerTenantId,
+      agreementType: body.type,
+      templateId,
+      dateAgreed: dateAgreed.toISOString(),
+      userId: cmd.userId,
+      ...(attestedBy !== null ? { attestedBy } : {}),
+      primaryContact,
+      channel: 'Api',
+      attestationSource: 'Legacy',
+    };
+    const envelope = buildEnvelope('AgreementAttested', data, {
+      producer: 'attestation',
+      correlationId: cmd.correlationId,
     });
+    const [row] = toOutboxRows([{ topic: Topics.AgreementsAcceptance, key: customerTenantId, envelope }]);
+    const response = {
+      id,
+      userId: cmd.userId,
+      ...(attestedBy !== null ? { attestedBy } : {}),
+      primaryContact,
+      templateId,
+      dateAgreed: data.dateAgreed,
+      type: body.type,
+    };
+    const [outcome]: Array<StoredRequest & { outcome: 'stored' | 'repeat' | 'recorded' }> = await runSql(
+      this.dataSource,
+      sql`SELECT outcome, status, body, event_ids, fingerprint FROM ${ident(this.schema, 'record_legacy_attestation')}(
+            ${partnerId}::uuid, ${key.requestId ?? null}::text, ${key.fingerprint}::text,
+            ${pairLockKey(partnerId, customerTenantId, body.type)}::text,
+            ${customerTenantId}::uuid, ${body.type}::text, ${current?.id ?? null}::uuid, ${repeatBody}::text,
+            ${id}::uuid, ${templateId}::uuid, ${data.dateAgreed}::timestamptz, ${cmd.userId}::uuid,
+            ${attestedBy}::text, ${JSON.stringify(primaryContact)}::jsonb, ${data.channel}::text,
+            ${JSON.stringify(response)}::text, ${row.id}::uuid, ${row.topic}::text, ${row.key}::text,
+            ${row.eventType}::text, ${row.payload}::text, ${JSON.stringify(row.headers)}::jsonb)`,
+    );
+    if (outcome.outcome === 'stored') return this.requests.answerStored(outcome, key);
+    if (outcome.event_ids.length > 0 && !(await this.relay.flush(outcome.event_ids)))
+      throw AttestationErrors.publicationPending();
+    return { status: outcome.status, body: outcome.body };
   }
 }

@@ -1,0 +1,105 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+import { quoteIdent } from '@app/messaging';
+
+/** The SQLSTATE the function raises when the current attestation is not the one the caller judged against. */
+export const CURRENT_CHANGED_SQLSTATE = 'AT409';
+
+/**
+ * The legacy attestation's write as one statement (docs/performance.md, "Attestation"): a stored function
+ * that does in one round trip, and one synchronous commit, what the handler did in nine statements.
+ * In order, in the caller's (implicit) transaction:
+ *
+ * 1. A-13: claims (partner, MS-RequestId). A second request with the same id blocks on the unique key until
+ *    the first commits, then gets the stored answer (`outcome = 'stored'`) and changes nothing.
+ * 2. A-08: takes the pair's advisory lock (the same key as withdrawal and enhanced finalization), then reads
+ *    the current attestation. Each statement of a PL/pgSQL function takes a fresh snapshot, so it sees what
+ *    the lock's previous holder committed: one CTE could not (its snapshot predates the lock).
+ * 3. When the current attestation is not the one the caller judged the request against (`p_seen_current`;
+ *    another request changed the pair since it read it), raises AT409 and everything rolls back: the caller
+ *    reads again and retries.
+ * 4. An exact repeat (`p_repeat_body`, the caller's judgement of that same immutable row) records nothing and
+ *    answers 200 with the current record; anything else supersedes the current one, inserts the attestation
+ *    and its AgreementAttested outbox row, and answers 201.
+ * 5. A-13: stores the answer's bytes and event ids with the request.
+ */
+export function recordLegacyAttestationMigration(schema: string): new () => MigrationInterface {
+  const s = quoteIdent(schema);
+  const fn = `${s}.record_legacy_attestation`;
+  const signature = `${fn}(uuid, text, text, text, uuid, text, uuid, text, uuid, uuid, timestamptz, uuid, text,
+    jsonb, text, text, uuid, text, text, text, text, jsonb)`;
+  return class RecordLegacyAttestation1764900000000 implements MigrationInterface {
+    name = 'RecordLegacyAttestation1764900000000';
+
+    async up(q: QueryRunner): Promise<void> {
+      await q.query(`
+        CREATE FUNCTION ${fn}(
+          p_partner_id uuid, p_request_id text, p_fingerprint text, p_lock_key text,
+          p_customer_tenant_id uuid, p_agreement_type text, p_seen_current uuid, p_repeat_body text,
+          p_id uuid, p_template_id uuid, p_date_agreed timestamptz, p_user_id uuid, p_attested_by text,
+          p_primary_contact jsonb, p_channel text, p_body text,
+          p_event_id uuid, p_topic text, p_key text, p_event_type text, p_payload text, p_headers jsonb)
+        RETURNS TABLE (outcome text, status int, body text, event_ids text[], fingerprint text)
+        LANGUAGE plpgsql VOLATILE
+        AS $fn$
+        #variable_conflict use_column
+        DECLARE
+          v_current uuid;
+        BEGIN
+          IF p_request_id IS NOT NULL THEN
+            INSERT INTO ${s}.requests (partner_id, request_id, fingerprint)
+            VALUES (p_partner_id, p_request_id, p_fingerprint)
+            ON CONFLICT DO NOTHING;
+            IF NOT FOUND THEN
+              RETURN QUERY
+                SELECT 'stored'::text, r.status, r.body, r.event_ids, r.fingerprint FROM ${s}.requests r
+                 WHERE r.partner_id = p_partner_id AND r.request_id = p_request_id;
+              RETURN;
+            END IF;
+          END IF;
+
+          PERFORM pg_advisory_xact_lock(hashtextextended(p_lock_key, 0));
+          SELECT a.id INTO v_current FROM ${s}.attestations a
+           WHERE a.partner_id = p_partner_id AND a.customer_tenant_id = p_customer_tenant_id
+             AND a.agreement_type = p_agreement_type AND a.superseded_at IS NULL AND a.withdrawn_at IS NULL;
+          IF v_current IS DISTINCT FROM p_seen_current THEN
+            RAISE EXCEPTION 'the current attestation changed since the request was judged'
+              USING ERRCODE = '${CURRENT_CHANGED_SQLSTATE}';
+          END IF;
+
+          IF p_repeat_body IS NOT NULL THEN
+            outcome := 'repeat';
+            status := 200;
+            body := p_repeat_body;
+            event_ids := '{}'::text[];
+          ELSE
+            IF v_current IS NOT NULL THEN
+              UPDATE ${s}.attestations a SET superseded_at = now(), superseded_by = p_id WHERE a.id = v_current;
+            END IF;
+            INSERT INTO ${s}.attestations (id, partner_id, customer_tenant_id, agreement_type, template_id,
+                   date_agreed, user_id, attested_by, primary_contact, channel, event_id)
+            VALUES (p_id, p_partner_id, p_customer_tenant_id, p_agreement_type, p_template_id,
+                   p_date_agreed, p_user_id, p_attested_by, p_primary_contact, p_channel, p_event_id);
+            INSERT INTO ${s}.outbox (id, topic, key, event_type, payload, headers)
+            VALUES (p_event_id, p_topic, p_key, p_event_type, p_payload, p_headers);
+            outcome := 'recorded';
+            status := 201;
+            body := p_body;
+            event_ids := ARRAY[p_event_id::text];
+          END IF;
+
+          IF p_request_id IS NOT NULL THEN
+            UPDATE ${s}.requests r SET status = record_legacy_attestation.status,
+                   body = record_legacy_attestation.body, event_ids = record_legacy_attestation.event_ids
+             WHERE r.partner_id = p_partner_id AND r.request_id = p_request_id;
+          END IF;
+          fingerprint := p_fingerprint;
+          RETURN NEXT;
+        END
+        $fn$`);
+    }
+
+    async down(q: QueryRunner): Promise<void> {
+      await q.query(`DROP FUNCTION ${signature}`);
+    }
+  };
+}
