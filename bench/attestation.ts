@@ -27,7 +27,7 @@
  */
 import { ChildProcess, spawn } from 'child_process';
 import { randomBytes, randomUUID } from 'crypto';
-import { readFileSync } from 'fs';
+import { readdirSync, readFileSync } from 'fs';
 import http from 'http';
 import { cpus } from 'os';
 import { join } from 'path';
@@ -117,6 +117,47 @@ function getStatus(agent: http.Agent, path: string, toPort = port): Promise<numb
 function processTicks(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return Number(fields[11]) + Number(fields[12]);
+}
+
+/** CPU ticks used so far by every process, grouped: this bench, the service, the bare endpoint, PostgreSQL, Kafka, the rest. */
+function ticksByGroup(servicePid: number, barePid: number | undefined): Map<string, number> {
+  const groups = new Map<string, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    const pid = Number(entry);
+    const group =
+      pid === process.pid
+        ? 'bench'
+        : pid === servicePid
+          ? 'service'
+          : pid === barePid
+            ? 'bare'
+            : comm.startsWith('postgres')
+              ? 'postgres'
+              : comm === 'java'
+                ? 'kafka'
+                : 'other';
+    groups.set(group, (groups.get(group) ?? 0) + ticks);
+  }
+  return groups;
+}
+
+function cpuShares(before: Map<string, number>, after: Map<string, number>, seconds: number): string {
+  return [...after]
+    .map(([group, ticks]) => [group, (ticks - (before.get(group) ?? 0)) / 100 / seconds] as const)
+    .filter(([, cores]) => cores >= 0.01)
+    .sort((a, b) => b[1] - a[1])
+    .map(([group, cores]) => `${group} ${(cores * 100).toFixed(0)}%`)
+    .join(', ');
 }
 
 function machineTicks(): { busy: number; total: number } {
@@ -225,6 +266,8 @@ async function phase(
 }
 
 interface ClosedResult {
+  /** CPU used during the run by each group of processes, in % of one core. */
+  cpu: string;
   ok: number;
   failed: number;
   perSecond: number;
@@ -233,12 +276,18 @@ interface ClosedResult {
 }
 
 /** `clients` keep-alive clients, each sending its next request as soon as the last is answered, for `seconds`. */
-async function closedLoop(pairs: Pair[], toPort: number, seconds: number): Promise<ClosedResult> {
+async function closedLoop(
+  pairs: Pair[],
+  toPort: number,
+  seconds: number,
+  pids: [number, number | undefined],
+): Promise<ClosedResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: clients });
   const latencies: number[] = [];
   let ok = 0;
   let failed = 0;
   let n = 0;
+  const cpu0 = ticksByGroup(...pids);
   const start = performance.now();
   const end = start + seconds * 1000;
   let lastDone = start;
@@ -259,8 +308,10 @@ async function closedLoop(pairs: Pair[], toPort: number, seconds: number): Promi
   } finally {
     agent.destroy();
   }
+  const cpu = cpuShares(cpu0, ticksByGroup(...pids), (performance.now() - start) / 1000);
   latencies.sort((a, b) => a - b);
   return {
+    cpu,
     ok,
     failed,
     perSecond: ok / ((lastDone - start) / 1000),
@@ -272,7 +323,7 @@ async function closedLoop(pairs: Pair[], toPort: number, seconds: number): Promi
 function reportClosed(label: string, r: ClosedResult): void {
   say(
     `${label.padEnd(10)} ${clients} clients  ${r.perSecond.toFixed(0).padStart(5)} requests/s  p50 ${r.p50.toFixed(1).padStart(7)} ms  ` +
-      `p99 ${r.p99.toFixed(1).padStart(8)} ms  failed ${r.failed}`,
+      `p99 ${r.p99.toFixed(1).padStart(8)} ms  failed ${r.failed}  CPU (% of one core): ${r.cpu}`,
   );
 }
 
@@ -492,11 +543,11 @@ async function main(): Promise<void> {
       async () => ((await getStatus(agent, '/', barePort)) === 200 ? true : undefined),
       10000,
     );
-    await closedLoop(pairs, barePort, 2);
+    await closedLoop(pairs, barePort, 2, [pid, bare.pid]);
     say(`\nclosed loop, same load generator, flat out for ${closedSeconds} s each:`);
-    const bareRun = await closedLoop(pairs, barePort, closedSeconds);
+    const bareRun = await closedLoop(pairs, barePort, closedSeconds, [pid, bare.pid]);
     reportClosed('bare', bareRun);
-    const serviceRun = await closedLoop(pairs, port, closedSeconds);
+    const serviceRun = await closedLoop(pairs, port, closedSeconds, [pid, bare.pid]);
     reportClosed('service', serviceRun);
     const ratio = serviceRun.perSecond / bareRun.perSecond;
     say(`ratio service/bare: ${ratio.toFixed(2)}`);

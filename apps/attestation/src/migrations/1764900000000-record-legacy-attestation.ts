@@ -14,12 +14,12 @@ export const CURRENT_CHANGED_SQLSTATE = 'AT409';
  * 2. A-08: takes the pair's advisory lock (the same key as withdrawal and enhanced finalization), then reads
  *    the current attestation. Each statement of a PL/pgSQL function takes a fresh snapshot, so it sees what
  *    the lock's previous holder committed: one CTE could not (its snapshot predates the lock).
- * 3. When the current attestation is not the one the caller judged the request against (`p_seen_current`;
- *    another request changed the pair since it read it), raises AT409 and everything rolls back: the caller
- *    reads again and retries.
- * 4. An exact repeat (`p_repeat_body`, the caller's judgement of that same immutable row) records nothing and
- *    answers 200 with the current record; anything else supersedes the current one, inserts the attestation
- *    and its AgreementAttested outbox row, and answers 201.
+ * 3. An exact repeat of the current attestation records nothing and answers 200 with the current record
+ *    (`p_repeat_body`, the caller's judgement of the row it read, `p_seen_current`: rows are immutable but
+ *    for being superseded or withdrawn); anything else supersedes the current one, inserts the attestation
+ *    and its AgreementAttested outbox row, and answers 201. When another request changed the pair since the
+ *    caller read it and the new current one is an exact repeat of this request, raises AT409 and everything
+ *    rolls back: the caller reads again (and then answers with that record).
  * 5. A-13: stores the answer's bytes and event ids with the request.
  */
 export function recordLegacyAttestationMigration(schema: string): new () => MigrationInterface {
@@ -43,7 +43,7 @@ export function recordLegacyAttestationMigration(schema: string): new () => Migr
         AS $fn$
         #variable_conflict use_column
         DECLARE
-          v_current uuid;
+          v_current record;
         BEGIN
           IF p_request_id IS NOT NULL THEN
             INSERT INTO ${s}.requests (partner_id, request_id, fingerprint)
@@ -58,12 +58,22 @@ export function recordLegacyAttestationMigration(schema: string): new () => Migr
           END IF;
 
           PERFORM pg_advisory_xact_lock(hashtextextended(p_lock_key, 0));
-          SELECT a.id INTO v_current FROM ${s}.attestations a
+          SELECT a.id, a.template_id, a.date_agreed, a.primary_contact INTO v_current FROM ${s}.attestations a
            WHERE a.partner_id = p_partner_id AND a.customer_tenant_id = p_customer_tenant_id
              AND a.agreement_type = p_agreement_type AND a.superseded_at IS NULL AND a.withdrawn_at IS NULL;
-          IF v_current IS DISTINCT FROM p_seen_current THEN
-            RAISE EXCEPTION 'the current attestation changed since the request was judged'
-              USING ERRCODE = '${CURRENT_CHANGED_SQLSTATE}';
+          IF v_current.id IS DISTINCT FROM p_seen_current THEN
+            -- Changed since the caller read it. Not an exact repeat of this request: this one supersedes it
+            -- like any other. An exact repeat: the caller must answer with that record, so it reads again.
+            IF v_current.id IS NOT NULL
+               AND v_current.template_id = p_template_id AND v_current.date_agreed = p_date_agreed
+               AND v_current.primary_contact->>'firstName' IS NOT DISTINCT FROM p_primary_contact->>'firstName'
+               AND v_current.primary_contact->>'lastName' IS NOT DISTINCT FROM p_primary_contact->>'lastName'
+               AND v_current.primary_contact->>'email' IS NOT DISTINCT FROM p_primary_contact->>'email'
+               AND v_current.primary_contact->>'phoneNumber' IS NOT DISTINCT FROM p_primary_contact->>'phoneNumber' THEN
+              RAISE EXCEPTION 'the current attestation changed since the request was judged'
+                USING ERRCODE = '${CURRENT_CHANGED_SQLSTATE}';
+            END IF;
+            p_repeat_body := NULL;
           END IF;
 
           IF p_repeat_body IS NOT NULL THEN
@@ -72,8 +82,8 @@ export function recordLegacyAttestationMigration(schema: string): new () => Migr
             body := p_repeat_body;
             event_ids := '{}'::text[];
           ELSE
-            IF v_current IS NOT NULL THEN
-              UPDATE ${s}.attestations a SET superseded_at = now(), superseded_by = p_id WHERE a.id = v_current;
+            IF v_current.id IS NOT NULL THEN
+              UPDATE ${s}.attestations a SET superseded_at = now(), superseded_by = p_id WHERE a.id = v_current.id;
             END IF;
             INSERT INTO ${s}.attestations (id, partner_id, customer_tenant_id, agreement_type, template_id,
                    date_agreed, user_id, attested_by, primary_contact, channel, event_id)
