@@ -3,6 +3,7 @@ import { outboxLeaseMigration, ServiceInfrastructureModule } from '@app/messagin
 import { PartnerDirectory, ServiceConfig } from '@app/platform';
 import { AttestAgreementHandler } from './attest/attest-agreement.handler';
 import { AttestationsController } from './attest/attestations.controller';
+import { LegacyPublication } from './attest/legacy-publication';
 import {
   ATTESTATION_SCHEMA,
   ATTESTATION_SETTINGS,
@@ -78,6 +79,7 @@ export class AttestationModule {
         AttestationFactsReader,
         PartnersRelationshipsConsumer,
         AttestAgreementHandler,
+        LegacyPublication,
         WithdrawAttestationHandler,
         PublishTemplateHandler,
         EnhancedAttestationsService,

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AgreementAttestedV1, buildEnvelope, Topics } from '@app/contracts';
-import { ident, OutboxRelay, runSql, sql, table, SERVICE_SCHEMA, toOutboxRows } from '@app/messaging';
+import { ident, runSql, sql, table, SERVICE_SCHEMA, toOutboxRows } from '@app/messaging';
 import { ATTESTATION_SETTINGS, AttestationSettings } from '../config';
 import {
   HttpAnswer,
@@ -15,6 +15,7 @@ import { CURRENT_CHANGED_SQLSTATE } from '../migrations/1764900000000-record-leg
 import { AttestationFactsReader } from '../relationships/attestation-facts';
 import { AttestAgreementDto, PrimaryContactDto } from './attest-agreement.dto';
 import { AttestationErrors, refusalError } from './attestation-errors';
+import { LegacyPublication } from './legacy-publication';
 import { ATTESTATION_COLUMNS, AttestationRow, contactOf, toAttestationResponse } from './attestation-record';
 import { AttestationRequest, isExactRepeat, judgeAttestation, mayBeLag } from './attestation-rules';
 
@@ -42,6 +43,14 @@ export async function lockAttestationPair(
 /** The advisory lock's key for one (partner, customer, agreement type): the same for every writer. */
 export function pairLockKey(partnerId: string, customerTenantId: string, agreementType: string): string {
   return `attestation:${partnerId}:${customerTenantId}:${agreementType}`;
+}
+
+/** What record_legacy_attestation answers. */
+interface Outcome extends StoredRequest {
+  outcome: 'stored' | 'repeat' | 'recorded';
+  leased: boolean;
+  /** bigint as text; null unless leased. */
+  seq: string | null;
 }
 
 /** Reading and writing again after another request changed the pair in between (AT409); rare. */
@@ -83,7 +92,7 @@ export class AttestAgreementHandler {
     private readonly facts: AttestationFactsReader,
     private readonly requests: IdempotentRequests,
     private readonly dataSource: DataSource,
-    private readonly relay: OutboxRelay,
+    private readonly publication: LegacyPublication,
     @Inject(ATTESTATION_SETTINGS) private readonly settings: AttestationSettings,
     @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
@@ -122,7 +131,7 @@ export class AttestAgreementHandler {
         body.type,
         key.requestId,
       );
-      if (reading.stored) return this.requests.answerStored(reading.stored, key);
+      if (reading.stored) return this.answerStored(reading.stored, key);
 
       let refusal = judgeAttestation(request, reading.facts);
       if (mayBeLag(refusal)) {
@@ -209,20 +218,34 @@ export class AttestAgreementHandler {
       dateAgreed: data.dateAgreed,
       type: body.type,
     };
-    const [outcome]: Array<StoredRequest & { outcome: 'stored' | 'repeat' | 'recorded' }> = await runSql(
+    const lease = this.publication.lease;
+    const [outcome]: Outcome[] = await runSql(
       this.dataSource,
-      sql`SELECT outcome, status, body, event_ids, fingerprint FROM ${ident(this.schema, 'record_legacy_attestation')}(
+      sql`SELECT outcome, status, body, event_ids, fingerprint, leased, seq FROM ${ident(this.schema, 'record_legacy_attestation')}(
             ${partnerId}::uuid, ${key.requestId ?? null}::text, ${key.fingerprint}::text,
             ${pairLockKey(partnerId, customerTenantId, body.type)}::text,
             ${customerTenantId}::uuid, ${body.type}::text, ${current?.id ?? null}::uuid, ${repeatBody}::text,
             ${id}::uuid, ${templateId}::uuid, ${data.dateAgreed}::timestamptz, ${cmd.userId}::uuid,
             ${attestedBy}::text, ${JSON.stringify(primaryContact)}::jsonb, ${data.channel}::text,
             ${JSON.stringify(response)}::text, ${row.id}::uuid, ${row.topic}::text, ${row.key}::text,
-            ${row.eventType}::text, ${row.payload}::text, ${JSON.stringify(row.headers)}::jsonb)`,
+            ${row.eventType}::text, ${row.payload}::text, ${JSON.stringify(row.headers)}::jsonb,
+            ${lease.owner}::uuid, ${lease.seconds}::int)`,
     );
-    if (outcome.outcome === 'stored') return this.requests.answerStored(outcome, key);
-    if (outcome.event_ids.length > 0 && !(await this.relay.flush(outcome.event_ids)))
-      throw AttestationErrors.publicationPending();
+    if (outcome.outcome === 'stored') return this.answerStored(outcome, key);
+    if (outcome.outcome === 'recorded') {
+      row.leased = outcome.leased;
+      const seq = outcome.seq === null ? null : BigInt(outcome.seq);
+      if (!(await this.publication.published(row, seq))) throw AttestationErrors.publicationPending();
+    }
     return { status: outcome.status, body: outcome.body };
+  }
+
+  /** A-13: the stored answer; events this instance sent lately need no look in the outbox. */
+  private answerStored(stored: StoredRequest, key: RequestKey): Promise<HttpAnswer> {
+    const sent = this.publication.sentLately(stored.event_ids);
+    return this.requests.answerStored(
+      { ...stored, event_ids: stored.event_ids.filter((id) => !sent.has(id)) },
+      key,
+    );
   }
 }

@@ -17,7 +17,8 @@ export const CURRENT_CHANGED_SQLSTATE = 'AT409';
  * 3. An exact repeat of the current attestation records nothing and answers 200 with the current record
  *    (`p_repeat_body`, the caller's judgement of the row it read, `p_seen_current`: rows are immutable but
  *    for being superseded or withdrawn); anything else supersedes the current one, inserts the attestation
- *    and its AgreementAttested outbox row, and answers 201. When another request changed the pair since the
+ *    and its AgreementAttested outbox row (leased to the caller's relay, which sends it on commit, as
+ *    OutboxRelay.publishNow; see outboxInsert in libs/messaging), and answers 201. When another request changed the pair since the
  *    caller read it and the new current one is an exact repeat of this request, raises AT409 and everything
  *    rolls back: the caller reads again (and then answers with that record).
  * 5. A-13: stores the answer's bytes and event ids with the request.
@@ -26,7 +27,7 @@ export function recordLegacyAttestationMigration(schema: string): new () => Migr
   const s = quoteIdent(schema);
   const fn = `${s}.record_legacy_attestation`;
   const signature = `${fn}(uuid, text, text, text, uuid, text, uuid, text, uuid, uuid, timestamptz, uuid, text,
-    jsonb, text, text, uuid, text, text, text, text, jsonb)`;
+    jsonb, text, text, uuid, text, text, text, text, jsonb, uuid, int)`;
   return class RecordLegacyAttestation1764900000000 implements MigrationInterface {
     name = 'RecordLegacyAttestation1764900000000';
 
@@ -37,8 +38,9 @@ export function recordLegacyAttestationMigration(schema: string): new () => Migr
           p_customer_tenant_id uuid, p_agreement_type text, p_seen_current uuid, p_repeat_body text,
           p_id uuid, p_template_id uuid, p_date_agreed timestamptz, p_user_id uuid, p_attested_by text,
           p_primary_contact jsonb, p_channel text, p_body text,
-          p_event_id uuid, p_topic text, p_key text, p_event_type text, p_payload text, p_headers jsonb)
-        RETURNS TABLE (outcome text, status int, body text, event_ids text[], fingerprint text)
+          p_event_id uuid, p_topic text, p_key text, p_event_type text, p_payload text, p_headers jsonb,
+          p_lease_owner uuid, p_lease_seconds int)
+        RETURNS TABLE (outcome text, status int, body text, event_ids text[], fingerprint text, leased boolean, seq bigint)
         LANGUAGE plpgsql VOLATILE
         AS $fn$
         #variable_conflict use_column
@@ -51,7 +53,7 @@ export function recordLegacyAttestationMigration(schema: string): new () => Migr
             ON CONFLICT DO NOTHING;
             IF NOT FOUND THEN
               RETURN QUERY
-                SELECT 'stored'::text, r.status, r.body, r.event_ids, r.fingerprint FROM ${s}.requests r
+                SELECT 'stored'::text, r.status, r.body, r.event_ids, r.fingerprint, false, NULL::bigint FROM ${s}.requests r
                  WHERE r.partner_id = p_partner_id AND r.request_id = p_request_id;
               RETURN;
             END IF;
@@ -78,6 +80,7 @@ export function recordLegacyAttestationMigration(schema: string): new () => Migr
 
           IF p_repeat_body IS NOT NULL THEN
             outcome := 'repeat';
+            leased := false;
             status := 200;
             body := p_repeat_body;
             event_ids := '{}'::text[];
@@ -89,8 +92,22 @@ export function recordLegacyAttestationMigration(schema: string): new () => Migr
                    date_agreed, user_id, attested_by, primary_contact, channel, event_id)
             VALUES (p_id, p_partner_id, p_customer_tenant_id, p_agreement_type, p_template_id,
                    p_date_agreed, p_user_id, p_attested_by, p_primary_contact, p_channel, p_event_id);
-            INSERT INTO ${s}.outbox (id, topic, key, event_type, payload, headers)
-            VALUES (p_event_id, p_topic, p_key, p_event_type, p_payload, p_headers);
+            -- Leased to the caller's relay, which sends it as soon as this commits, unless the key has an
+            -- older row that is not that relay's to send: that one goes first, by the relay rounds.
+            IF p_lease_owner IS NOT NULL AND NOT EXISTS (
+                 SELECT 1 FROM ${s}.outbox o WHERE o.key = p_key
+                    AND (o.lease_owner IS DISTINCT FROM p_lease_owner OR o.lease_until < now())) THEN
+              INSERT INTO ${s}.outbox AS o (id, topic, key, event_type, payload, headers, lease_owner, lease_until)
+              VALUES (p_event_id, p_topic, p_key, p_event_type, p_payload, p_headers,
+                      p_lease_owner, now() + make_interval(secs => p_lease_seconds))
+              RETURNING o.seq INTO seq;
+              leased := true;
+            ELSE
+              INSERT INTO ${s}.outbox (id, topic, key, event_type, payload, headers)
+              VALUES (p_event_id, p_topic, p_key, p_event_type, p_payload, p_headers);
+              leased := false;
+              seq := NULL;
+            END IF;
             outcome := 'recorded';
             status := 201;
             body := p_body;
