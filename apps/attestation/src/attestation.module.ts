@@ -4,6 +4,7 @@ import { PartnerDirectory, ServiceConfig } from '@app/platform';
 import { AttestAgreementHandler } from './attest/attest-agreement.handler';
 import { AttestationsController } from './attest/attestations.controller';
 import { LegacyPublication } from './attest/legacy-publication';
+import { LegacyWrites } from './attest/legacy-writes';
 import {
   ATTESTATION_SCHEMA,
   ATTESTATION_SETTINGS,
@@ -80,6 +81,7 @@ export class AttestationModule {
         PartnersRelationshipsConsumer,
         AttestAgreementHandler,
         LegacyPublication,
+        LegacyWrites,
         WithdrawAttestationHandler,
         PublishTemplateHandler,
         EnhancedAttestationsService,

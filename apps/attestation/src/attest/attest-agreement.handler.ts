@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import { AgreementAttestedV1, buildEnvelope, Topics } from '@app/contracts';
-import { ident, runSql, sql, table, SERVICE_SCHEMA, toOutboxRows } from '@app/messaging';
+import { runSql, sql, table, SERVICE_SCHEMA, toOutboxRows } from '@app/messaging';
 import { ATTESTATION_SETTINGS, AttestationSettings } from '../config';
 import {
   HttpAnswer,
@@ -16,6 +16,7 @@ import { AttestationFactsReader } from '../relationships/attestation-facts';
 import { AttestAgreementDto, PrimaryContactDto } from './attest-agreement.dto';
 import { AttestationErrors, refusalError } from './attestation-errors';
 import { LegacyPublication } from './legacy-publication';
+import { LegacyWrites } from './legacy-writes';
 import { ATTESTATION_COLUMNS, AttestationRow, contactOf, toAttestationResponse } from './attestation-record';
 import { AttestationRequest, isExactRepeat, judgeAttestation, mayBeLag } from './attestation-rules';
 
@@ -45,16 +46,9 @@ export function pairLockKey(partnerId: string, customerTenantId: string, agreeme
   return `attestation:${partnerId}:${customerTenantId}:${agreementType}`;
 }
 
-/** What record_legacy_attestation answers. */
-interface Outcome extends StoredRequest {
-  outcome: 'stored' | 'repeat' | 'recorded';
-  leased: boolean;
-  /** bigint as text; null unless leased. */
-  seq: string | null;
-}
-
 /** Reading and writing again after another request changed the pair in between (AT409); rare. */
 const MAX_ATTEMPTS = 5;
+const RETRIED_STATES = new Set([CURRENT_CHANGED_SQLSTATE, '40P01']);
 
 function sqlStateOf(err: unknown): string | undefined {
   const driverError = (err as { driverError?: { code?: unknown } } | null)?.driverError;
@@ -93,6 +87,7 @@ export class AttestAgreementHandler {
     private readonly requests: IdempotentRequests,
     private readonly dataSource: DataSource,
     private readonly publication: LegacyPublication,
+    private readonly writes: LegacyWrites,
     @Inject(ATTESTATION_SETTINGS) private readonly settings: AttestationSettings,
     @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
@@ -153,8 +148,9 @@ export class AttestAgreementHandler {
           attestedBy,
         });
       } catch (err) {
-        // Another request changed the pair between the reading and the write: judge it again.
-        if (sqlStateOf(err) !== CURRENT_CHANGED_SQLSTATE || attempt >= MAX_ATTEMPTS) throw err;
+        // Another request changed the pair between the reading and the write, or two batches met on a
+        // lock (the database chose this write to give way): judge it again.
+        if (!RETRIED_STATES.has(sqlStateOf(err) ?? '') || attempt >= MAX_ATTEMPTS) throw err;
       }
     }
   }
@@ -218,19 +214,30 @@ export class AttestAgreementHandler {
       dateAgreed: data.dateAgreed,
       type: body.type,
     };
-    const lease = this.publication.lease;
-    const [outcome]: Outcome[] = await runSql(
-      this.dataSource,
-      sql`SELECT outcome, status, body, event_ids, fingerprint, leased, seq FROM ${ident(this.schema, 'record_legacy_attestation')}(
-            ${partnerId}::uuid, ${key.requestId ?? null}::text, ${key.fingerprint}::text,
-            ${pairLockKey(partnerId, customerTenantId, body.type)}::text,
-            ${customerTenantId}::uuid, ${body.type}::text, ${current?.id ?? null}::uuid, ${repeatBody}::text,
-            ${id}::uuid, ${templateId}::uuid, ${data.dateAgreed}::timestamptz, ${cmd.userId}::uuid,
-            ${attestedBy}::text, ${JSON.stringify(primaryContact)}::jsonb, ${data.channel}::text,
-            ${JSON.stringify(response)}::text, ${row.id}::uuid, ${row.topic}::text, ${row.key}::text,
-            ${row.eventType}::text, ${row.payload}::text, ${JSON.stringify(row.headers)}::jsonb,
-            ${lease.owner}::uuid, ${lease.seconds}::int)`,
-    );
+    const outcome = await this.writes.write({
+      partnerId,
+      requestId: key.requestId ?? null,
+      fingerprint: key.fingerprint,
+      lockKey: pairLockKey(partnerId, customerTenantId, body.type),
+      customerTenantId,
+      agreementType: body.type,
+      seenCurrent: current?.id ?? null,
+      repeatBody,
+      id,
+      templateId,
+      dateAgreed: data.dateAgreed,
+      userId: cmd.userId,
+      attestedBy,
+      primaryContact,
+      channel: data.channel,
+      body: JSON.stringify(response),
+      eventId: row.id,
+      topic: row.topic,
+      key: row.key,
+      eventType: row.eventType,
+      payload: row.payload,
+      headers: row.headers,
+    });
     if (outcome.outcome === 'stored') return this.answerStored(outcome, key);
     if (outcome.outcome === 'recorded') {
       row.leased = outcome.leased;

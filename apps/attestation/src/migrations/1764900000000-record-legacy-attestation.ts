@@ -28,6 +28,7 @@ export function recordLegacyAttestationMigration(schema: string): new () => Migr
   const fn = `${s}.record_legacy_attestation`;
   const signature = `${fn}(uuid, text, text, text, uuid, text, uuid, text, uuid, uuid, timestamptz, uuid, text,
     jsonb, text, text, uuid, text, text, text, text, jsonb, uuid, int)`;
+  const batch = `${s}.record_legacy_attestations`;
   return class RecordLegacyAttestation1764900000000 implements MigrationInterface {
     name = 'RecordLegacyAttestation1764900000000';
 
@@ -123,9 +124,62 @@ export function recordLegacyAttestationMigration(schema: string): new () => Migr
           RETURN NEXT;
         END
         $fn$`);
+      // Group commit: the attestations of concurrent requests in one statement and one commit, each in a
+      // subtransaction of its own (a PL/pgSQL block with an exception handler): one that fails is rolled back
+      // alone and answered with its SQLSTATE and message, and the others are recorded. The caller orders
+      // them by lock key, so that two batches take their locks in one order.
+      await q.query(`
+        CREATE FUNCTION ${batch}(p_items jsonb, p_lease_owner uuid, p_lease_seconds int)
+        RETURNS TABLE (n int, outcome text, status int, body text, event_ids text[], fingerprint text,
+                       leased boolean, seq bigint, error_state text, error_message text)
+        LANGUAGE plpgsql VOLATILE
+        AS $fn$
+        #variable_conflict use_column
+        DECLARE
+          v_item jsonb;
+          v_n int := 0;
+          v_r record;
+        BEGIN
+          FOR v_item IN SELECT e.value FROM jsonb_array_elements(p_items) e LOOP
+            n := v_n;
+            BEGIN
+              SELECT * INTO STRICT v_r FROM ${fn}(
+                (v_item->>'partnerId')::uuid, v_item->>'requestId', v_item->>'fingerprint', v_item->>'lockKey',
+                (v_item->>'customerTenantId')::uuid, v_item->>'agreementType', (v_item->>'seenCurrent')::uuid,
+                v_item->>'repeatBody', (v_item->>'id')::uuid, (v_item->>'templateId')::uuid,
+                (v_item->>'dateAgreed')::timestamptz, (v_item->>'userId')::uuid, v_item->>'attestedBy',
+                v_item->'primaryContact', v_item->>'channel', v_item->>'body', (v_item->>'eventId')::uuid,
+                v_item->>'topic', v_item->>'key', v_item->>'eventType', v_item->>'payload', v_item->'headers',
+                p_lease_owner, p_lease_seconds);
+              outcome := v_r.outcome;
+              status := v_r.status;
+              body := v_r.body;
+              event_ids := v_r.event_ids;
+              fingerprint := v_r.fingerprint;
+              leased := v_r.leased;
+              seq := v_r.seq;
+              error_state := NULL;
+              error_message := NULL;
+            EXCEPTION WHEN OTHERS THEN
+              outcome := 'failed';
+              status := NULL;
+              body := NULL;
+              event_ids := NULL;
+              fingerprint := NULL;
+              leased := NULL;
+              seq := NULL;
+              error_state := SQLSTATE;
+              error_message := SQLERRM;
+            END;
+            RETURN NEXT;
+            v_n := v_n + 1;
+          END LOOP;
+        END
+        $fn$`);
     }
 
     async down(q: QueryRunner): Promise<void> {
+      await q.query(`DROP FUNCTION ${batch}(jsonb, uuid, int)`);
       await q.query(`DROP FUNCTION ${signature}`);
     }
   };
