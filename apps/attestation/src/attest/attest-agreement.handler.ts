@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { EntityManager } from 'typeorm';
 import { AgreementAttestedV1, buildEnvelope, Topics } from '@app/contracts';
-import { runSql, sql, table, SERVICE_SCHEMA, toOutboxRows } from '@app/messaging';
+import { runSql, sql, table, toOutboxRows } from '@app/messaging';
 import { ATTESTATION_SETTINGS, AttestationSettings } from '../config';
 import {
   HttpAnswer,
@@ -79,17 +79,17 @@ export async function currentAttestation(
  * refusing when it cannot catch up in time, A-17), then records it and
  * its AgreementAttested event in one transaction, superseding the current one (A-08), and answers
  * only once the event is on its topic, so the gate can already see what the caller was told (G-11).
+ * Two statements (docs/performance.md, "Attestation"): one read, one write (record_legacy_attestation),
+ * each shared with the requests that arrive together.
  */
 @Injectable()
 export class AttestAgreementHandler {
   constructor(
     private readonly facts: AttestationFactsReader,
     private readonly requests: IdempotentRequests,
-    private readonly dataSource: DataSource,
     private readonly publication: LegacyPublication,
     private readonly writes: LegacyWrites,
     @Inject(ATTESTATION_SETTINGS) private readonly settings: AttestationSettings,
-    @Inject(SERVICE_SCHEMA) private readonly schema: string,
   ) {}
 
   async execute(cmd: AttestCommand, now = new Date()): Promise<HttpAnswer> {
