@@ -5,7 +5,7 @@
 import { randomUUID } from 'crypto';
 import type { QueryResult } from 'pg';
 import { runSql, sql, table } from '@app/messaging';
-import { attestationBody } from '../attestation.fixtures';
+import { attestationBody, MCA_TEMPLATE } from '../attestation.fixtures';
 import {
   acceptanceEventsFor,
   attest,
@@ -15,6 +15,9 @@ import {
   rowsFor,
 } from '../attestation.harness';
 import { ATTESTATION_SCHEMA } from '../config';
+import { pairLockKey } from './attest-agreement.handler';
+import { LegacyPublication } from './legacy-publication';
+import { LegacyWrite, LegacyWrites } from './legacy-writes';
 import { eventually } from '@app/testing';
 
 interface Row {
@@ -135,5 +138,61 @@ describe('record_legacy_attestation: one statement per attestation keeps every r
       return found!;
     });
     expect(event.json?.eventId).toBe(row.event_id);
+  });
+
+  it('group commit: a write that fails in a shared statement fails alone, and the others of that statement are recorded', async () => {
+    // Written in one turn of the event loop, the five writes go to the database in one statement.
+    const writes = new LegacyWrites(
+      sut.dataSource(),
+      { lease: { owner: randomUUID(), seconds: 300 } } as LegacyPublication,
+      ATTESTATION_SCHEMA,
+    );
+    const partnerId = randomUUID();
+    const customers = Array.from({ length: 5 }, () => randomUUID());
+    const write = (customerTenantId: string, templateId: string): LegacyWrite => ({
+      partnerId,
+      requestId: randomUUID(),
+      fingerprint: 'f',
+      lockKey: pairLockKey(partnerId, customerTenantId, 'MicrosoftCustomerAgreement'),
+      customerTenantId,
+      agreementType: 'MicrosoftCustomerAgreement',
+      seenCurrent: null,
+      repeatBody: null,
+      id: randomUUID(),
+      templateId,
+      dateAgreed: new Date(Date.now() - 3600000).toISOString(),
+      userId: randomUUID(),
+      attestedBy: null,
+      primaryContact: { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@contoso.example' },
+      channel: 'Api',
+      body: '{}',
+      eventId: randomUUID(),
+      topic: 'agreements.acceptance',
+      key: customerTenantId,
+      eventType: 'AgreementAttested',
+      payload: '{}',
+      headers: {},
+    });
+    // The third names no template: its insert breaks the foreign key.
+    const outcomes = await Promise.allSettled(
+      customers.map((c, i) => writes.write(write(c, i === 2 ? randomUUID() : MCA_TEMPLATE))),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
+    expect((outcomes[2] as PromiseRejectedResult).reason).toMatchObject({ code: '23503' });
+    for (const [i, customer] of customers.entries()) {
+      expect(await rowsFor(sut, customer)).toBe(i === 2 ? 0 : 1);
+      const { rows } = await runSql<QueryResult<{ n: number }>>(
+        sut.pg,
+        sql`SELECT count(*)::int AS n FROM ${table(ATTESTATION_SCHEMA, 'outbox')} WHERE key = ${customer}`,
+      );
+      // Not yet published (leased to a stranger, no relay takes it): the outbox row went with its record.
+      expect(rows[0].n).toBe(i === 2 ? 0 : 1);
+    }
   });
 });
