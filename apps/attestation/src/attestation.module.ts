@@ -4,6 +4,8 @@ import { outboxLeaseMigration, ServiceInfrastructureModule } from '@app/messagin
 import { PartnerDirectory, ServiceConfig } from '@app/platform';
 import { AttestAgreementHandler } from './attest/attest-agreement.handler';
 import { AttestationsController } from './attest/attestations.controller';
+import { LegacyPublication } from './attest/legacy-publication';
+import { LegacyWrites } from './attest/legacy-writes';
 import {
   ATTESTATION_SCHEMA,
   ATTESTATION_SETTINGS,
@@ -15,6 +17,7 @@ import { foundationMigration } from './migrations/1763700000000-foundation';
 import { attestationCompleteMigration } from './migrations/1763900000000-attestation-complete';
 import { firstKnownCloudMigration } from './migrations/1764320000000-first-known-cloud';
 import { enhancedAttestationsMigration } from './migrations/1764500000000-enhanced-attestations';
+import { recordLegacyAttestationMigration } from './migrations/1764900000000-record-legacy-attestation';
 import { CancelEnhancedAttestationHandler } from './enhanced/cancel-enhanced-attestation.handler';
 import { EnhancedAttestationsController } from './enhanced/enhanced-attestations.controller';
 import { EnhancedAttestationsService } from './enhanced/enhanced-attestations.service';
@@ -40,6 +43,7 @@ export const ATTESTATION_MIGRATIONS = [
   outboxLeaseMigration(ATTESTATION_SCHEMA),
   firstKnownCloudMigration(ATTESTATION_SCHEMA),
   enhancedAttestationsMigration(ATTESTATION_SCHEMA),
+  recordLegacyAttestationMigration(ATTESTATION_SCHEMA),
 ];
 
 /**
@@ -77,6 +81,8 @@ export class AttestationModule {
         AttestationFactsReader,
         PartnersRelationshipsConsumer,
         AttestAgreementHandler,
+        LegacyPublication,
+        LegacyWrites,
         WithdrawAttestationHandler,
         PublishTemplateHandler,
         EnhancedAttestationsService,

@@ -105,11 +105,22 @@ export class OutboxRelay {
    * send fails, the rows are released to the relay rounds. Never throws.
    */
   async publishNow(rows: readonly OutboxRow[]): Promise<void> {
-    if (rows.length === 0) return;
+    await this.sendNow(rows);
+  }
+
+  /**
+   * publishNow, telling whether every row was sent here (true), or some were left to the relay rounds
+   * (false: a caller that answers only once its events are published then waits with `flush`).
+   */
+  async sendNow(rows: readonly OutboxRow[]): Promise<boolean> {
+    if (rows.length === 0) return true;
     const mine = rows.filter((r) => r.leased);
     if (mine.length < rows.length) this.wake();
-    if (mine.length === 0) return;
-    if (this.handingOver) return this.release(mine);
+    if (mine.length === 0) return false;
+    if (this.handingOver) {
+      await this.release(mine);
+      return false;
+    }
     try {
       await this.send(mine);
     } catch (err) {
@@ -117,12 +128,14 @@ export class OutboxRelay {
         `publishing ${mine.length} event(s) now failed, the relay takes them: ${errText(err)}`,
       );
       this.handingOver = true;
-      return this.release(mine);
+      await this.release(mine);
+      return false;
     }
     const ids = mine.map((r) => r.id);
     this.markPublished(ids);
     this.sentToDelete.push(...ids);
     this.deleting ??= this.deleteSent();
+    return mine.length === rows.length;
   }
 
   /** Gives leased rows back to the relay rounds (a lease that cannot be released expires). */

@@ -34,7 +34,7 @@ export interface RequestKey {
 /** What one run found: the stored answer to a request seen before, or the change's own answer. */
 type Answered = { stored: StoredRequest } | { answer: HttpAnswer };
 
-interface StoredRequest {
+export interface StoredRequest {
   fingerprint: string;
   status: number;
   body: string;
@@ -69,6 +69,14 @@ export class IdempotentRequests {
     if (!key.requestId) return undefined;
     const stored = await this.stored(this.dataSource, key);
     return stored ? this.answerWith(stored, key) : undefined;
+  }
+
+  /**
+   * The answer to a request seen before, from its stored row: refused when the id came with another
+   * request, and given only once its events are on their topics, like the first answer.
+   */
+  answerStored(stored: StoredRequest, key: RequestKey): Promise<HttpAnswer> {
+    return this.answerWith(stored, key);
   }
 
   async run(
