@@ -4,8 +4,7 @@ import { cpus } from 'os';
 import { Kafka, logLevel, Message } from 'kafkajs';
 import { Client } from 'pg';
 import { kafkaSecurityFromEnv } from '@app/platform/config';
-import { buildEnvelope, EVENT_TOPIC, EventEnvelope, EventType, Topics, TOPIC_WRITERS } from '@app/contracts';
-import { fmt, freshDatabase, KAFKA_BROKERS, startAudit } from './audit-bench-kit';
+import { benchEvent, fmt, freshDatabase, KAFKA_BROKERS, startAudit } from './audit-bench-kit';
 
 /**
  * Ingest into the chained log (U-01, U-02): N events (AUDIT_BENCH_EVENTS, default 100,000) are put
@@ -16,84 +15,6 @@ import { fmt, freshDatabase, KAFKA_BROKERS, startAudit } from './audit-bench-kit
 const N = Number(process.env.AUDIT_BENCH_EVENTS ?? 100000);
 /* The bench's own events, told apart by their correlationId: their producer is their topic's writer (S-04). */
 const RUN = `bench-audit-${randomBytes(4).toString('hex')}`;
-const MCA = '117a77b0-9360-443b-8795-c6dedc750cf9';
-
-function event(
-  i: number,
-  partners: string[],
-  customers: string[],
-): { topic: string; envelope: EventEnvelope } {
-  const partnerId = partners[i % partners.length];
-  const customerTenantId = customers[i % customers.length];
-  const at = new Date().toISOString();
-  const build = (type: EventType, data: object) =>
-    buildEnvelope(type, data, { producer: TOPIC_WRITERS[EVENT_TOPIC[type]][0], correlationId: RUN });
-  switch (i % 4) {
-    case 0:
-      return {
-        topic: Topics.AgreementsAcceptance,
-        envelope: build('AgreementAttested', {
-          attestationId: randomUUID(),
-          partnerId,
-          customerTenantId,
-          agreementType: 'MicrosoftCustomerAgreement',
-          templateId: MCA,
-          dateAgreed: at,
-          userId: randomUUID(),
-          primaryContact: { firstName: 'Adele', lastName: 'Vance', email: 'adele@fabrikam.example' },
-          channel: 'Api',
-        }),
-      };
-    case 1:
-      return {
-        topic: Topics.OrdersRequested,
-        envelope: build('OrderRequested', {
-          orderId: `bench-${i}`,
-          partnerId,
-          customerTenantId,
-          kind: 'NewPurchase',
-          channel: 'Api',
-          requestedAt: at,
-          lineItems: [{ offerId: 'CFQ7TTC0LH18:0001', quantity: 5 }],
-        }),
-      };
-    case 2:
-      return {
-        topic: Topics.OrdersDecided,
-        envelope: build('OrderBlocked', {
-          orderId: `bench-${i - 1}`,
-          partnerId,
-          customerTenantId,
-          kind: 'NewPurchase',
-          requestedAt: at,
-          decidedAt: at,
-          reason: 'AcceptanceMissing',
-          message: 'Blocked: attest the Microsoft Customer Agreement, then order again.',
-          evidence: {
-            acceptanceSource: null,
-            agreementType: null,
-            templateId: null,
-            dateAgreed: null,
-            acceptanceEventId: null,
-          },
-          policyVersion: 'csp-acceptance-2023-04',
-        }),
-      };
-    default:
-      return {
-        topic: Topics.PartnersRelationships,
-        envelope: build('ResellerRelationshipAccepted', {
-          invitationId: randomUUID(),
-          partnerId,
-          customerTenantId,
-          acceptedAt: at,
-          cloud: 'Public',
-          country: 'US',
-        }),
-      };
-  }
-}
-
 async function produce(): Promise<number> {
   const kafka = new Kafka({
     clientId: 'bench-audit',
@@ -112,7 +33,7 @@ async function produce(): Promise<number> {
     for (let b = from; b < Math.min(N, from + BATCH * 4); b += BATCH) {
       const byTopic = new Map<string, Message[]>();
       for (let i = b; i < Math.min(N, b + BATCH); i++) {
-        const { topic, envelope } = event(i, partners, customers);
+        const { topic, envelope } = benchEvent(i, partners, customers, RUN);
         const key = (envelope.data as { customerTenantId: string }).customerTenantId;
         if (!byTopic.has(topic)) byTopic.set(topic, []);
         byTopic.get(topic)!.push({ key, value: JSON.stringify(envelope) });
