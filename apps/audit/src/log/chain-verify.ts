@@ -32,22 +32,28 @@ const NULL_BYTES = Buffer.from('null');
 /** PostgreSQL's binary timestamptz: microseconds since 2000-01-01T00:00:00Z. */
 const POSTGRES_EPOCH_MS = 946684800000;
 const MAX_DATE_MS = 8.64e15;
+const HOUR_MS = 3600000;
+/** toISOString writes a four-digit year from 0000-01-01 up to 10000-01-01 (exclusive). */
+const YEAR_0 = -62167219200000;
+const YEAR_10000 = 253402300800000;
+const DIGIT = 0x30;
 
-/** Lays out one row's content from the COPY's fields, in a buffer it reuses. */
-class ContentWriter {
+/** Lays out one row's content (rowContent's bytes) from the COPY's fields, in a buffer it reuses. */
+export class ChainContentWriter {
   private out = Buffer.allocUnsafe(64 * 1024);
   private at = 0;
   private lastHeaders: Buffer = Buffer.alloc(0);
   private lastHeadersCanonical = '';
+  private hour = NaN;
+  private hourPrefix = '';
 
   /** fields: as COLUMNS. */
   content(f: ReadonlyArray<Buffer | null>): Buffer {
     let need = 256;
     for (let i = 2; i < f.length; i++) need += (f[i]?.length ?? 0) * 6;
-    if (need > this.out.length) this.out = Buffer.allocUnsafe(need);
-    const out = this.out;
+    if (need > this.out.length) this.out = Buffer.allocUnsafe(need * 2);
     this.at = 0;
-    out[this.at++] = 0x5b; // [
+    this.out[this.at++] = 0x5b; // [
     this.text(f[2]).comma().text(f[3]).comma().text(f[4]).comma();
     this.ascii(String(f[5]!.readInt32BE(0))).comma();
     this.byte(QUOTE).ascii(f[6]!.readBigInt64BE(0).toString()).byte(QUOTE).comma();
@@ -69,8 +75,8 @@ class ContentWriter {
     if (rawBytes === null) this.bytes(NULL_BYTES);
     else this.byte(QUOTE).ascii(rawBytes.toString('base64')).byte(QUOTE);
     this.comma().text(f[17]);
-    out[this.at++] = 0x5d; // ]
-    return out.subarray(0, this.at);
+    this.out[this.at++] = 0x5d; // ]
+    return this.out.subarray(0, this.at);
   }
 
   private byte(b: number): this {
@@ -128,7 +134,33 @@ class ContentWriter {
       ms = Number(floor) + POSTGRES_EPOCH_MS;
     }
     if (!(Math.abs(ms) <= MAX_DATE_MS)) return this.ascii('"out of range"');
-    return this.byte(QUOTE).ascii(new Date(ms).toISOString()).byte(QUOTE);
+    this.byte(QUOTE);
+    if (ms < YEAR_0 || ms >= YEAR_10000) return this.ascii(new Date(ms).toISOString()).byte(QUOTE);
+    // Years 0 to 9999: "YYYY-MM-DDTHH:" of the hour (kept: a log's times come in runs), then MM:SS.mmmZ.
+    const hour = Math.floor(ms / HOUR_MS);
+    if (hour !== this.hour) {
+      this.hour = hour;
+      this.hourPrefix = new Date(hour * HOUR_MS).toISOString().slice(0, 14);
+    }
+    this.ascii(this.hourPrefix);
+    const inHour = ms - hour * HOUR_MS;
+    const minutes = Math.floor(inHour / 60000);
+    const seconds = Math.floor(inHour / 1000) % 60;
+    const millis = inHour % 1000;
+    const out = this.out;
+    let at = this.at;
+    out[at++] = DIGIT + Math.floor(minutes / 10);
+    out[at++] = DIGIT + (minutes % 10);
+    out[at++] = 0x3a; // :
+    out[at++] = DIGIT + Math.floor(seconds / 10);
+    out[at++] = DIGIT + (seconds % 10);
+    out[at++] = 0x2e; // .
+    out[at++] = DIGIT + Math.floor(millis / 100);
+    out[at++] = DIGIT + (Math.floor(millis / 10) % 10);
+    out[at++] = DIGIT + (millis % 10);
+    out[at++] = 0x5a; // Z
+    this.at = at;
+    return this.byte(QUOTE);
   }
 }
 
@@ -142,7 +174,7 @@ export async function feedChain(
   upTo: number,
   verifier: ChainVerifier,
 ): Promise<boolean> {
-  const writer = new ContentWriter();
+  const writer = new ChainContentWriter();
   const copy = new CopyRows(chainContentCopy(schema, upTo), (fields) => {
     const sequence = Number(fields[0]!.readBigInt64BE(0));
     return verifier.pushContent(sequence, fields[1]!, writer.content(fields));
