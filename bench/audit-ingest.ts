@@ -83,6 +83,75 @@ function machineCpu(): { busy: number; total: number } {
   return { busy: total - ticks[3] - ticks[4], total };
 }
 
+const BARE_BATCH = Number(process.env.AUDIT_BENCH_BARE_BATCH ?? 1000);
+const COLUMNS = `seq, hash, event_id, event_type, topic, partition, "offset", kafka_timestamp, key, headers, partner_id,
+  customer_tenant_id, order_id, occurred_at, received_at, envelope, raw, invalid_reason`;
+const NAMES = COLUMNS.split(',').map((c) => c.trim().replace(/"/g, ''));
+const TYPES = [
+  'bigint',
+  'bytea',
+  'text',
+  'text',
+  'text',
+  'int',
+  'bigint',
+  'timestamptz',
+  'text',
+  'jsonb',
+  'text',
+  'text',
+  'text',
+  'timestamptz',
+  'timestamptz',
+  'jsonb',
+  'bytea',
+  'text',
+];
+
+type Row = Record<string, unknown>;
+
+/** Two ways to insert a batch: a multi-row VALUES with a parameter per value, and one array per column (unnest). */
+const BARE_WAYS: Record<string, (table: string, batch: Row[]) => { text: string; values: unknown[] }> = {
+  values: (table, batch) => ({
+    text: `INSERT INTO ${table} (${COLUMNS}) VALUES ${batch
+      .map((_, r) => `(${TYPES.map((t, c) => `$${r * TYPES.length + c + 1}::${t}`).join(', ')})`)
+      .join(', ')}`,
+    values: batch.flatMap((row) => NAMES.map((name) => row[name])),
+  }),
+  unnest: (table, batch) => ({
+    text: `INSERT INTO ${table} (${COLUMNS}) SELECT * FROM unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`,
+    values: NAMES.map((name) => batch.map((row) => row[name])),
+  }),
+};
+
+/**
+ * The baseline: the same rows (read back from the log, in its order) inserted into a table like the log (same
+ * columns, indexes and constraints, no trigger) with plain batched INSERTs of AUDIT_BENCH_BARE_BATCH rows, one
+ * statement per batch, each committed on its own: what the database and the driver alone cost for these rows,
+ * without Kafka, hashing or the chain head. Both ways are measured; the faster is the baseline.
+ */
+async function bareInsert(pg: Client): Promise<Record<string, { seconds: number; perSecond: number }>> {
+  const { rows } = await pg.query(
+    `SELECT ${COLUMNS.replace('headers', 'headers::text').replace('envelope,', 'envelope::text,')}
+       FROM audit.events WHERE envelope->>'correlationId' = $1 ORDER BY seq`,
+    [RUN],
+  );
+  const figures: Record<string, { seconds: number; perSecond: number }> = {};
+  for (const [way, statement] of Object.entries(BARE_WAYS)) {
+    const table = `audit.bare_${way}`;
+    await pg.query(`CREATE TABLE ${table} (LIKE audit.events INCLUDING ALL)`);
+    const started = performance.now();
+    for (let from = 0; from < rows.length; from += BARE_BATCH) {
+      const { text, values } = statement(table, rows.slice(from, from + BARE_BATCH));
+      await pg.query(text, values);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    await pg.query(`DROP TABLE ${table}`);
+    figures[way] = { seconds: Number(seconds.toFixed(2)), perSecond: Math.round(rows.length / seconds) };
+  }
+  return figures;
+}
+
 async function main(): Promise<void> {
   console.log(
     `audit ingest bench: ${fmt(N)} events, ${cpus().length} cores (shared with the broker, PostgreSQL and anything else running)`,
@@ -146,10 +215,41 @@ async function main(): Promise<void> {
     const res = await fetch(`${audit.url}/v1/audit/verify`, {
       headers: { Authorization: await audit.auditorToken() },
     });
-    const verify = await res.json();
-    console.log(`verify: ${JSON.stringify(verify)} in ${fmt((Date.now() - verifyStarted) / 1000, 2)} s`);
-    console.log(`audit child peak RSS (VmHWM): ${fmt(audit.peakRssMb())} MB`);
+    const verify = (await res.json()) as { ok: boolean; checked: number };
+    const verifySeconds = (Date.now() - verifyStarted) / 1000;
+    console.log(`verify: ${JSON.stringify(verify)} in ${fmt(verifySeconds, 2)} s`);
+    const peakRssMb = audit.peakRssMb();
+    console.log(`audit child peak RSS (VmHWM): ${fmt(peakRssMb)} MB`);
     await audit.stop();
+
+    const bare = await bareInsert(pg);
+    const baseline = Math.max(...Object.values(bare).map((b) => b.perSecond));
+    const ingestRate = N / windowSeconds;
+    for (const [way, b] of Object.entries(bare)) {
+      console.log(
+        `bare batched INSERT (${way}) of the same ${fmt(N)} rows, ${fmt(BARE_BATCH)} a statement, same indexes, no chain: ` +
+          `${fmt(b.seconds, 2)} s, ${fmt(b.perSecond)} rows/s`,
+      );
+    }
+    console.log(`ingest runs at ${fmt(ingestRate / baseline, 2)}× the faster bare INSERT`);
+    console.log(
+      `RESULT ${JSON.stringify({
+        bench: 'audit-ingest',
+        events: N,
+        ingest: {
+          eventsPerSecond: Math.round(ingestRate),
+          windowSeconds: Number(windowSeconds.toFixed(2)),
+          readyToCommittedPerSecond: Math.round(N / ((doneAt - readyAt) / 1000)),
+          rowsAppended: appended,
+          serviceCpuMicrosPerEvent: Math.round((serviceCpu / appended) * 1e6),
+          postgresCpuMicrosPerEvent: Math.round((pgCpu / appended) * 1e6),
+        },
+        baseline: { what: `bare batched INSERT of the same rows, ${BARE_BATCH} a statement`, ...bare },
+        ratio: Number((ingestRate / baseline).toFixed(2)),
+        verify: { ok: verify.ok, checked: verify.checked, seconds: Number(verifySeconds.toFixed(2)) },
+        peakRssMb: Math.round(peakRssMb),
+      })}`,
+    );
   } finally {
     await pg.end().catch(() => undefined);
     await db.drop();

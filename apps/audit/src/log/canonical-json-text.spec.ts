@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { hostileValue } from '@app/testing';
-import { canonicalJson } from './audit-chain';
+import { canonicalJson, NotStorableJsonError } from './audit-chain';
 import { canonicalJsonOfText } from './canonical-json-text';
 
 /** Text laid out as PostgreSQL's jsonb output is: keys by length then bytes, ", " and ": " between. */
@@ -61,6 +61,13 @@ describe('canonical JSON from JSON text (what verify reads the stored envelopes 
     ];
     for (const text of cases) expect(canonicalJsonOfText(text)).toBe(oracle(text));
     expect(canonicalJsonOfText('{"\uffff": 1, "\ud83d\ude00": 2}')).toBe('{"\ud83d\ude00":2,"\uffff":1}');
+  });
+
+  it('U-02: refuses a value nested deeper than canonicalJson stores, as it does', () => {
+    const deep = (n: number) => '['.repeat(n) + ']'.repeat(n);
+    expect(canonicalJsonOfText(deep(101))).toBe(oracle(deep(101)));
+    expect(() => oracle(deep(102))).toThrow(NotStorableJsonError);
+    expect(() => canonicalJsonOfText(deep(102))).toThrow(NotStorableJsonError);
   });
 
   it('U-02: refuses text that is not JSON, as JSON.parse does', () => {

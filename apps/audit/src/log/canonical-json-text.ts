@@ -1,4 +1,4 @@
-import { canonicalJson } from './audit-chain';
+import { canonicalJson, NotStorableJsonError } from './audit-chain';
 
 /**
  * canonicalJson (audit-chain.ts) of the value a JSON text denotes, straight from the text: what verify needs for
@@ -7,7 +7,8 @@ import { canonicalJson } from './audit-chain';
  * are re-ordered by their keys (UTF-16 code units, as Array.prototype.sort), whitespace is dropped, numbers are
  * written as JSON.stringify writes the double they denote, and strings keep their text when it holds no escape
  * (such a string is exactly what JSON.stringify writes) or are decoded and re-written when it does. It throws a
- * SyntaxError on text that is not JSON. Pure.
+ * SyntaxError on text that is not JSON, and NotStorableJsonError as canonicalJson does for a value nested too deep.
+ * Pure.
  */
 export function canonicalJsonOfText(text: string): string {
   // jsonb's text never holds a raw control character: text that does is left to JSON.parse, which refuses most.
@@ -34,8 +35,8 @@ const COLON = 0x3a;
 /** An integer JSON.stringify writes with the same digits: up to 15 digits is exact in a double. */
 const PLAIN_INTEGER = /^-?(0|[1-9][0-9]{0,14})$/;
 const NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
-/** As canonicalJson: deeper than this cannot be stored, and the recursion stays bounded. */
-const MAX_DEPTH = 1000;
+/** As canonicalJson: a value nested deeper than this is not stored as JSON (NotStorableJsonError). */
+const MAX_DEPTH = 100;
 
 interface Member {
   key: string;
@@ -65,7 +66,7 @@ class Scanner {
   }
 
   value(depth: number): string {
-    if (depth > MAX_DEPTH) this.fail();
+    if (depth > MAX_DEPTH) throw new NotStorableJsonError(`nested deeper than ${MAX_DEPTH} levels`);
     this.skipSpace();
     const c = this.text.charCodeAt(this.at);
     if (c === QUOTE) return this.string().canonical;
