@@ -1,4 +1,4 @@
-import { canonicalJson, NotStorableJsonError } from './audit-chain';
+import { NotStorableJsonError } from './audit-chain';
 
 /**
  * canonicalJson (audit-chain.ts) of the value a JSON text denotes, straight from the text: what verify needs for
@@ -11,8 +11,9 @@ import { canonicalJson, NotStorableJsonError } from './audit-chain';
  * Pure.
  */
 export function canonicalJsonOfText(text: string): string {
-  // jsonb's text never holds a raw control character: text that does is left to JSON.parse, which refuses most.
-  if (CONTROL.test(text)) return canonicalJson(JSON.parse(text), false);
+  // Never JSON.parse for an object: Node 24.21's parser can return a wrong key (after a key "\\", the key "\""
+  // comes back as "\\"; see the spec). A string token alone parses right.
+  if (INVALID_CONTROL.test(text)) throw new SyntaxError('a raw control character in JSON text');
   const scanner = new Scanner(text);
   const out = scanner.value(0);
   scanner.skipSpace();
@@ -21,8 +22,12 @@ export function canonicalJsonOfText(text: string): string {
 }
 
 /** A raw control character (jsonb writes spaces between tokens, and escapes these in strings). */
-// eslint-disable-next-line no-control-regex -- the control characters are what it looks for
-const CONTROL = /[\u0000-\u001f]/;
+/* eslint-disable no-control-regex -- the control characters are what they look for */
+/** A raw control character JSON allows nowhere. */
+const INVALID_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f]/;
+/** The ones JSON allows between tokens, never inside a string. */
+const WHITESPACE_CONTROL = /[\t\n\r]/;
+/* eslint-enable no-control-regex */
 const SPACE = 0x20;
 const TAB = 0x09;
 const LF = 0x0a;
@@ -38,17 +43,37 @@ const NUMBER = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$/;
 /** As canonicalJson: a value nested deeper than this is not stored as JSON (NotStorableJsonError). */
 const MAX_DEPTH = 100;
 
-interface Member {
-  key: string;
-  text: string;
+/** `texts` in the order of their `keys` (UTF-16 code units, as Array.prototype.sort); no two keys are equal. */
+function ordered(keys: string[], texts: string[]): string[] {
+  if (keys.length > 16) {
+    const index = keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : 1));
+    return index.map((i) => texts[i]);
+  }
+  // An object of a few members: an insertion sort in place, without a comparator call per step.
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i];
+    const text = texts[i];
+    let j = i - 1;
+    while (j >= 0 && keys[j] > key) {
+      keys[j + 1] = keys[j];
+      texts[j + 1] = texts[j];
+      j--;
+    }
+    keys[j + 1] = key;
+    texts[j + 1] = text;
+  }
+  return texts;
 }
-
-const byKey = (a: Member, b: Member) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 class Scanner {
   at = 0;
 
-  constructor(private readonly text: string) {}
+  /** Whether the text holds a raw tab or line break anywhere: then each string token is checked for one. */
+  private readonly rawWhitespace: boolean;
+
+  constructor(private readonly text: string) {
+    this.rawWhitespace = WHITESPACE_CONTROL.test(text);
+  }
 
   fail(): never {
     throw new SyntaxError(`not JSON at position ${this.at}`);
@@ -69,7 +94,7 @@ class Scanner {
     if (depth > MAX_DEPTH) throw new NotStorableJsonError(`nested deeper than ${MAX_DEPTH} levels`);
     this.skipSpace();
     const c = this.text.charCodeAt(this.at);
-    if (c === QUOTE) return this.string().canonical;
+    if (c === QUOTE) return this.string();
     if (c === 0x7b /* { */) return this.object(depth);
     if (c === 0x5b /* [ */) return this.array(depth);
     if (c === 0x74 /* t */) return this.literal('true');
@@ -105,29 +130,34 @@ class Scanner {
   /** Where the next backslash at or after `at` is (-1: none left), found once and kept until passed. */
   private backslash = -2;
 
-  /** A string token: its canonical text, and the string itself (what keys are ordered by). */
-  private string(): { canonical: string; value: string } {
+  /** The string the last string token denotes, when string() was asked for it (keys are ordered by it). */
+  private stringValue = '';
+
+  /** A string token: its canonical text; with `wantValue`, the string itself goes to stringValue. */
+  private string(wantValue = false): string {
     const text = this.text;
     const start = this.at;
     if (this.backslash !== -1 && this.backslash <= start) this.backslash = text.indexOf('\\', start + 1);
     const end = text.indexOf('"', start + 1);
     if (end === -1) this.fail();
     if (this.backslash === -1 || this.backslash > end) {
-      // No escape: the text between the quotes is the string (no raw control character is in the text).
+      // No escape: the text between the quotes is the string, unless it holds a raw control character.
+      if (this.rawWhitespace && WHITESPACE_CONTROL.test(text.slice(start, end))) this.fail();
       this.at = end + 1;
-      const token = text.slice(start, end + 1);
-      return { canonical: token, value: token.slice(1, -1) };
+      if (wantValue) this.stringValue = text.slice(start + 1, end);
+      return text.slice(start, end + 1);
     }
     let at = this.backslash;
     for (;;) {
       const c = text.charCodeAt(at);
       if (c === QUOTE) break;
-      if (c !== c) this.fail(); // NaN: the text ended inside the string
+      if (!(c >= 0x20)) this.fail(); // a raw control character, or NaN: the text ended inside the string
       at += c === BACKSLASH ? 2 : 1;
     }
     this.at = at + 1;
     const value = JSON.parse(text.slice(start, at + 1)) as string;
-    return { canonical: JSON.stringify(value), value };
+    this.stringValue = value;
+    return JSON.stringify(value);
   }
 
   private object(depth: number): string {
@@ -137,24 +167,32 @@ class Scanner {
       this.at++;
       return '{}';
     }
-    const members: Member[] = [];
+    // Each member's key (as a string) and text, in the order read; jsonb's order is by length first, so they
+    // are usually re-ordered.
+    const keys: string[] = [];
+    const texts: string[] = [];
     let sorted = true;
     for (;;) {
       this.skipSpace();
       if (this.text.charCodeAt(this.at) !== QUOTE) this.fail();
-      const key = this.string();
+      const canonicalKey = this.string(true);
+      const key = this.stringValue;
       this.skipSpace();
       if (this.text.charCodeAt(this.at) !== COLON) this.fail();
       this.at++;
-      const member = { key: key.value, text: `${key.canonical}:${this.value(depth + 1)}` };
-      const last = members.length > 0 ? members[members.length - 1] : undefined;
-      if (last !== undefined && !(sorted && last.key < member.key)) {
+      const member = `${canonicalKey}:${this.value(depth + 1)}`;
+      const count = keys.length;
+      if (count > 0 && !(sorted && keys[count - 1] < key)) {
         sorted = false;
         // JSON.parse keeps the last of duplicate keys (jsonb holds none): so does this.
-        const same = members.findIndex((m) => m.key === member.key);
-        if (same !== -1) members.splice(same, 1);
+        const same = keys.indexOf(key);
+        if (same !== -1) {
+          keys.splice(same, 1);
+          texts.splice(same, 1);
+        }
       }
-      members.push(member);
+      keys.push(key);
+      texts.push(member);
       this.skipSpace();
       const c = this.text.charCodeAt(this.at++);
       if (c === COMMA) continue;
@@ -162,9 +200,9 @@ class Scanner {
       this.at--;
       this.fail();
     }
-    if (!sorted) members.sort(byKey);
+    const order = sorted ? texts : ordered(keys, texts);
     let out = '{';
-    for (let i = 0; i < members.length; i++) out += i === 0 ? members[i].text : `,${members[i].text}`;
+    for (let i = 0; i < order.length; i++) out += i === 0 ? order[i] : `,${order[i]}`;
     return `${out}}`;
   }
 
