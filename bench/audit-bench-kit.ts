@@ -4,6 +4,7 @@ import { readFileSync } from 'fs';
 import { createServer } from 'net';
 import { resolve } from 'path';
 import { Client } from 'pg';
+import { buildEnvelope, EVENT_TOPIC, EventEnvelope, EventType, Topics, TOPIC_WRITERS } from '@app/contracts';
 import { signHs256Token } from '@app/platform/auth/dev-token';
 
 /** What the audit benchmarks share: a fresh database, the audit service as a child process, its memory. */
@@ -123,4 +124,84 @@ export async function startAudit(databaseUrl: string, groupPrefix: string): Prom
 
 export function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+const MCA = '117a77b0-9360-443b-8795-c6dedc750cf9';
+
+/** The i-th of the benches' events: the four kinds of fact the log mostly holds, in turn, told apart by `run` (correlationId). */
+export function benchEvent(
+  i: number,
+  partners: string[],
+  customers: string[],
+  run: string,
+): { topic: string; envelope: EventEnvelope } {
+  const partnerId = partners[i % partners.length];
+  const customerTenantId = customers[i % customers.length];
+  const at = new Date().toISOString();
+  const build = (type: EventType, data: object) =>
+    buildEnvelope(type, data, { producer: TOPIC_WRITERS[EVENT_TOPIC[type]][0], correlationId: run });
+  switch (i % 4) {
+    case 0:
+      return {
+        topic: Topics.AgreementsAcceptance,
+        envelope: build('AgreementAttested', {
+          attestationId: randomUUID(),
+          partnerId,
+          customerTenantId,
+          agreementType: 'MicrosoftCustomerAgreement',
+          templateId: MCA,
+          dateAgreed: at,
+          userId: randomUUID(),
+          primaryContact: { firstName: 'Adele', lastName: 'Vance', email: 'adele@fabrikam.example' },
+          channel: 'Api',
+        }),
+      };
+    case 1:
+      return {
+        topic: Topics.OrdersRequested,
+        envelope: build('OrderRequested', {
+          orderId: `bench-${i}`,
+          partnerId,
+          customerTenantId,
+          kind: 'NewPurchase',
+          channel: 'Api',
+          requestedAt: at,
+          lineItems: [{ offerId: 'CFQ7TTC0LH18:0001', quantity: 5 }],
+        }),
+      };
+    case 2:
+      return {
+        topic: Topics.OrdersDecided,
+        envelope: build('OrderBlocked', {
+          orderId: `bench-${i - 1}`,
+          partnerId,
+          customerTenantId,
+          kind: 'NewPurchase',
+          requestedAt: at,
+          decidedAt: at,
+          reason: 'AcceptanceMissing',
+          message: 'Blocked: attest the Microsoft Customer Agreement, then order again.',
+          evidence: {
+            acceptanceSource: null,
+            agreementType: null,
+            templateId: null,
+            dateAgreed: null,
+            acceptanceEventId: null,
+          },
+          policyVersion: 'csp-acceptance-2023-04',
+        }),
+      };
+    default:
+      return {
+        topic: Topics.PartnersRelationships,
+        envelope: build('ResellerRelationshipAccepted', {
+          invitationId: randomUUID(),
+          partnerId,
+          customerTenantId,
+          acceptedAt: at,
+          cloud: 'Public',
+          country: 'US',
+        }),
+      };
+  }
 }

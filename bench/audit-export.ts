@@ -97,10 +97,28 @@ async function main(): Promise<void> {
     console.log(
       `exported ${fmt(rows)} rows (${fmt(bytes / 1048576)} MB) in ${fmt(seconds, 1)} s: ${fmt(rows / seconds)} rows/s`,
     );
+    const peakRssMb = audit.peakRssMb();
     console.log(
-      `audit child peak RSS (VmHWM): ${fmt(audit.peakRssMb())} MB (after start, before the export: ${fmt(idle)} MB)`,
+      `audit child peak RSS (VmHWM): ${fmt(peakRssMb)} MB (after start, before the export: ${fmt(idle)} MB)`,
     );
     await audit.stop();
+    console.log(
+      `RESULT ${JSON.stringify({
+        bench: 'audit-export',
+        format: FORMAT,
+        rows,
+        megabytes: Math.round(bytes / 1048576),
+        seconds: Number(seconds.toFixed(1)),
+        rowsPerSecond: Math.round(rows / seconds),
+        peakRssMb: Math.round(peakRssMb),
+        baseline: {
+          what: 'the same service after start, before the export (peak RSS)',
+          peakRssMb: Math.round(idle),
+        },
+        limitMb: 200,
+        withinLimit: peakRssMb <= 200,
+      })}`,
+    );
   } finally {
     await pg.end().catch(() => undefined);
     if (KEEP && !REUSE) console.log(`kept the seeded database: AUDIT_EXPORT_DATABASE_URL=${db.url}`);

@@ -4,8 +4,7 @@ import { cpus } from 'os';
 import { Kafka, logLevel, Message } from 'kafkajs';
 import { Client } from 'pg';
 import { kafkaSecurityFromEnv } from '@app/platform/config';
-import { buildEnvelope, EVENT_TOPIC, EventEnvelope, EventType, Topics, TOPIC_WRITERS } from '@app/contracts';
-import { fmt, freshDatabase, KAFKA_BROKERS, startAudit } from './audit-bench-kit';
+import { benchEvent, fmt, freshDatabase, KAFKA_BROKERS, startAudit } from './audit-bench-kit';
 
 /**
  * Ingest into the chained log (U-01, U-02): N events (AUDIT_BENCH_EVENTS, default 100,000) are put
@@ -16,84 +15,6 @@ import { fmt, freshDatabase, KAFKA_BROKERS, startAudit } from './audit-bench-kit
 const N = Number(process.env.AUDIT_BENCH_EVENTS ?? 100000);
 /* The bench's own events, told apart by their correlationId: their producer is their topic's writer (S-04). */
 const RUN = `bench-audit-${randomBytes(4).toString('hex')}`;
-const MCA = '117a77b0-9360-443b-8795-c6dedc750cf9';
-
-function event(
-  i: number,
-  partners: string[],
-  customers: string[],
-): { topic: string; envelope: EventEnvelope } {
-  const partnerId = partners[i % partners.length];
-  const customerTenantId = customers[i % customers.length];
-  const at = new Date().toISOString();
-  const build = (type: EventType, data: object) =>
-    buildEnvelope(type, data, { producer: TOPIC_WRITERS[EVENT_TOPIC[type]][0], correlationId: RUN });
-  switch (i % 4) {
-    case 0:
-      return {
-        topic: Topics.AgreementsAcceptance,
-        envelope: build('AgreementAttested', {
-          attestationId: randomUUID(),
-          partnerId,
-          customerTenantId,
-          agreementType: 'MicrosoftCustomerAgreement',
-          templateId: MCA,
-          dateAgreed: at,
-          userId: randomUUID(),
-          primaryContact: { firstName: 'Adele', lastName: 'Vance', email: 'adele@fabrikam.example' },
-          channel: 'Api',
-        }),
-      };
-    case 1:
-      return {
-        topic: Topics.OrdersRequested,
-        envelope: build('OrderRequested', {
-          orderId: `bench-${i}`,
-          partnerId,
-          customerTenantId,
-          kind: 'NewPurchase',
-          channel: 'Api',
-          requestedAt: at,
-          lineItems: [{ offerId: 'CFQ7TTC0LH18:0001', quantity: 5 }],
-        }),
-      };
-    case 2:
-      return {
-        topic: Topics.OrdersDecided,
-        envelope: build('OrderBlocked', {
-          orderId: `bench-${i - 1}`,
-          partnerId,
-          customerTenantId,
-          kind: 'NewPurchase',
-          requestedAt: at,
-          decidedAt: at,
-          reason: 'AcceptanceMissing',
-          message: 'Blocked: attest the Microsoft Customer Agreement, then order again.',
-          evidence: {
-            acceptanceSource: null,
-            agreementType: null,
-            templateId: null,
-            dateAgreed: null,
-            acceptanceEventId: null,
-          },
-          policyVersion: 'csp-acceptance-2023-04',
-        }),
-      };
-    default:
-      return {
-        topic: Topics.PartnersRelationships,
-        envelope: build('ResellerRelationshipAccepted', {
-          invitationId: randomUUID(),
-          partnerId,
-          customerTenantId,
-          acceptedAt: at,
-          cloud: 'Public',
-          country: 'US',
-        }),
-      };
-  }
-}
-
 async function produce(): Promise<number> {
   const kafka = new Kafka({
     clientId: 'bench-audit',
@@ -112,7 +33,7 @@ async function produce(): Promise<number> {
     for (let b = from; b < Math.min(N, from + BATCH * 4); b += BATCH) {
       const byTopic = new Map<string, Message[]>();
       for (let i = b; i < Math.min(N, b + BATCH); i++) {
-        const { topic, envelope } = event(i, partners, customers);
+        const { topic, envelope } = benchEvent(i, partners, customers, RUN);
         const key = (envelope.data as { customerTenantId: string }).customerTenantId;
         if (!byTopic.has(topic)) byTopic.set(topic, []);
         byTopic.get(topic)!.push({ key, value: JSON.stringify(envelope) });
@@ -160,6 +81,75 @@ function machineCpu(): { busy: number; total: number } {
   const [, ...ticks] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
   const total = ticks.reduce((a, b) => a + b, 0);
   return { busy: total - ticks[3] - ticks[4], total };
+}
+
+const BARE_BATCH = Number(process.env.AUDIT_BENCH_BARE_BATCH ?? 1000);
+const COLUMNS = `seq, hash, event_id, event_type, topic, partition, "offset", kafka_timestamp, key, headers, partner_id,
+  customer_tenant_id, order_id, occurred_at, received_at, envelope, raw, invalid_reason`;
+const NAMES = COLUMNS.split(',').map((c) => c.trim().replace(/"/g, ''));
+const TYPES = [
+  'bigint',
+  'bytea',
+  'text',
+  'text',
+  'text',
+  'int',
+  'bigint',
+  'timestamptz',
+  'text',
+  'jsonb',
+  'text',
+  'text',
+  'text',
+  'timestamptz',
+  'timestamptz',
+  'jsonb',
+  'bytea',
+  'text',
+];
+
+type Row = Record<string, unknown>;
+
+/** Two ways to insert a batch: a multi-row VALUES with a parameter per value, and one array per column (unnest). */
+const BARE_WAYS: Record<string, (table: string, batch: Row[]) => { text: string; values: unknown[] }> = {
+  values: (table, batch) => ({
+    text: `INSERT INTO ${table} (${COLUMNS}) VALUES ${batch
+      .map((_, r) => `(${TYPES.map((t, c) => `$${r * TYPES.length + c + 1}::${t}`).join(', ')})`)
+      .join(', ')}`,
+    values: batch.flatMap((row) => NAMES.map((name) => row[name])),
+  }),
+  unnest: (table, batch) => ({
+    text: `INSERT INTO ${table} (${COLUMNS}) SELECT * FROM unnest(${TYPES.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})`,
+    values: NAMES.map((name) => batch.map((row) => row[name])),
+  }),
+};
+
+/**
+ * The baseline: the same rows (read back from the log, in its order) inserted into a table like the log (same
+ * columns, indexes and constraints, no trigger) with plain batched INSERTs of AUDIT_BENCH_BARE_BATCH rows, one
+ * statement per batch, each committed on its own: what the database and the driver alone cost for these rows,
+ * without Kafka, hashing or the chain head. Both ways are measured; the faster is the baseline.
+ */
+async function bareInsert(pg: Client): Promise<Record<string, { seconds: number; perSecond: number }>> {
+  const { rows } = await pg.query(
+    `SELECT ${COLUMNS.replace('headers', 'headers::text').replace('envelope,', 'envelope::text,')}
+       FROM audit.events WHERE envelope->>'correlationId' = $1 ORDER BY seq`,
+    [RUN],
+  );
+  const figures: Record<string, { seconds: number; perSecond: number }> = {};
+  for (const [way, statement] of Object.entries(BARE_WAYS)) {
+    const table = `audit.bare_${way}`;
+    await pg.query(`CREATE TABLE ${table} (LIKE audit.events INCLUDING ALL)`);
+    const started = performance.now();
+    for (let from = 0; from < rows.length; from += BARE_BATCH) {
+      const { text, values } = statement(table, rows.slice(from, from + BARE_BATCH));
+      await pg.query(text, values);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    await pg.query(`DROP TABLE ${table}`);
+    figures[way] = { seconds: Number(seconds.toFixed(2)), perSecond: Math.round(rows.length / seconds) };
+  }
+  return figures;
 }
 
 async function main(): Promise<void> {
@@ -225,10 +215,41 @@ async function main(): Promise<void> {
     const res = await fetch(`${audit.url}/v1/audit/verify`, {
       headers: { Authorization: await audit.auditorToken() },
     });
-    const verify = await res.json();
-    console.log(`verify: ${JSON.stringify(verify)} in ${fmt((Date.now() - verifyStarted) / 1000, 2)} s`);
-    console.log(`audit child peak RSS (VmHWM): ${fmt(audit.peakRssMb())} MB`);
+    const verify = (await res.json()) as { ok: boolean; checked: number };
+    const verifySeconds = (Date.now() - verifyStarted) / 1000;
+    console.log(`verify: ${JSON.stringify(verify)} in ${fmt(verifySeconds, 2)} s`);
+    const peakRssMb = audit.peakRssMb();
+    console.log(`audit child peak RSS (VmHWM): ${fmt(peakRssMb)} MB`);
     await audit.stop();
+
+    const bare = await bareInsert(pg);
+    const baseline = Math.max(...Object.values(bare).map((b) => b.perSecond));
+    const ingestRate = N / windowSeconds;
+    for (const [way, b] of Object.entries(bare)) {
+      console.log(
+        `bare batched INSERT (${way}) of the same ${fmt(N)} rows, ${fmt(BARE_BATCH)} a statement, same indexes, no chain: ` +
+          `${fmt(b.seconds, 2)} s, ${fmt(b.perSecond)} rows/s`,
+      );
+    }
+    console.log(`ingest runs at ${fmt(ingestRate / baseline, 2)}× the faster bare INSERT`);
+    console.log(
+      `RESULT ${JSON.stringify({
+        bench: 'audit-ingest',
+        events: N,
+        ingest: {
+          eventsPerSecond: Math.round(ingestRate),
+          windowSeconds: Number(windowSeconds.toFixed(2)),
+          readyToCommittedPerSecond: Math.round(N / ((doneAt - readyAt) / 1000)),
+          rowsAppended: appended,
+          serviceCpuMicrosPerEvent: Math.round((serviceCpu / appended) * 1e6),
+          postgresCpuMicrosPerEvent: Math.round((pgCpu / appended) * 1e6),
+        },
+        baseline: { what: `bare batched INSERT of the same rows, ${BARE_BATCH} a statement`, ...bare },
+        ratio: Number((ingestRate / baseline).toFixed(2)),
+        verify: { ok: verify.ok, checked: verify.checked, seconds: Number(verifySeconds.toFixed(2)) },
+        peakRssMb: Math.round(peakRssMb),
+      })}`,
+    );
   } finally {
     await pg.end().catch(() => undefined);
     await db.drop();

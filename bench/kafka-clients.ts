@@ -8,6 +8,10 @@
  * copy's arrival). The relay is measured twice: draining a backlog of BENCH_MESSAGES from the topic's start (rate), and
  * at an offered BENCH_RELAY_RATE (2,000/s) for 5 s (p99 from a message's production to its relayed copy's arrival).
  * Environment: BENCH_MESSAGES, BENCH_RELAY_RATE, KAFKA_BROKERS. @platformatic/kafka needs Node >= 22.22 or 24.6.
+ *
+ * @confluentinc/kafka-javascript (librdkafka) is measured too when it can be loaded: it is not a dependency, since it
+ * does not install on a machine without access to github.com and the libraries' own sites (docs/performance.md,
+ * "Kafka clients"). When it cannot be loaded, the RESULT line says so and why.
  */
 import { randomUUID } from 'crypto';
 import { Kafka, logLevel } from 'kafkajs';
@@ -185,6 +189,115 @@ function platformaticClient(): Client {
   };
 }
 
+const CONFLUENT = '@confluentinc/kafka-javascript';
+
+/** The parts of @confluentinc/kafka-javascript's KafkaJS-compatible API this bench uses (it is not installed here). */
+interface ConfluentKafkaJs {
+  Kafka: new (config: object) => {
+    producer(config?: object): {
+      connect(): Promise<void>;
+      send(record: {
+        topic: string;
+        messages: Array<{ key: string | Buffer | null; value: string | Buffer | null }>;
+      }): Promise<unknown>;
+      disconnect(): Promise<void>;
+    };
+    consumer(config: object): {
+      connect(): Promise<void>;
+      subscribe(subscription: { topics: string[] }): Promise<void>;
+      run(config: {
+        partitionsConsumedConcurrently?: number;
+        eachBatch: (payload: {
+          batch: { messages: Array<{ key: Buffer | null; value: Buffer | null }> };
+        }) => Promise<void>;
+      }): Promise<void>;
+      disconnect(): Promise<void>;
+    };
+  };
+}
+
+/** The client when it loads; otherwise why not (it is loaded at run time, so a machine that has it measures it). */
+async function loadConfluent(): Promise<{ kafkaJs: ConfluentKafkaJs; version: string } | { reason: string }> {
+  try {
+    const name = CONFLUENT;
+    const loaded = (await import(name)) as { KafkaJS?: ConfluentKafkaJs };
+    if (!loaded.KafkaJS) return { reason: `${CONFLUENT} loaded, but has no KafkaJS API` };
+    const { version } = (await import(`${name}/package.json`)) as { version: string };
+    return { kafkaJs: loaded.KafkaJS, version };
+  } catch (error) {
+    return {
+      reason:
+        `${(error as Error).message.split('\n')[0]}: it is not installed, and \`npm install ${CONFLUENT}\` (1.10.1) fails ` +
+        'here: its prebuilt librdkafka binary comes from github.com, and the source build downloads zlib, OpenSSL, ' +
+        'zstd and curl from their sites, none reachable from this machine (docs/performance.md, "Kafka clients")',
+    };
+  }
+}
+
+function confluentClient(kafkaJs: ConfluentKafkaJs, version: string): Client {
+  const kafka = new kafkaJs.Kafka({ kafkaJS: { clientId: 'bench-clients-confluent', brokers } });
+  // acks and fromBeginning are the client's configuration here, not per send or subscribe (its migration guide).
+  const newProducer = () => kafka.producer({ kafkaJS: { acks: -1 } });
+  const newConsumer = (fromBeginning: boolean) =>
+    kafka.consumer({
+      kafkaJS: { groupId: `bench-clients-${randomUUID()}`, fromBeginning, maxWaitTimeInMs: 5 },
+    });
+  return {
+    name: `confluent ${version}`,
+    async produce(topic) {
+      const producer = newProducer();
+      await producer.connect();
+      const times: number[] = [];
+      for (let i = 0; i < total; i += BATCH) {
+        const messages = Array.from({ length: Math.min(BATCH, total - i) }, (_, k) => ({
+          key: keyOf(i + k),
+          value: valueAt(i + k),
+        }));
+        const t = performance.now();
+        await producer.send({ topic, messages });
+        times.push(performance.now() - t);
+      }
+      await producer.disconnect();
+      return times;
+    },
+    async consume(topic) {
+      const consumer = newConsumer(true);
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic] });
+      let seen = 0;
+      await new Promise<void>((resolve) => {
+        void consumer.run({
+          eachBatch: async ({ batch }) => {
+            seen += batch.messages.length;
+            if (seen >= total) resolve();
+          },
+        });
+      });
+      await consumer.disconnect();
+    },
+    async relay(from, to, fromStart) {
+      const producer = newProducer();
+      await producer.connect();
+      const consumer = newConsumer(fromStart);
+      await consumer.connect();
+      await consumer.subscribe({ topics: [from] });
+      await consumer.run({
+        partitionsConsumedConcurrently: 3,
+        eachBatch: async ({ batch }) => {
+          const messages = batch.messages.map((m) => ({ key: m.key, value: m.value }));
+          if (messages.length > 0) await producer.send({ topic: to, messages });
+        },
+      });
+      // It has no group-join event to wait for: a moment for the assignment, as the platformatic relay gets none either.
+      await new Promise((r) => setTimeout(r, 3000));
+      return async () => {
+        await consumer.disconnect();
+        await producer.disconnect();
+      };
+    },
+  };
+}
+
 /** Reads a topic with kafkajs for both clients, so each relay is judged by the same watcher. */
 async function watch(topic: string, expected: number) {
   const kafka = new Kafka({ clientId: 'bench-clients-watch', brokers, logLevel: logLevel.ERROR });
@@ -294,6 +407,20 @@ async function main() {
     const baseline = await measure(kafkajsClient(), admin);
     const platformatic = await measure(platformaticClient(), admin);
     const ratio = (a: number, b: number) => Number((a / b).toFixed(2));
+    const ratios = (other: ClientFigures) => ({
+      produce: ratio(other.produce.perSecond, baseline.produce.perSecond),
+      consume: ratio(other.consume.perSecond, baseline.consume.perSecond),
+      relay: ratio(other.relay.perSecond, baseline.relay.perSecond),
+    });
+    const loaded = await loadConfluent();
+    let confluent: object;
+    if ('kafkaJs' in loaded) {
+      const figures = await measure(confluentClient(loaded.kafkaJs, loaded.version), admin);
+      confluent = { installed: true, version: loaded.version, ...figures, ratio: ratios(figures) };
+    } else {
+      console.log(`@confluentinc/kafka-javascript skipped: ${loaded.reason}`);
+      confluent = { installed: false, reason: loaded.reason };
+    }
     console.log(
       `RESULT ${JSON.stringify({
         bench: 'kafka-clients',
@@ -301,11 +428,8 @@ async function main() {
         messages: total,
         kafkajs: baseline,
         platformatic,
-        ratio: {
-          produce: ratio(platformatic.produce.perSecond, baseline.produce.perSecond),
-          consume: ratio(platformatic.consume.perSecond, baseline.consume.perSecond),
-          relay: ratio(platformatic.relay.perSecond, baseline.relay.perSecond),
-        },
+        ratio: ratios(platformatic),
+        confluent,
       })}`,
     );
   } finally {

@@ -7,10 +7,11 @@ import { Topics } from '@app/contracts';
 import { raw, ReadPool, runSql, SERVICE_SCHEMA, Sql, sql, table } from '@app/messaging';
 import { AuditCheckpoints } from '../checkpoints/audit-checkpoints';
 import type { Checkpoint } from '../checkpoints/checkpoint';
-import { ChainBreak, ChainVerifier } from './audit-chain';
+import { ChainBreak, ChainPoint, ChainVerifier } from './audit-chain';
 import { CSV_LINE, exportSource, NDJSON_LINE } from './audit-export';
 import { AuditFilter, AuditPageRequest, encodeCursor, filterSql } from './audit-query';
-import { ROW_COLUMNS, StoredRow, toChainedRow } from './chained-log';
+import { feedChain } from './chain-verify';
+import { ROW_COLUMNS, StoredRow } from './chained-log';
 import { CopyOut } from './copy-out';
 import { enhancedAttestationTrails } from './enhanced-attestation-trail';
 
@@ -61,8 +62,17 @@ export function toItem(r: StoredRow): AuditItem {
   };
 }
 
-const CHUNK = 1000;
 const MAX_PACKET_ROWS = 10000;
+
+/** Verify found a break before the end of its read: the read is left, and its connection closed. */
+class ChainBroken extends Error {
+  constructor(
+    readonly verifier: ChainVerifier,
+    readonly head: ChainPoint,
+  ) {
+    super('the chain breaks');
+  }
+}
 
 /** What verify answers: where the chain breaks, and the signed checkpoint it was checked against (U-07). */
 export interface Verification extends ChainBreak {
@@ -143,36 +153,28 @@ export class AuditReads {
   }
 
   /**
-   * Recomputes the whole chain (U-02) in keyset chunks, up to its head or the latest signed
+   * Recomputes the whole chain (U-02) in one COPY in sequence order (chain-verify.ts), up to its head or the latest signed
    * checkpoint, whichever is further, and checks it against that checkpoint (U-07). An auditor may
    * bring a checkpoint it kept (`kept`, already checked against the key): then that one is used.
    */
   async verify(signal?: AbortSignal, kept?: Checkpoint): Promise<Verification> {
     const checkpoint = kept ?? (await this.checkpoints.latest());
     const anchor = checkpoint && { sequence: checkpoint.sequence, hash: Buffer.from(checkpoint.hash, 'hex') };
-    const result = await this.read(async (c) => {
+    const result = await this.read(async (c): Promise<ChainBreak> => {
       const [head] = await this.rows<{ seq: string; hash: Buffer }>(
         c,
         sql`SELECT seq, hash FROM ${table(this.schema, 'chain_head')}`,
       );
-      const upTo = Math.max(Number(head.seq), anchor?.sequence ?? 0);
+      const at: ChainPoint = { sequence: Number(head.seq), hash: head.hash };
+      const upTo = Math.max(at.sequence, anchor?.sequence ?? 0);
       const verifier = new ChainVerifier(anchor);
-      let after = 0;
-      for (;;) {
-        const rows = await this.rows<StoredRow>(
-          c,
-          sql`SELECT ${ROW_COLUMNS} FROM ${this.events} WHERE seq > ${after} AND seq <= ${upTo}
-               ORDER BY seq LIMIT ${CHUNK}`,
-        );
-        if (rows.length === 0) break;
-        const more = verifier.push(
-          rows.map((r) => ({ sequence: Number(r.seq), hash: r.hash, row: toChainedRow(r) })),
-        );
-        after = Number(rows[rows.length - 1].seq);
-        if (!more || rows.length < CHUNK) break;
-      }
-      return verifier.finish({ sequence: Number(head.seq), hash: head.hash });
-    }, signal);
+      // A break found before the end leaves the COPY unfinished: throwing has the read pool close the connection.
+      if (!(await feedChain(c, this.schema, upTo, verifier))) throw new ChainBroken(verifier, at);
+      return verifier.finish(at);
+    }, signal).catch((error: unknown) => {
+      if (error instanceof ChainBroken) return error.verifier.finish(error.head);
+      throw error;
+    });
     const vouched = checkpoint && {
       sequence: checkpoint.sequence,
       hash: checkpoint.hash,

@@ -1,5 +1,6 @@
 import { validateEvent } from '@app/contracts';
 import { canonicalJson, mayHoldUnstorableString, NotStorableJsonError } from './audit-chain';
+import { canonicalJsonOfText } from './canonical-json-text';
 
 /** What the audit keeps of one message: the envelope when it is JSON, the raw bytes otherwise. */
 export interface AuditRecord {
@@ -69,7 +70,8 @@ export function toAuditRecord(topic: string, value: Buffer | null): AuditRecord 
   }
   let envelopeJson: string;
   try {
-    envelopeJson = canonicalJson(parsed, mayHoldUnstorableString(text));
+    // Text that could hold no NUL or lone surrogate is re-written from the text itself, which costs less.
+    envelopeJson = mayHoldUnstorableString(text) ? canonicalJson(parsed) : canonicalJsonOfText(text);
   } catch (err) {
     if (!(err instanceof NotStorableJsonError)) throw err;
     return { ...empty, invalidReason: `JSON kept as raw bytes: ${err.message}` };

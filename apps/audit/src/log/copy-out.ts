@@ -182,3 +182,128 @@ export class CopyOut extends Readable implements Submittable {
     if (!this.push(piece)) this.connection?.stream.pause();
   }
 }
+
+/**
+ * `COPY (<query>) TO STDOUT (FORMAT binary)` handed to `onRow` row by row, synchronously, as the bytes arrive: the
+ * values are views of pg's read buffer (null for a NULL), valid only during the call, and the array is reused.
+ * Nothing is queued: while onRow works, the connection is not read, so PostgreSQL waits and memory stays flat.
+ * onRow returns false to have no more rows: `done` then resolves with `stopped`, and the caller closes the
+ * connection (ReadPool.run does when its work throws), which is the only way to stop a COPY at once.
+ * Run it with `client.query(copyRows)` on a client of its own.
+ */
+export class CopyRows implements Submittable {
+  readonly done: Promise<{ rows: number; stopped: boolean }>;
+  private settle!: (outcome: { rows: number; stopped: boolean }) => void;
+  private fail!: (error: Error) => void;
+  private settled = false;
+  private rows = 0;
+  private headerRead = false;
+  private ended = false;
+  /** A row cut across chunks (PostgreSQL sends one per message, so this is rare): its bytes so far. */
+  private pending: Buffer | null = null;
+  private readonly fields: Array<Buffer | null> = [];
+
+  constructor(
+    private readonly text: string,
+    private readonly onRow: (fields: ReadonlyArray<Buffer | null>) => boolean,
+  ) {
+    this.done = new Promise((resolve, reject) => {
+      this.settle = resolve;
+      this.fail = reject;
+    });
+    // A failure after the caller stopped waiting is nobody's: it must not become an unhandled rejection.
+    this.done.catch(() => undefined);
+  }
+
+  submit(connection: Connection): void {
+    connection.query(this.text);
+  }
+
+  handleCopyData(message: { chunk: Buffer }): void {
+    if (this.settled) return;
+    try {
+      this.take(message.chunk);
+    } catch (error) {
+      this.finish(error as Error);
+    }
+  }
+
+  handleCommandComplete(): void {}
+
+  handleReadyForQuery(): void {
+    if (this.settled) return;
+    if (!this.ended) return this.finish(new Error('binary COPY: ended before its end'));
+    this.finish(null);
+  }
+
+  handleError(error: Error): void {
+    this.finish(error);
+  }
+
+  /** pg hands the answer to a statement that is not a COPY ... TO STDOUT to these: it is refused. */
+  handleRowDescription(): void {
+    this.finish(new Error('CopyRows runs COPY ... TO STDOUT only'));
+  }
+  handleCopyInResponse(): void {
+    this.handleRowDescription();
+  }
+  handleEmptyQuery(): void {
+    this.handleRowDescription();
+  }
+  handleDataRow(): void {}
+  handlePortalSuspended(): void {}
+
+  private finish(error: Error | null, stopped = false): void {
+    if (this.settled) return;
+    this.settled = true;
+    if (error) this.fail(error);
+    else this.settle({ rows: this.rows, stopped });
+  }
+
+  private take(chunk: Buffer): void {
+    const data = this.pending === null ? chunk : Buffer.concat([this.pending, chunk]);
+    this.pending = null;
+    let at = 0;
+    if (!this.headerRead) {
+      if (data.length < FIXED.header) return this.keep(data, 0);
+      if (!data.subarray(0, SIGNATURE.length).equals(SIGNATURE))
+        throw new Error('binary COPY: bad signature');
+      const extension = data.readInt32BE(SIGNATURE.length + 4);
+      if (data.length < FIXED.header + extension) return this.keep(data, 0);
+      at = FIXED.header + extension;
+      this.headerRead = true;
+    }
+    const fields = this.fields;
+    while (at < data.length) {
+      if (this.ended) throw new Error('binary COPY: data after the end');
+      const start = at;
+      if (data.length - at < 2) return this.keep(data, start);
+      const count = data.readInt16BE(at);
+      at += 2;
+      if (count === -1) {
+        this.ended = true;
+        continue;
+      }
+      fields.length = count;
+      for (let i = 0; i < count; i++) {
+        if (data.length - at < 4) return this.keep(data, start);
+        const length = data.readInt32BE(at);
+        at += 4;
+        if (length < 0) {
+          fields[i] = null;
+          continue;
+        }
+        if (data.length - at < length) return this.keep(data, start);
+        fields[i] = data.subarray(at, at + length);
+        at += length;
+      }
+      this.rows++;
+      if (!this.onRow(fields)) return this.finish(null, true);
+    }
+  }
+
+  /** pg may reuse the chunk's memory: what is kept of it is copied. */
+  private keep(data: Buffer, from: number): void {
+    this.pending = Buffer.from(data.subarray(from));
+  }
+}

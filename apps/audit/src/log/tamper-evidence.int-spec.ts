@@ -1,6 +1,13 @@
 import { randomUUID } from 'crypto';
 import { ident, join, runSql, Sql, sql } from '@app/messaging';
-import { auditHarness, events, EVENTS, givenRunningAudit, recomputedHash } from '../audit.harness';
+import {
+  auditHarness,
+  events,
+  EVENTS,
+  givenRunningAudit,
+  inboundMessage,
+  recomputedHash,
+} from '../audit.harness';
 
 /**
  * U-02: the log is a hash chain that verify recomputes, and that an auditor can recompute from an
@@ -88,6 +95,89 @@ describe('U-02/U-06 tamper evidence: the chained, append-only log (real broker, 
       sql`INSERT INTO ${EVENTS} (${join(columns.map((c) => ident(c)))}) VALUES (${join(values)})`,
     );
     expect((await audit.get('/v1/audit/verify')).body).toMatchObject({ ok: true });
+  });
+
+  it('U-02: rows holding the edge of every kind of value the log stores verify as they were appended', async () => {
+    const base = events.attested(randomUUID(), randomUUID());
+    const variant = (changes: Record<string, unknown>) => ({ ...base, eventId: randomUUID(), ...changes });
+    const messages = [
+      { value: JSON.stringify(variant({ occurredAt: '0001-01-01T00:00:00.000Z' })), timestamp: '0' },
+      {
+        value: JSON.stringify(variant({ occurredAt: '9999-12-31T23:59:59.999Z' })),
+        timestamp: '253402300799999',
+      },
+      { value: JSON.stringify(variant({ occurredAt: '1969-12-31T23:59:59.999Z' })), timestamp: 'not a time' },
+      {
+        value: `{"eventId":"${randomUUID()}","n":[1.50,-0,1e3,12345678901234567890,1E400,0.1],"s":"\\u00e9\\/\\n\\"\\\\\\u001f \\ud83d\\ude00","\\uffff":1,"\\ud83d\\ude00":2,"a":{"b":{}}}`,
+        key: 'k "quoted" \\ back\u0001slash é 😀',
+        headers: { 'x-\ud83d\ude00': 'astral', 'x-\uffff': ['one', 'two'], 'x-ctl': 'a\u0002b' },
+      },
+      { value: '{"eventId":"x","s":"nul \\u0000 inside"}' },
+      { value: Buffer.from([0xff, 0x00, 0x22, 0x5c, 0x0a]) },
+      { value: '[1, 2, 3]' },
+      { value: '' },
+    ].map((m, i) => inboundMessage({ offset: String(1000 + i), ...m }));
+    await audit.append(messages);
+    const verify = await audit.get('/v1/audit/verify');
+    expect(verify.body).toMatchObject({ ok: true, firstBrokenSequence: null });
+  });
+
+  it("U-02: any one column the chain covers, changed alone, and two rows put in each other's place, are found by verify at their sequence", async () => {
+    const customerTenantId = randomUUID();
+    const published = [1, 2, 3].map(() => events.attested(randomUUID(), customerTenantId));
+    await audit.publish(...published);
+    await audit.waitStored(published.map((e) => e.eventId));
+    const [{ seq: target }] = await audit.rows<{ seq: number }>(
+      sql`SELECT seq::int AS seq FROM ${EVENTS} WHERE event_id = ${published[1].eventId}`,
+    );
+    const original = ident('tamper_original');
+    await audit.rows(sql`CREATE TEMP TABLE ${original} AS SELECT * FROM ${EVENTS} WHERE seq = ${target}`);
+    const changes: Record<string, Sql> = {
+      event_id: sql`event_id || 'x'`,
+      event_type: sql`'OrderBlocked'`,
+      topic: sql`topic || '.dlq'`,
+      partition: sql`partition + 1`,
+      offset: sql`"offset" + 1`,
+      kafka_timestamp: sql`kafka_timestamp + interval '1 millisecond'`,
+      key: sql`coalesce(key, '') || 'x'`,
+      headers: sql`headers || '{"x-forged":"1"}'::jsonb`,
+      partner_id: sql`'someone-else'`,
+      customer_tenant_id: sql`${randomUUID()}`,
+      order_id: sql`'order-forged'`,
+      occurred_at: sql`occurred_at - interval '1 day'`,
+      received_at: sql`received_at + interval '1 second'`,
+      envelope: sql`jsonb_set(envelope, '{eventVersion}', '2')`,
+      raw: sql`'\\x00'::bytea`,
+      invalid_reason: sql`'forged'`,
+      hash: sql`sha256(hash)`,
+    };
+    for (const [column, change] of Object.entries(changes)) {
+      await asSuperuserBypassingTriggers(
+        sql`UPDATE ${EVENTS} SET ${ident(column)} = ${change} WHERE seq = ${target}`,
+      );
+      const tampered = await audit.get('/v1/audit/verify');
+      expect({ column, ...tampered.body }).toMatchObject({ column, ok: false, firstBrokenSequence: target });
+      await asSuperuserBypassingTriggers(
+        sql`UPDATE ${EVENTS} e SET ${ident(column)} = o.${ident(column)} FROM ${original} o WHERE e.seq = ${target}`,
+      );
+    }
+    expect((await audit.get('/v1/audit/verify')).body).toMatchObject({ ok: true, firstBrokenSequence: null });
+
+    // Reordered: the rows at target and target + 1 swap places, each with its own hash.
+    const swap = (from: number, to: number) =>
+      asSuperuserBypassingTriggers(sql`UPDATE ${EVENTS} SET seq = ${to} WHERE seq = ${from}`);
+    await swap(target, -1);
+    await swap(target + 1, target);
+    await swap(-1, target + 1);
+    expect((await audit.get('/v1/audit/verify')).body).toMatchObject({
+      ok: false,
+      firstBrokenSequence: target,
+    });
+    await swap(target, -1);
+    await swap(target + 1, target);
+    await swap(-1, target + 1);
+    expect((await audit.get('/v1/audit/verify')).body).toMatchObject({ ok: true, firstBrokenSequence: null });
+    await audit.rows(sql`DROP TABLE ${original}`);
   });
 
   it("U-06: the service's own connection may not UPDATE, DELETE or TRUNCATE the log, and the trigger refuses them to the owner too", async () => {
