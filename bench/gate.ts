@@ -279,7 +279,13 @@ async function startBareRelay(kafka: Kafka) {
           value: JSON.stringify(buildEnvelope('OrderApproved', data, { producer: 'order-gate' })),
         };
       });
-      if (messages.length > 0) await producer.send({ topic: Topics.OrdersDecided, acks: -1, messages });
+      // In sends of at most 200: a whole partition's fetch (1 MiB) in one would pass the broker's message size.
+      const sends = [];
+      for (let i = 0; i < messages.length; i += 200)
+        sends.push(
+          producer.send({ topic: Topics.OrdersDecided, acks: -1, messages: messages.slice(i, i + 200) }),
+        );
+      await Promise.all(sends);
     },
   });
   while (!joined) await new Promise((r) => setTimeout(r, 20));
