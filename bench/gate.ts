@@ -388,6 +388,22 @@ export async function seedPairs(url: string, from: number, to: number) {
   }
 }
 
+/**
+ * After the saturation phase: its tens of thousands of decisions and deleted outbox rows vacuumed and written back
+ * now, so that autovacuum and a checkpoint do not land in the latency phase that follows.
+ */
+async function settle(url: string) {
+  const s = quoteIdent(ORDER_GATE_SCHEMA);
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query(`VACUUM (ANALYZE) ${s}.decisions, ${s}.outbox`);
+    await c.query('CHECKPOINT');
+  } finally {
+    await c.end();
+  }
+}
+
 function ready(): Promise<boolean> {
   return new Promise((resolve) => {
     http
@@ -466,6 +482,7 @@ async function main() {
       1000,
       startGate,
     );
+    await settle(dbUrl);
     const t0 = Date.now();
     await seedPairs(dbUrl, 1000, bigPairs);
     console.log(
