@@ -186,7 +186,16 @@ export class OutboxRelay {
     }
   }
 
+  /**
+   * Sends rows in order, at most `batchSize` per request: a consumer's whole fetch sent on commit would pass the
+   * broker's largest message (a partition's record batch) in one.
+   */
   private async send(rows: readonly Sendable[]): Promise<void> {
+    for (let i = 0; i < rows.length; i += this.batchSize)
+      await this.sendPart(rows.slice(i, i + this.batchSize));
+  }
+
+  private async sendPart(rows: readonly Sendable[]): Promise<void> {
     const byTopic = new Map<string, Sendable[]>();
     for (const row of rows) {
       const list = byTopic.get(row.topic);

@@ -63,6 +63,33 @@ describe('publishing on commit under the relay lease (publishNow), against the r
     await eventually(async () => expect(await outboxIds(key)).toEqual([]));
   });
 
+  it("sends a commit's rows in requests of at most batchSize, in order: a whole fetch's in one would pass the broker's message size", async () => {
+    const key = randomUUID();
+    // 1,500 rows of about 1 kB on one key: over 1 MiB on one partition, the broker's default largest batch.
+    const padded = () => {
+      const envelope = templatePublished();
+      envelope.data.agreementLink = `https://aka.ms/customeragreement?pad=${'x'.repeat(1000)}`;
+      return envelope;
+    };
+    const rows = await stage(
+      key,
+      Array.from({ length: 1500 }, () => padded()),
+    );
+    expect(rows.every((r) => r.leased)).toBe(true);
+
+    await relay.publishNow(rows);
+
+    const order = await eventually(
+      () => {
+        const mine = onTopic(key);
+        expect(mine).toHaveLength(rows.length);
+        return mine.map((m) => m.json.eventId);
+      },
+      { timeoutMs: 30000 },
+    );
+    expect(order).toEqual(rows.map((r) => r.id));
+  });
+
   it('writes a row whose key has an older row waiting without the lease, and leaves it to the relay, which keeps the order', async () => {
     const key = randomUUID();
     const [older, newer] = [templatePublished(), templatePublished()];

@@ -47,6 +47,11 @@ export const GATE_POLICY = Symbol('GATE_POLICY');
 export const FACTS_SHORT_WAIT_MS = 3000;
 export const PRECHECK_FACTS_WAIT_MS = 2000;
 const HOLD_POLL_MS = 1000;
+/**
+ * Orders decided and recorded per statement: a fetch's chunk is written in parts of this many, each part's views
+ * loaded while the one before is written.
+ */
+const RECORD_PART = 1000;
 /** The fact topics' partition counts change rarely (only by an operator adding partitions). */
 const PARTITION_COUNTS_MAX_AGE_MS = 60_000;
 
@@ -80,9 +85,9 @@ const toRecord = (
 });
 
 /**
- * Decides orders in sets: one catch-up with the fact topics per chunk (G-11), one query loads every
- * view of the chunk, and `decide` runs per order. The decisions (ON CONFLICT DO NOTHING on orderId,
- * G-10) and their outbox rows are written in one statement, which commits them together.
+ * Decides orders in sets: one catch-up with the fact topics per chunk (G-11), one query loads the views of up to
+ * RECORD_PART orders, and `decide` runs per order. Those decisions (ON CONFLICT DO NOTHING on orderId, G-10) and
+ * their outbox rows are written in one statement, which commits them together.
  */
 @Injectable()
 export class OrderDecider {
@@ -123,15 +128,16 @@ export class OrderDecider {
 
   /**
    * Decides the first delivery of each order and records it; returns the decision events' outbox
-   * rows, which the consumer runner publishes as soon as the statement has committed. An order decided
+   * rows, which the consumer runner publishes as soon as the statements have committed. An order decided
    * before (a redelivery) is left as it was by the insert's ON CONFLICT (G-10).
    *
    * G-11: the orders are judged on the fact topics applied up to their end offsets as of the
    * orders' arrival. `factEnds` are those end offsets when the caller asked for them as the orders
-   * arrived (the delivery's prepare); else they are asked for now. The views are loaded while
-   * the offsets are on their way, and used only if what was known applied before loading them (by
-   * this instance, or committed by the group as last read) already covered the offsets: a fact
-   * committed before a statement starts is visible to it. Otherwise see `decideOnceCaughtUp`.
+   * arrived (the delivery's prepare, once for a whole fetch); else they are asked for now. The first
+   * part's views are loaded while the offsets are on their way, and used only if what was known applied
+   * before loading them (by this instance, or committed by the group as last read) already covered the
+   * offsets: a fact committed before a statement starts is visible to it, and to every later part's.
+   * Otherwise see `decideOnceCaughtUp`.
    */
   async decideAndRecord(
     requests: readonly EventEnvelope<OrderRequestedV1>[],
@@ -142,18 +148,45 @@ export class OrderDecider {
     const first = new Map<string, EventEnvelope<OrderRequestedV1>>();
     for (const r of requests) if (!first.has(r.data.orderId)) first.set(r.data.orderId, r);
     const pending = [...first.values()];
+    if (pending.length === 0) return [];
     const applied = this.catchUp.knownApplied(FACTS_CONSUMER);
-    const views = await loadViews(
-      manager,
-      this.schema,
-      pending.map((r) => r.data),
-    );
-    const targets = await factEnds;
-    if (!covers(applied, targets)) return this.decideOnceCaughtUp(pending, targets, manager, context);
-    const records = pending.map((r) =>
-      toRecord(r, decide(views.get(r.data.orderId)!, this.policy, r.data), true),
-    );
-    return this.record(records, manager, this.relay.lease);
+    const parts: EventEnvelope<OrderRequestedV1>[][] = [];
+    for (let i = 0; i < pending.length; i += RECORD_PART) parts.push(pending.slice(i, i + RECORD_PART));
+    const viewsOf = (part: readonly EventEnvelope<OrderRequestedV1>[]) =>
+      loadViews(
+        manager,
+        this.schema,
+        part.map((r) => r.data),
+      );
+    let views = viewsOf(parts[0]);
+    const targets = await factEnds.catch(async (err: unknown) => {
+      await views.catch(() => undefined);
+      throw err;
+    });
+    if (!covers(applied, targets)) {
+      await views.catch(() => undefined);
+      return this.decideOnceCaughtUp(pending, targets, manager, context);
+    }
+    // The parts in order, each recorded by one statement; the next part's views load while this one is
+    // decided and recorded, so the database and this process work at the same time.
+    const written: OutboxRow[] = [];
+    for (let i = 0; i < parts.length; i++) {
+      const loaded = await views;
+      if (i + 1 < parts.length) {
+        views = viewsOf(parts[i + 1]);
+        views.catch(() => undefined);
+      }
+      const records = parts[i].map((r) =>
+        toRecord(r, decide(loaded.get(r.data.orderId)!, this.policy, r.data), true),
+      );
+      try {
+        written.push(...(await this.record(records, manager, this.relay.lease)));
+      } catch (err) {
+        await views.catch(() => undefined);
+        throw err;
+      }
+    }
+    return written;
   }
 
   /**

@@ -7,8 +7,8 @@ export const ORDERS_CONSUMER = 'orders';
 
 /**
  * Decides every `OrderRequested` once (G-10), a malformed one included (G-14). The hot path takes the batches of one fetch
- * together: the decisions and their outbox rows are written in one statement, so they commit
- * together, and a redelivered order finds its decision already there. `handle` is the runner's
+ * together, with one catch-up: the decisions and their outbox rows are written in statements of up to 1,000 orders, each
+ * committing a part's decisions with their outbox rows, and a redelivered order finds its decision already there. `handle` is the runner's
  * one-by-one fallback (a chunk that failed is replayed message by message, so only a bad one is
  * dead-lettered).
  */
@@ -29,8 +29,9 @@ export class OrdersRequestedConsumer implements OnModuleInit {
       // (leased, sent on commit) only for a decision inserted now; a processed-event row would be a second record.
       delivery: {
         kind: 'statement-batches',
-        size: 500,
-        // One statement (and one catch-up) per fetch across the partitions.
+        // A partition's whole fetched batch (at most 1 MiB, some 2,000 orders) in one chunk, and the chunks of every
+        // partition of a fetch merged: one catch-up per fetch (G-11), whose orders are then recorded in parts.
+        size: 5000,
         mergePartitions: true,
         // The fact topics' end offsets (G-11) are asked for as the chunk arrives, and come back while
         // its messages are checked and the views are loaded.
